@@ -1,0 +1,336 @@
+// The emulator's contract with its tests: a world that each test builds in a few lines, and the
+// handle a running emulator returns. Everything a test may rely on is declared here.
+
+export type Cloud = 'AzureCloud' | 'AzureUSGovernment' | 'AzureChinaCloud';
+
+/** Logical Azure/GitHub service a request was addressed to (each has its own listener/origin). */
+export type Service = 'github' | 'login' | 'management' | 'inference' | 'mlapi' | 'imds';
+
+/**
+ * Where a role assignment applies. Shorthands resolve against the world's first workspace;
+ * a string starting with '/' is taken as a full ARM scope.
+ */
+export type ScopeRef =
+  | 'subscription'
+  | 'resourceGroup'
+  | 'workspace'
+  | `workspace:${string}`
+  | `batchEndpoint:${string}`
+  | `onlineEndpoint:${string}`
+  | `/${string}`;
+
+export interface RoleAssignmentSpec {
+  /** Built-in role name (Owner, Contributor, Reader, AzureML Data Scientist, …) or a custom role's name. */
+  role: string;
+  /** Default 'workspace'. */
+  scope?: ScopeRef;
+}
+
+export interface CustomRoleSpec {
+  name: string;
+  actions: string[];
+  notActions?: string[];
+  dataActions?: string[];
+  notDataActions?: string[];
+  /** Default ['resourceGroup']. */
+  assignableScopes?: ScopeRef[];
+}
+
+export interface FederatedCredentialSpec {
+  name?: string;
+  /** Default 'https://token.actions.githubusercontent.com'. */
+  issuer?: string;
+  subject: string;
+  /** Default ['api://AzureADTokenExchange']. */
+  audiences?: string[];
+}
+
+export interface IdentitySpec {
+  /** Display name; default 'github-deployer' for the first identity. */
+  name?: string;
+  /** Application (client) id; generated from the seed when absent. */
+  clientId?: string;
+  /** Service principal object id; generated from the seed when absent. */
+  objectId?: string;
+  /** 'application' (service principal, default) or 'managedIdentity' (user-assigned, served by IMDS). */
+  kind?: 'application' | 'managedIdentity';
+  /** Client secrets accepted for the client_credentials grant. */
+  secrets?: string[];
+  /** Default: one credential matching the world's GitHub subject. */
+  federatedCredentials?: FederatedCredentialSpec[];
+  /** Default: [{ role: 'Contributor', scope: 'resourceGroup' }] for the first identity, [] for others. */
+  roles?: RoleAssignmentSpec[];
+  /** Conditional Access blocks this identity's sign-in to the Azure Machine Learning app (AADSTS53003). */
+  conditionalAccessBlocked?: boolean;
+}
+
+/** Statuses Azure reports for a job (JobStatus in the 2022-10-01 spec). */
+export type JobStatus =
+  | 'NotStarted' | 'Starting' | 'Provisioning' | 'Preparing' | 'Queued' | 'Running' | 'Finalizing'
+  | 'CancelRequested' | 'Completed' | 'Failed' | 'Canceled' | 'NotResponding' | 'Paused' | 'Unknown';
+
+export interface JobPlan {
+  /** Non-final statuses the job passes through, each for durationMs of emulator clock time. */
+  steps?: { status: JobStatus; durationMs: number }[];
+  /** Default 'Completed'. */
+  final?: 'Completed' | 'Failed' | 'Canceled';
+  /** Run-history error of a Failed job. */
+  error?: { code: string; message: string };
+  /** Time from a cancel request to 'Canceled' (default 500 ms). */
+  cancelDelayMs?: number;
+}
+
+export interface BatchDeploymentSpec {
+  name: string;
+  /** Default 'Succeeded'. */
+  provisioningState?: string;
+  /** Compute cluster name (default 'cpu-cluster'). */
+  compute?: string;
+  /** 'model' (default) ignores a requested experiment name; 'pipelineComponent' honours it and takes Literal inputs. */
+  type?: 'model' | 'pipelineComponent';
+}
+
+export interface BatchEndpointSpec {
+  name: string;
+  /** Default: the world's first workspace. */
+  workspace?: string;
+  /** Default [{ name: 'default' }] ; strings are deployment names. */
+  deployments?: (string | BatchDeploymentSpec)[];
+  /** Default: the first deployment. null: the endpoint has none set. */
+  defaultDeployment?: string | null;
+  /** Default 'Succeeded'. */
+  provisioningState?: string;
+  /** Plan of every job this endpoint creates (tests may also push to Emulator.nextJobPlans). */
+  jobPlan?: JobPlan;
+}
+
+export interface ScoringRequest {
+  endpoint: string;
+  deployment: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+export interface ScoringResponse {
+  status: number;
+  body: string | Buffer | object;
+  headers?: Record<string, string>;
+}
+
+export interface OnlineDeploymentSpec {
+  name: string;
+  /** Default 'Succeeded'. */
+  provisioningState?: string;
+}
+
+export interface OnlineEndpointSpec {
+  name: string;
+  workspace?: string;
+  authMode: 'key' | 'aml_token' | 'aad_token';
+  /** Default 'managed'. A Kubernetes endpoint rejects aad_token at scoring time. */
+  compute?: 'managed' | 'kubernetes';
+  /** Default [{ name: 'blue' }]. */
+  deployments?: (string | OnlineDeploymentSpec)[];
+  /** Default { <first deployment>: 100 }. */
+  traffic?: Record<string, number>;
+  /** Default 'Succeeded'. */
+  provisioningState?: string;
+  /** Added to every scoring request (default 0). */
+  latencyMs?: number;
+  /** Scoring handler; default answers 200 JSON {"deployment": name, "predictions": [...]} (one per input row). */
+  respond?: (req: ScoringRequest) => ScoringResponse | Promise<ScoringResponse>;
+  /** Default: random keys from the seed. */
+  keys?: { primaryKey: string; secondaryKey: string };
+}
+
+export interface DataAssetSpec {
+  name: string;
+  workspace?: string;
+  /** Version strings, oldest first; the last is 'latest'. */
+  versions: string[];
+  /** Default 'uri_folder'. */
+  dataType?: 'uri_file' | 'uri_folder' | 'mltable';
+  /** Default 'azureml://datastores/workspaceblobstore/paths/<name>/<version>/'. */
+  dataUri?: string;
+}
+
+export type FaultKind =
+  | '429'            // 429 with Retry-After (retryAfterSeconds, default 1)
+  | '429-no-retry-after'
+  | '500' | '502' | '503' | '504'
+  | 'reset'          // socket destroyed before the request is handled
+  | 'slow'           // the response is delayed by delayMs (default 2000)
+  | 'lost-response'; // the request is fully handled (a create is committed), then the socket is destroyed
+
+export interface FaultRule {
+  kind: FaultKind;
+  service?: Service;
+  method?: string;
+  /** Substring of the path (without query) or a RegExp tested against it. */
+  path?: string | RegExp;
+  /** Skip this many matching requests first (default 0). */
+  after?: number;
+  /** Fire on this many matching requests (default 1; Infinity for always). */
+  times?: number;
+  retryAfterSeconds?: number;
+  delayMs?: number;
+}
+
+export interface FaultPlan {
+  /** Seed of the random faults (default: the world's seed). */
+  seed?: number;
+  /** Probability (0..1) that any request not excluded is faulted at random. */
+  rate?: number;
+  /** Kinds drawn for random faults (default all but 'slow'). */
+  kinds?: FaultKind[];
+  /** Services never faulted at random (default none). */
+  exclude?: Service[];
+  /** Deterministic rules, checked before the random draw. */
+  rules?: FaultRule[];
+}
+
+export interface WorldSpec {
+  seed?: number;
+  cloud?: Cloud;
+  tenantId?: string;
+  subscriptionId?: string;
+  /** Default 'rg-mlops'. */
+  resourceGroup?: string;
+  /** Default ['ws-scoring']; the first is 'the' workspace. */
+  workspaces?: string[];
+  /** Default 'eastus'. */
+  location?: string;
+  github?: {
+    /** Default 'contoso/scoring'. */
+    repository?: string;
+    /** Default 'refs/heads/main'. */
+    ref?: string;
+    /** Default 'repo:<repository>:ref:<ref>' (or ':environment:<environment>' when set). */
+    subject?: string;
+    environment?: string;
+    /** Lifetime of minted OIDC tokens (default 300 s, GitHub's). */
+    tokenLifetimeSeconds?: number;
+    /** Bearer that ACTIONS_ID_TOKEN_REQUEST_TOKEN must carry (default generated). */
+    requestToken?: string;
+  };
+  /** Default: one application identity (see IdentitySpec defaults). */
+  identities?: IdentitySpec[];
+  roles?: CustomRoleSpec[];
+  /** Default [{ name: 'score-batch', deployments: ['default'] }]. */
+  batchEndpoints?: BatchEndpointSpec[];
+  /** Default: 'score-key' (key), 'score-token' (aml_token), 'score-aad' (aad_token). */
+  onlineEndpoints?: OnlineEndpointSpec[];
+  dataAssets?: DataAssetSpec[];
+  /** Job plan of batch endpoints without their own (default Preparing 1.5 s, Running 2.5 s, Finalizing 0.5 s, Completed). */
+  jobPlan?: JobPlan;
+  service?: {
+    /** A repeated repeatability_request-id returns the job it first created (default true). */
+    dedupeRepeatability?: boolean;
+    /** Client-sent properties.tags are kept on the job (default true). */
+    keepClientTags?: boolean;
+  };
+  entra?: {
+    /** Answer federation mismatches with the older AADSTS70021 (all three claims in one message). */
+    legacyFederationErrors?: boolean;
+  };
+  /** Lifetime of access tokens Entra issues (default 3600 s). */
+  accessTokenLifetimeSeconds?: number;
+  /** How Microsoft.Authorization/permissions answers (default 'ok'). */
+  permissionsApi?: 'ok' | 'denied' | 'error';
+  faults?: FaultPlan;
+  /** 'real' (default) follows the wall clock; 'manual' moves only through clock.advance(). */
+  clock?: 'real' | 'manual';
+  /** Latency added to every request, or per service (default 0). */
+  latencyMs?: number | Partial<Record<Service, number>>;
+}
+
+export interface RequestLogEntry {
+  seq: number;
+  /** Emulator clock, ms since epoch. */
+  time: number;
+  service: Service;
+  method: string;
+  /** Path and query, secrets redacted. */
+  url: string;
+  status: number;
+  /** Request headers, with authorization/keys/assertions redacted. */
+  headers: Record<string, string>;
+  /** Request body (JSON or form decoded), secrets redacted; undefined when empty. */
+  body?: unknown;
+  /** Decoded claims of the bearer token the request carried (never the token). */
+  token?: { aud?: string; oid?: string; appid?: string; tid?: string; kind: 'entra' | 'github' | 'key' | 'aml' | 'invalid' };
+  /** RBAC action the request was checked against, if any. */
+  action?: string;
+  /** Fault injected into this request, if any. */
+  fault?: FaultKind;
+  durationMs: number;
+}
+
+export interface JobRecord {
+  name: string;
+  workspace: string;
+  endpoint: string;
+  deployment: string;
+  displayName: string;
+  experimentName: string;
+  tags: Record<string, string>;
+  repeatabilityId?: string;
+  createdBy: string;
+  createdAt: number;
+  /** Current status on the emulator clock. */
+  status: JobStatus;
+  cancelRequestedAt?: number;
+  inputs: unknown;
+  outputs?: unknown;
+}
+
+export interface Clock {
+  now(): number;
+  /** Manual clocks only. */
+  advance(ms: number): void;
+}
+
+export interface IdentityInfo {
+  name: string;
+  clientId: string;
+  objectId: string;
+  kind: 'application' | 'managedIdentity';
+}
+
+export interface Emulator {
+  /** Origin that serves every route (login and management included): the JSON line's `url`. */
+  url: string;
+  /** Origin of each service (separate listeners; all route by path). imds is plain http. */
+  urls: Record<Service, string>;
+  caFile: string;
+  caPem: string;
+  cloud: Cloud;
+  tenantId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  workspace: string;
+  /** The identities of the world, first one first. */
+  identities: IdentityInfo[];
+  /** ACTIONS_ID_TOKEN_REQUEST_URL. */
+  oidcRequestUrl: string;
+  /** ACTIONS_ID_TOKEN_REQUEST_TOKEN. */
+  oidcRequestToken: string;
+  /** Live, mutable world (e.g. world.github.subject = … to simulate a mismatch). */
+  world: WorldSpec;
+  log: RequestLogEntry[];
+  clearLog(): void;
+  jobs(): JobRecord[];
+  /** Plans taken, in order, by the next jobs created (before the endpoint's own plan). */
+  nextJobPlans: JobPlan[];
+  clock: Clock;
+  setFaults(plan: FaultPlan | undefined): void;
+  /** Replace an identity's role assignments (by client id or name). */
+  setRoles(identity: string, roles: RoleAssignmentSpec[]): void;
+  /** Environment a runner gives a step: OIDC variables and NODE_EXTRA_CA_CERTS. */
+  env(): Record<string, string>;
+  /** The action inputs that point it at this emulator (tenant-id, client-id, subscription-id,
+   *  resource-group, workspace, authority-host, resource-manager-endpoint). */
+  actionInputs(identity?: string): Record<string, string>;
+  /** A GitHub OIDC token as the token service would mint it (claims overridable). */
+  mintGithubToken(claims?: Record<string, unknown>): string;
+  close(): Promise<void>;
+}
