@@ -1,0 +1,74 @@
+// What a run needs to be allowed to do, and where: the required-action catalogs as data
+// (catalog/required-actions.json, copied from Microsoft Learn) and the resource ids they apply at.
+import requiredActions from './catalog/required-actions.json' with { type: 'json' };
+import builtInRoles from './catalog/built-in-roles.json' with { type: 'json' };
+import { carvedOutBy, missingActions, type PermissionEntry } from './rbac.js';
+
+export type OnlineAuthMode = 'key' | 'aml_token' | 'aad_token';
+
+export interface Requirement {
+  action: string;
+  /** The narrowest resource id at which an assignment fixes it. */
+  scope: string;
+}
+
+export interface Scopes {
+  subscription: string;
+  resourceGroup: string;
+  workspace: string;
+  endpoint: string;
+}
+
+export function resourceScopes(p: { subscriptionId: string; resourceGroup: string; workspace: string; endpointType: 'batch' | 'online'; endpoint: string }): Scopes {
+  const subscription = `/subscriptions/${p.subscriptionId}`;
+  const resourceGroup = `${subscription}/resourceGroups/${p.resourceGroup}`;
+  const workspace = `${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${p.workspace}`;
+  const endpoint = `${workspace}/${p.endpointType === 'batch' ? 'batchEndpoints' : 'onlineEndpoints'}/${p.endpoint}`;
+  return { subscription, resourceGroup, workspace, endpoint };
+}
+
+/** The 35 batch-invocation actions, plus following the job (read; cancel when it may cancel). */
+export function batchRequirements(scopes: Scopes, follow: { wait: boolean; cancelOnTimeout: boolean }): Requirement[] {
+  const actions = [...requiredActions.batchInvoke.actions];
+  if (follow.wait) {
+    actions.push(...requiredActions.batchFollowJob.poll);
+    if (follow.cancelOnTimeout) actions.push(...requiredActions.batchFollowJob.cancel);
+  }
+  return actions.map((action) => ({ action, scope: scopes.workspace }));
+}
+
+/** Reading the endpoint plus the auth mode's action, at the endpoint's own scope. */
+export function onlineRequirements(scopes: Scopes, authMode: OnlineAuthMode): Requirement[] {
+  return requiredActions.onlineInvokeByAuthMode[authMode].map((action) => ({ action, scope: scopes.endpoint }));
+}
+
+export const BATCH_INVOKE_ACTIONS: readonly string[] = requiredActions.batchInvoke.actions;
+export const SCORE_ACTION = requiredActions.onlineInvokeByAuthMode.aad_token[1]!;
+export const BATCH_DATA_ACCESS_REMEDY: string = requiredActions.batchDataAccessRemedy;
+
+export interface RoleSuggestion {
+  roleName: string;
+  /** Set when a broader role is needed: what "AzureML Data Scientist", the role users try first, lacks. */
+  nearMiss?: { roleName: string; lacks: { action: string; carvedOutBy?: string }[] };
+}
+
+/**
+ * The least-privileged built-in role that allows every action, and, when that is broader than
+ * AzureML Data Scientist, which of the actions that role lacks and which NotActions remove them.
+ */
+export function suggestRole(actions: string[]): RoleSuggestion | undefined {
+  const roles = builtInRoles.roles as { roleName: string; permissions: PermissionEntry[] }[];
+  const index = roles.findIndex((r) => missingActions(r.permissions, actions).length === 0);
+  if (index < 0) return undefined;
+  const suggestion: RoleSuggestion = { roleName: roles[index]!.roleName };
+  const scientistIndex = roles.findIndex((r) => r.roleName === 'AzureML Data Scientist');
+  const scientist = roles[scientistIndex]!;
+  if (index > scientistIndex && actions.every((a) => /^Microsoft\.MachineLearningServices\//i.test(a))) {
+    const lacks = missingActions(scientist.permissions, actions).map((action) => {
+      const by = carvedOutBy(scientist.permissions, action);
+      return by ? { action, carvedOutBy: by } : { action };
+    });
+    suggestion.nearMiss = { roleName: scientist.roleName, lacks };
+  }
+  return suggestion;
+}

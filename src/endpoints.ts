@@ -1,0 +1,128 @@
+// Reads the endpoint (and the deployment asked for) through the resource manager, and turns a
+// missing or unready resource into a message that names what exists.
+import type { Arm } from './arm.js';
+import { armCall, ArmError, listNames } from './arm.js';
+import type { OnlineAuthMode } from './catalog.js';
+import { ActionError } from './errors.js';
+import type { Inputs } from './inputs.js';
+
+export interface Endpoint {
+  type: 'batch' | 'online';
+  name: string;
+  scoringUri: string;
+  provisioningState: string;
+  /** Online only. */
+  authMode?: OnlineAuthMode;
+  /** Online only: a Kubernetes (Arc) endpoint rather than a managed one. */
+  kubernetes: boolean;
+  /** Batch: the default deployment; online: undefined (traffic decides). */
+  defaultDeployment?: string;
+  traffic: Record<string, number>;
+}
+
+export interface Deployment {
+  name: string;
+  provisioningState: string;
+  /** Batch: the compute cluster's resource id. */
+  compute?: string;
+}
+
+const AUTH_MODES: Record<string, OnlineAuthMode> = { key: 'key', amltoken: 'aml_token', aadtoken: 'aad_token' };
+
+type Where = Pick<Inputs, 'resourceGroup' | 'workspace' | 'endpoint' | 'endpointType' | 'subscriptionId'>;
+
+/** Why a resource the run needs cannot be found, naming what does exist. */
+async function notFound(arm: Arm, inputs: Where, what: 'endpoint' | 'deployment', deployment?: string): Promise<ActionError> {
+  const { resourceGroup: rg, workspace: ws, endpoint } = inputs;
+  const kind = inputs.endpointType === 'batch' ? 'batch endpoint' : 'online endpoint';
+  if (what === 'deployment') {
+    const names = await listNames(
+      inputs.endpointType === 'batch' ? arm.ml.batchDeployments.list(rg, ws, endpoint) : arm.ml.onlineDeployments.list(rg, ws, endpoint),
+    );
+    return new ActionError('not-found', `Check 'deployment': ${kind} '${endpoint}' has no deployment '${deployment}'${existing(names, 'its deployments')}.`);
+  }
+  // A name that exists as the other endpoint type is the commonest mix-up.
+  const otherType = inputs.endpointType === 'batch' ? 'online' : 'batch';
+  const other = await (otherType === 'online' ? arm.ml.onlineEndpoints.get(rg, ws, endpoint) : arm.ml.batchEndpoints.get(rg, ws, endpoint)).then(
+    () => true,
+    () => false,
+  );
+  if (other) return new ActionError('not-found', `Set 'endpoint-type: ${otherType}': '${endpoint}' is ${otherType === 'online' ? 'an online' : 'a batch'} endpoint, not a ${inputs.endpointType} one.`);
+  const endpoints = await listNames(inputs.endpointType === 'batch' ? arm.ml.batchEndpoints.list(rg, ws) : arm.ml.onlineEndpoints.list(rg, ws));
+  if (endpoints) return new ActionError('not-found', `Check 'endpoint': workspace '${ws}' has no ${kind} '${endpoint}'${existing(endpoints, `its ${kind}s`)}.`);
+  const workspaces = await listNames(arm.ml.workspaces.listByResourceGroup(rg));
+  if (workspaces && !workspaces.some((w) => w.toLowerCase() === ws.toLowerCase())) {
+    return new ActionError('not-found', `Check 'workspace': resource group '${rg}' has no workspace '${ws}'${existing(workspaces, 'its workspaces')}.`);
+  }
+  return new ActionError('not-found', `Check 'endpoint', 'workspace' and 'resource-group': ${kind} '${endpoint}' was not found in workspace '${ws}' of resource group '${rg}' (subscription ${inputs.subscriptionId}).`);
+}
+
+function existing(names: string[] | undefined, label: string): string {
+  if (!names) return '';
+  if (names.length === 0) return ` (${label}: none)`;
+  return ` (${label}: ${names.join(', ')})`;
+}
+
+function ready(kind: string, name: string, state: string | undefined): void {
+  if (!state || /^succeeded$/i.test(state)) return;
+  const failed = /^(failed|canceled)$/i.test(state);
+  throw new ActionError(
+    'not-ready',
+    failed
+      ? `Fix or redeploy ${kind} '${name}': its provisioning state is '${state}', so it cannot be invoked.`
+      : `Wait for ${kind} '${name}' to finish provisioning (state '${state}'), then re-run.`,
+  );
+}
+
+async function getOr404<T>(what: string, call: () => Promise<T>, missing: () => Promise<ActionError>): Promise<T> {
+  try {
+    return await armCall(what, call);
+  } catch (err) {
+    if (err instanceof ArmError && err.failure.status === 404) throw await missing();
+    throw err;
+  }
+}
+
+export async function readEndpoint(arm: Arm, inputs: Where): Promise<Endpoint> {
+  const { resourceGroup: rg, workspace: ws, endpoint: name } = inputs;
+  if (inputs.endpointType === 'batch') {
+    const e = await getOr404(`read batch endpoint '${name}'`, () => arm.ml.batchEndpoints.get(rg, ws, name), () => notFound(arm, inputs, 'endpoint'));
+    ready('batch endpoint', name, e.properties.provisioningState);
+    return {
+      type: 'batch',
+      name,
+      scoringUri: e.properties.scoringUri ?? '',
+      provisioningState: e.properties.provisioningState ?? 'Succeeded',
+      kubernetes: false,
+      defaultDeployment: e.properties.defaults?.deploymentName ?? undefined,
+      traffic: {},
+    };
+  }
+  const e = await getOr404(`read online endpoint '${name}'`, () => arm.ml.onlineEndpoints.get(rg, ws, name), () => notFound(arm, inputs, 'endpoint'));
+  ready('online endpoint', name, e.properties.provisioningState);
+  const authMode = AUTH_MODES[(e.properties.authMode ?? '').toLowerCase()];
+  if (!authMode) throw new ActionError('azure', `Online endpoint '${name}' reports auth mode '${e.properties.authMode}', which this action does not know.`);
+  return {
+    type: 'online',
+    name,
+    scoringUri: e.properties.scoringUri ?? '',
+    provisioningState: e.properties.provisioningState ?? 'Succeeded',
+    authMode,
+    // A Kubernetes endpoint names the attached compute it runs on; a managed one has none.
+    kubernetes: Boolean(e.properties.compute),
+    traffic: e.properties.traffic ?? {},
+  };
+}
+
+export async function readDeployment(arm: Arm, inputs: Where, deployment: string): Promise<Deployment> {
+  const { resourceGroup: rg, workspace: ws, endpoint } = inputs;
+  const missing = () => notFound(arm, inputs, 'deployment', deployment);
+  if (inputs.endpointType === 'batch') {
+    const d = await getOr404(`read deployment '${deployment}'`, () => arm.ml.batchDeployments.get(rg, ws, endpoint, deployment), missing);
+    ready('deployment', deployment, d.properties.provisioningState);
+    return { name: deployment, provisioningState: d.properties.provisioningState ?? 'Succeeded', compute: d.properties.compute };
+  }
+  const d = await getOr404(`read deployment '${deployment}'`, () => arm.ml.onlineDeployments.get(rg, ws, endpoint, deployment), missing);
+  ready('deployment', deployment, d.properties.provisioningState);
+  return { name: deployment, provisioningState: d.properties.provisioningState ?? 'Succeeded' };
+}

@@ -1,0 +1,52 @@
+// The failures the action reports on purpose. Each carries a first line that says what to do and
+// optional detail lines; anything else that reaches the top is a bug and is reported as such.
+
+export type FailureKind =
+  | 'input'
+  | 'signin'
+  | 'permission'
+  | 'not-found'
+  | 'not-ready'
+  | 'job-failed'
+  | 'job-canceled'
+  | 'timeout'
+  | 'scoring'
+  | 'azure'
+  | 'cancelled';
+
+export class ActionError extends Error {
+  readonly kind: FailureKind;
+  readonly details: string[];
+  /** Markdown for the job summary, when the failure has more to show than its lines. */
+  readonly summary?: string;
+  /** For permission failures: the actions that are missing (the missing-actions output). */
+  readonly missingActions?: string[];
+
+  constructor(kind: FailureKind, message: string, details: string[] = [], extra: { summary?: string; missingActions?: string[] } = {}) {
+    super(message);
+    this.name = 'ActionError';
+    this.kind = kind;
+    this.details = details;
+    this.summary = extra.summary;
+    this.missingActions = extra.missingActions;
+  }
+}
+
+/** An input that cannot be used: names the input, the value and what is allowed. */
+export class InputError extends ActionError {
+  constructor(message: string) {
+    super('input', message);
+    this.name = 'InputError';
+  }
+}
+
+/** Text of anything thrown, including non-Error throws (a thrown string must not vanish). */
+export function describeThrown(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err);
+  }
+}

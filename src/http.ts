@@ -1,0 +1,95 @@
+// The one HTTP stack every request of a run goes through: a shared keep-alive client, and the
+// retry policy that logs each retry with its reason. Requests that must never be repeated blindly
+// (creating a batch job, scoring) use a pipeline without it.
+import {
+  createDefaultHttpClient,
+  createEmptyPipeline,
+  createPipelineRequest,
+  decompressResponsePolicy,
+  retryPolicy,
+  userAgentPolicy,
+  type HttpClient,
+  type Pipeline,
+  type PipelinePolicy,
+  type PipelineRequestOptions,
+  type PipelineResponse,
+  type RetryStrategy,
+} from '@azure/core-rest-pipeline';
+import { describeTransient, isTransientErrorCode, isTransientStatus, parseRetryAfter, retryDelayMs } from './retry.js';
+
+export const USER_AGENT = 'azureml-invoke/0.1';
+export const MAX_RETRIES = 5;
+
+export interface Log {
+  info(message: string): void;
+  warning(message: string): void;
+  debug(message: string): void;
+}
+
+/** Host and path of a URL, never its query (which could carry a signature). */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return url.split('?')[0] ?? url;
+  }
+}
+
+function retryStrategy(log: Log, random: () => number): RetryStrategy {
+  return {
+    name: 'azureml-invoke-retry',
+    retry({ retryCount, response, responseError }) {
+      const status = response?.status;
+      const code = responseError?.code;
+      const transient = response ? isTransientStatus(status) : isTransientErrorCode(code);
+      if (!transient) return { skipStrategy: true };
+      const retryAfter = parseRetryAfter(response?.headers.get('retry-after'), Date.now());
+      const delay = retryDelayMs(retryCount, retryAfter, random);
+      const request = response?.request ?? responseError?.request;
+      const what = request ? `${request.method} ${describeUrl(request.url)}` : 'request';
+      const after = retryAfter !== undefined ? ' (as Retry-After asks)' : '';
+      log.info(`${what}: ${describeTransient(status, code)}; retry ${retryCount + 1} of ${MAX_RETRIES} in ${(delay / 1000).toFixed(1)} s${after}`);
+      return { retryAfterInMs: delay };
+    },
+  };
+}
+
+/** The retry policy for reads, polls and other requests that are safe to repeat. */
+export function loggingRetryPolicy(log: Log, random: () => number = Math.random): PipelinePolicy {
+  return retryPolicy([retryStrategy(log, random)], { maxRetries: MAX_RETRIES });
+}
+
+export interface Http {
+  client: HttpClient;
+  /** Pipeline for requests safe to repeat: retried on transient failures. */
+  reads: Pipeline;
+  /** Pipeline for requests never repeated by the transport (job creation, scoring). */
+  once: Pipeline;
+  retry: PipelinePolicy;
+}
+
+export function createHttp(log: Log): Http {
+  const client = createDefaultHttpClient();
+  const retry = loggingRetryPolicy(log);
+  const base = (withRetry: boolean) => {
+    const pipeline = createEmptyPipeline();
+    pipeline.addPolicy(userAgentPolicy({ userAgentPrefix: USER_AGENT }));
+    pipeline.addPolicy(decompressResponsePolicy());
+    if (withRetry) pipeline.addPolicy(retry, { phase: 'Retry' });
+    return pipeline;
+  };
+  return { client, reads: base(true), once: base(false), retry };
+}
+
+export interface SendOptions extends Omit<PipelineRequestOptions, 'headers'> {
+  headers?: Record<string, string>;
+}
+
+/** Sends one request and returns the response whatever its status; network failures throw. */
+export async function send(http: Http, pipeline: Pipeline, options: SendOptions): Promise<PipelineResponse> {
+  const { headers, ...rest } = options;
+  const request = createPipelineRequest(rest);
+  for (const [name, value] of Object.entries(headers ?? {})) request.headers.set(name, value);
+  return pipeline.sendRequest(http.client, request);
+}

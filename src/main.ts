@@ -1,0 +1,363 @@
+// One run, top to bottom: sign in, read the endpoint, check permissions, invoke, follow the job,
+// report. Every phase lives in its own module; this file only puts them in order.
+import { createArm, type Arm } from './arm.js';
+import { buildJobBody, createJob, newInvocation, resolveInputs } from './batch.js';
+import { batchRequirements, onlineRequirements, resourceScopes, BATCH_DATA_ACCESS_REMEDY, type Requirement, type Scopes } from './catalog.js';
+import { Output, RESPONSE_OUTPUT_LIMIT, State } from './constants.js';
+import { explain, explainDataPlane, type DiagnoseContext } from './diagnose.js';
+import { readDeployment, readEndpoint, type Endpoint } from './endpoints.js';
+import { ActionError, describeThrown } from './errors.js';
+import { createHttp, type Http, type Log } from './http.js';
+import type { Inputs } from './inputs.js';
+import type { Clock } from './clock.js';
+import { cancelJob, getJob, pollJob, readRunError, type JobState } from './jobs.js';
+import { responseFileContent, score, scoringCredential } from './online.js';
+import { findMissing, headline, permissionError, readPermissions, reportLines, reportMarkdown, type PermissionReport } from './permissions.js';
+import type { PermissionEntry } from './rbac.js';
+import type { CoreLike, Report } from './report.js';
+import { createSession, type Session } from './signin.js';
+import { toAzureFailure } from './azure-errors.js';
+
+export interface MainCore extends CoreLike {
+  setSecret(value: string): void;
+  saveState(name: string, value: string): void;
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export interface RunDeps {
+  core: MainCore;
+  report: Report;
+  env: Record<string, string | undefined>;
+  clock: Clock;
+  /** Aborted when the workflow is cancelled (SIGINT/SIGTERM). */
+  signal: AbortSignal;
+  prefetchedAssertion?: Promise<string>;
+  writeResponse(name: string, content: string): string;
+}
+
+/** How long a cancel may take to confirm, so the runner's 7.5 s grace period is kept. */
+const CANCEL_CONFIRM_MS = 5_000;
+
+interface Ctx {
+  inputs: Inputs;
+  deps: RunDeps;
+  log: Log;
+  http: Http;
+  session: Session;
+  arm: Arm;
+  scopes: Scopes;
+  diag: DiagnoseContext;
+}
+
+export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
+  const { core, report } = deps;
+  const log: Log = core;
+  const http = createHttp(log);
+  const scopes = resourceScopes(inputs);
+  const kind = inputs.endpointType === 'batch' ? 'batch endpoint' : 'online endpoint';
+  report.setTitle(`${kind} \`${inputs.endpoint}\``);
+  report.fact('Endpoint', `\`${inputs.endpoint}\` (${kind}, workspace \`${inputs.workspace}\`)`);
+  report.output(Output.missingActions, '[]');
+  let ctx: Ctx | undefined;
+  try {
+    const session = createSession(inputs, { http, log, setSecret: core.setSecret, env: deps.env, prefetchedAssertion: deps.prefetchedAssertion });
+    const arm = createArm(inputs, session, http);
+    const diag: DiagnoseContext = {
+      scopes,
+      endpointType: inputs.endpointType,
+      endpoint: inputs.endpoint,
+      principal: session.principal,
+      cloudName: inputs.cloud.name,
+      subscriptionId: inputs.subscriptionId,
+      tenantId: inputs.tenantId,
+    };
+    ctx = { inputs, deps, log, http, session, arm, scopes, diag };
+    await core.group('Sign in', () => signIn(ctx!));
+    if (inputs.endpointType === 'batch') await runBatch(ctx);
+    else await runOnline(ctx);
+  } catch (err) {
+    const failure = ctx ? explain(err, ctx.diag) : err;
+    if (failure instanceof ActionError && failure.missingActions) report.output(Output.missingActions, JSON.stringify(failure.missingActions));
+    report.fail(failure);
+  }
+}
+
+async function signIn({ inputs, session, log }: Ctx): Promise<void> {
+  const how = { oidc: 'GitHub OIDC (federated credential)', 'client-secret': 'a client secret', 'managed-identity': 'the managed identity', 'azure-cli': 'the Azure CLI session' }[inputs.authType];
+  log.info(`Signing in to ${inputs.cloud.name} with ${how}...`);
+  await session.token(inputs.cloud.armScope);
+  const p = session.principal;
+  log.info(`Signed in as ${p.clientId ? `service principal ${p.clientId}` : 'the identity'}${p.objectId ? ` (object id ${p.objectId})` : ''}.`);
+}
+
+/**
+ * Reads the endpoint and, unless turned off, the identity's permissions at its scope, together.
+ * A permissions API that cannot be read is one warning, not a failure: Azure's own answers will
+ * then say what is missing. When the endpoint itself cannot be read, a missing endpoint is
+ * reported first, then the whole list of missing actions, then the single denial.
+ */
+async function readEndpointAndPermissions(ctx: Ctx, requiredBeforeRead: Requirement[]): Promise<{ endpoint: Endpoint; entries?: PermissionEntry[] }> {
+  const { inputs, arm, log } = ctx;
+  const [endpoint, permissions] = await Promise.allSettled([
+    readEndpoint(arm, inputs),
+    inputs.checkPermissions === 'false' ? Promise.resolve(undefined) : readPermissions(arm.authz, inputs),
+  ]);
+  let entries: PermissionEntry[] | undefined;
+  if (permissions.status === 'fulfilled') entries = permissions.value;
+  else {
+    const f = toAzureFailure(permissions.reason);
+    const why = [f.status ? `HTTP ${f.status}` : undefined, f.code].filter(Boolean).join(' ') || 'no answer';
+    if (inputs.checkPermissions === 'only') {
+      throw new ActionError('permission', `Grant the identity 'Microsoft.Authorization/permissions/read' or run the check as a user who can: its permissions could not be read (${why}).`, [f.message]);
+    }
+    log.warning(`Could not read this identity's permissions (Microsoft.Authorization/permissions: ${why}); skipping the pre-flight check, Azure's own answers will name anything missing.`);
+  }
+  if (endpoint.status === 'rejected') {
+    const failure = explain(endpoint.reason, ctx.diag);
+    if (failure instanceof ActionError && failure.kind === 'permission' && entries && inputs.checkPermissions !== 'warn') preflight(ctx, entries, requiredBeforeRead);
+    throw failure;
+  }
+  return { endpoint: endpoint.value, entries };
+}
+
+/** Applies the pre-flight result: fail, warn or go on, as check-permissions says. Returns whether all is allowed. */
+function preflight(ctx: Ctx, entries: PermissionEntry[] | undefined, required: Requirement[]): boolean {
+  const { inputs, deps, log, session } = ctx;
+  if (!entries) return false;
+  const missing = findMissing(entries, required);
+  if (missing.length === 0) {
+    log.info(`All ${required.length} required actions are allowed.`);
+    return true;
+  }
+  const report: PermissionReport = { principal: session.principal, missing, source: 'pre-flight' };
+  if (inputs.checkPermissions !== 'warn') throw permissionError(report, ctx.diag);
+  deps.report.output(Output.missingActions, JSON.stringify(missing.map((m) => m.action)));
+  deps.core.warning([headline(report), '', ...reportLines(report, ctx.diag)].join('\n'));
+  deps.report.section(reportMarkdown(report, ctx.diag));
+  return false;
+}
+
+/** The Permissions phase; returns whether the check ran and found nothing missing. */
+function checkPermissions(ctx: Ctx, entries: PermissionEntry[] | undefined, required: Requirement[]): Promise<boolean> {
+  return ctx.deps.core.group('Permissions', async () => {
+    if (ctx.inputs.checkPermissions === 'false') {
+      ctx.log.info('Pre-flight permission check skipped (check-permissions: false).');
+      return false;
+    }
+    return preflight(ctx, entries, required);
+  });
+}
+
+/** check-permissions: only ends the run after the check. */
+function onlyChecking(ctx: Ctx): boolean {
+  if (ctx.inputs.checkPermissions !== 'only') return false;
+  ctx.deps.report.setOutcome('permissions verified');
+  ctx.log.info('check-permissions: only: nothing was invoked.');
+  return true;
+}
+
+async function runBatch(ctx: Ctx): Promise<void> {
+  const { inputs, deps, arm, log, session, http } = ctx;
+  const { report, core } = deps;
+  const required = batchRequirements(ctx.scopes, inputs);
+  const { endpoint, entries } = await core.group('Endpoint and permissions', async () => {
+    const read = await readEndpointAndPermissions(ctx, required);
+    log.info(`Batch endpoint '${read.endpoint.name}': scoring URI ${read.endpoint.scoringUri}, default deployment ${read.endpoint.defaultDeployment ?? '(none)'}.`);
+    return read;
+  });
+  report.output(Output.scoringUri, endpoint.scoringUri);
+  const deploymentName = inputs.deployment ?? endpoint.defaultDeployment;
+  if (!deploymentName) {
+    throw new ActionError('input', `Set 'deployment': batch endpoint '${endpoint.name}' has no default deployment.`);
+  }
+  const deployment = inputs.deployment ? await readDeployment(arm, inputs, inputs.deployment) : undefined;
+  report.fact('Deployment', `\`${deploymentName}\`${inputs.deployment ? '' : ' (default)'}`);
+
+  const preflightPassed = await checkPermissions(ctx, entries, required);
+  if (onlyChecking(ctx)) return;
+
+  const job = await core.group('Create the job', async () => {
+    const resolved = await resolveInputs(arm, inputs, ctx.scopes.workspace);
+    const invocation = newInvocation(deps.env);
+    const body = buildJobBody(resolved, { outputPath: inputs.outputPath, experimentName: inputs.experimentName, tags: invocation.tags });
+    if (deps.signal.aborted) throw new ActionError('cancelled', 'The workflow was cancelled before the job was created; nothing is running in Azure.');
+    let mlToken = '';
+    return createJob(
+      {
+        arm,
+        http,
+        log,
+        clock: deps.clock,
+        principal: session.principal,
+        mlToken: async () => (mlToken = await session.token(inputs.cloud.mlScope)),
+        refused: (status, text) =>
+          explainDataPlane(status, text, { ctx: ctx.diag, token: mlToken, expectedAudience: inputs.cloud.mlScope, scopes: ctx.scopes, preflightPassed }),
+      },
+      { inputs, endpoint, deployment: inputs.deployment, body, invocation },
+    );
+  });
+  const studio = job.studioUrl ?? `${inputs.cloud.studio}/runs/${job.name}?wsid=${ctx.scopes.workspace}`;
+  report.output(Output.jobName, job.name);
+  report.output(Output.jobStatus, job.status);
+  report.output(Output.jobUrl, studio);
+  report.fact('Job', `[${job.name}](${studio})`);
+  log.info(`Created job ${job.name}: ${studio}`);
+
+  if (!inputs.wait) {
+    report.setOutcome(`job created (${job.status})`);
+    log.info('wait: false: not waiting for the job; it keeps running in Azure.');
+    return;
+  }
+  const mayCancel = inputs.cancelOnTimeout;
+  if (mayCancel) core.saveState(State.pendingJob, JSON.stringify({ name: job.name }));
+
+  const waitStart = deps.clock.now();
+  const outcome = await core.group(`Wait for ${job.name}`, () =>
+    pollJob({
+      read: () => getJob(arm, inputs, job.name),
+      clock: deps.clock,
+      signal: deps.signal,
+      timeoutMs: inputs.timeoutMs,
+      log,
+      onChange: (change, state) => {
+        report.status(change.status, change.at);
+        report.output(Output.jobStatus, change.status);
+        if (state.experimentName) report.fact('Experiment', `\`${state.experimentName}\``);
+      },
+    }),
+  );
+  const final = outcome.job;
+  if (outcome.kind === 'final') {
+    if (mayCancel) core.saveState(State.pendingJob, '');
+    if (final.status === 'Completed') return;
+    if (final.status === 'Failed') throw await jobFailed(ctx, final, studio, deployment?.compute);
+    throw new ActionError('job-canceled', `Job ${final.name} ended ${final.status}; see ${studio}`);
+  }
+
+  const why = outcome.kind === 'timeout' ? `still ${final.status} after timeout-minutes (${inputs.timeoutMs / 60_000})` : 'the workflow was cancelled';
+  if (!mayCancel) {
+    throw new ActionError(outcome.kind === 'timeout' ? 'timeout' : 'cancelled', `Job ${final.name} is ${why}; it keeps running in Azure (cancel-on-timeout: false): ${studio}`);
+  }
+  let status: string | undefined;
+  try {
+    status = await cancelJob(arm, inputs, final.name, log, CANCEL_CONFIRM_MS, deps.clock);
+    core.saveState(State.pendingJob, '');
+  } catch (err) {
+    throw new ActionError('cancelled', `Cancel job ${final.name} in the studio: it is ${why}, and cancelling it failed (${describeThrown(err)}): ${studio}`);
+  }
+  report.status(status ?? 'CancelRequested', deps.clock.now() - waitStart);
+  report.output(Output.jobStatus, status ?? 'CancelRequested');
+  throw new ActionError(
+    outcome.kind === 'timeout' ? 'timeout' : 'cancelled',
+    outcome.kind === 'timeout'
+      ? `Raise timeout-minutes or speed up the job: job ${final.name} was ${why}, so it was cancelled (status ${status ?? 'CancelRequested'}).`
+      : `Job ${final.name} was cancelled because the workflow was (status ${status ?? 'CancelRequested'}).`,
+  );
+}
+
+async function jobFailed(ctx: Ctx, job: JobState, studio: string, compute: string | undefined): Promise<ActionError> {
+  const { arm, http, inputs, session, log } = ctx;
+  const error = await readRunError(arm, http, inputs, job.name, () => session.token(inputs.cloud.armScope)).catch((err: unknown) => {
+    log.warning(`Could not read the job's error from run history: ${describeThrown(err)}`);
+    return undefined;
+  });
+  const message = error?.message ?? 'run history gave no error message; see the job logs in the studio';
+  const details = [`Studio: ${studio}`];
+  if (error && isStorageAuthError(`${error.code ?? ''} ${error.message}`)) {
+    let cluster = compute?.split('/').pop();
+    if (!cluster) {
+      const endpoint = await readEndpoint(arm, inputs).catch(() => undefined);
+      const name = endpoint?.defaultDeployment;
+      if (name) cluster = (await readDeployment(arm, inputs, name).catch(() => undefined))?.compute?.split('/').pop();
+    }
+    details.push('', `The job could not read or write storage. ${BATCH_DATA_ACCESS_REMEDY}`);
+    if (cluster) details.push(`Here that identity is '${inputs.workspace}/computes/${cluster}'.`);
+  }
+  return new ActionError('job-failed', `Job ${job.name} failed: ${message}`, details);
+}
+
+/** Storage authorization failures a batch job reports (protocol.md lists them). */
+export function isStorageAuthError(text: string): boolean {
+  return /AuthorizationPermissionMismatch|AuthorizationFailure|This request is not authorized to perform this operation|StreamAccess\.Authentication|WriteStreams\.Authentication|Authentication failed when trying to access|workspace msi failed to authenticate storage/i.test(
+    text,
+  );
+}
+
+async function runOnline(ctx: Ctx): Promise<void> {
+  const { inputs, deps, arm, log, session, http } = ctx;
+  const { report, core } = deps;
+  // Until the endpoint is read its auth mode is unknown: reading it is the one action to check.
+  const endpoint = await core.group('Endpoint and permissions', async () => {
+    const read = await readEndpointAndPermissions(ctx, onlineRequirements(ctx.scopes, 'key').slice(0, 1));
+    const e = read.endpoint;
+    const traffic = Object.entries(e.traffic).map(([d, w]) => `${d} ${w}%`).join(', ') || 'none';
+    log.info(`Online endpoint '${e.name}': auth mode ${e.authMode}, ${e.kubernetes ? 'Kubernetes' : 'managed'}, traffic ${traffic}, scoring URI ${e.scoringUri}.`);
+    return { ...e, entries: read.entries };
+  });
+  report.output(Output.scoringUri, endpoint.scoringUri);
+  report.fact('Auth mode', endpoint.authMode ?? '?');
+  if (inputs.deployment && !(inputs.deployment in endpoint.traffic)) await readDeployment(arm, inputs, inputs.deployment);
+  if (!inputs.deployment && !Object.values(endpoint.traffic).some((w) => w > 0)) {
+    throw new ActionError('input', `Set 'deployment' or give a deployment traffic: online endpoint '${endpoint.name}' routes no traffic to any deployment.`);
+  }
+  report.fact('Deployment', inputs.deployment ? `\`${inputs.deployment}\`` : 'by traffic');
+
+  const required = onlineRequirements(ctx.scopes, endpoint.authMode!);
+  const preflightPassed = await checkPermissions(ctx, endpoint.entries, required);
+  if (onlyChecking(ctx)) return;
+
+  const request = inputs.request!;
+  const result = await core.group(`Score (${request.bodies.length} request${request.bodies.length === 1 ? '' : 's'})`, async () => {
+    let mlToken: string | undefined;
+    const credential = await scoringCredential(arm, inputs, endpoint, async () => (mlToken = await session.token(inputs.cloud.mlScope)), core.setSecret);
+    const r = await score({ http, log, endpoint, deployment: inputs.deployment, credential, contentType: inputs.contentType, bodies: request.bodies, concurrency: request.jsonl ? inputs.concurrency : 1 });
+    return { ...r, mlToken };
+  });
+
+  const first = result.results[0]!;
+  const firstFailure = result.results.find((r) => r.status < 200 || r.status >= 300);
+  const content = responseFileContent(result.results, request.jsonl);
+  const file = deps.writeResponse(request.jsonl ? 'response.jsonl' : 'response.json', content);
+  report.output(Output.statusCode, (firstFailure ?? first).status);
+  report.output(Output.response, truncateUtf8(content, RESPONSE_OUTPUT_LIMIT));
+  report.output(Output.responseFile, file);
+  report.output(Output.latencyP50Ms, Math.round(result.p50));
+  report.output(Output.latencyP95Ms, Math.round(result.p95));
+  report.output(Output.failedRequests, result.failed);
+  report.fact('Requests', `${result.results.length} (${result.failed} failed)`);
+  report.fact('Latency p50 / p95', `${Math.round(result.p50)} ms / ${Math.round(result.p95)} ms`);
+  report.fact('Status code', String((firstFailure ?? first).status));
+  log.info(`${result.results.length} request(s): ${result.failed} failed, latency p50 ${Math.round(result.p50)} ms, p95 ${Math.round(result.p95)} ms.`);
+
+  if (firstFailure) {
+    const index = result.results.indexOf(firstFailure);
+    const where = request.jsonl ? ` (line ${index + 1} of ${request.source})` : '';
+    if (firstFailure.status === 401 || firstFailure.status === 403) {
+      throw explainDataPlane(firstFailure.status, firstFailure.body, {
+        ctx: ctx.diag,
+        token: result.mlToken,
+        expectedAudience: inputs.cloud.mlScope,
+        authMode: endpoint.authMode,
+        scopes: ctx.scopes,
+        preflightPassed,
+      });
+    }
+    const body = firstFailure.body.trim().slice(0, 1000);
+    const status = firstFailure.status === 0 ? firstFailure.detail ?? 'no answer' : `HTTP ${firstFailure.status}`;
+    throw new ActionError('scoring', `Fix the request or the deployment: ${result.failed} of ${result.results.length} scoring request(s) failed; the first${where} got ${status}.`, [
+      ...(firstFailure.detail && firstFailure.status !== 0 ? [`Detail: ${firstFailure.detail}`] : []),
+      ...(body ? [`Response: ${body}`] : []),
+    ]);
+  }
+  if (inputs.maxLatencyMs !== undefined && result.p95 > inputs.maxLatencyMs) {
+    throw new ActionError('scoring', `Latency gate failed: p95 latency ${Math.round(result.p95)} ms exceeds max-latency-ms ${inputs.maxLatencyMs}.`);
+  }
+  report.setOutcome(`${result.results.length} request(s) scored`);
+}
+
+/** At most `limit` bytes of UTF-8, never cutting a character in half. */
+export function truncateUtf8(text: string, limit: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= limit) return text;
+  return bytes.subarray(0, limit).toString('utf8').replace(/\uFFFD+$/, '');
+}

@@ -1,0 +1,134 @@
+// Online scoring: the credential the endpoint's auth mode needs, then each request body POSTed to
+// the scoring URI (a .jsonl file: one per line, `concurrency` in flight), timed and recorded.
+import { performance } from 'node:perf_hooks';
+import type { Arm } from './arm.js';
+import { armCall } from './arm.js';
+import type { Endpoint } from './endpoints.js';
+import { ActionError } from './errors.js';
+import { send, type Http, type Log } from './http.js';
+import type { Inputs } from './inputs.js';
+
+/** Scoring requests get this long before they count as failed (the service's own maximum is 180 s). */
+const REQUEST_TIMEOUT_MS = 180_000;
+
+export interface ScoredRequest {
+  status: number;
+  latencyMs: number;
+  body: string;
+  /** The model's own status/reason on a 424, or the transport error. */
+  detail?: string;
+}
+
+export interface OnlineResult {
+  results: ScoredRequest[];
+  failed: number;
+  p50: number;
+  p95: number;
+}
+
+/** The bearer credential for the endpoint's auth mode, masked before anything could print it. */
+export async function scoringCredential(
+  arm: Arm,
+  inputs: Pick<Inputs, 'resourceGroup' | 'workspace' | 'cloud'>,
+  endpoint: Endpoint,
+  mlToken: () => Promise<string>,
+  setSecret: (value: string) => void,
+): Promise<string> {
+  const { resourceGroup: rg, workspace: ws } = inputs;
+  switch (endpoint.authMode) {
+    case 'key': {
+      const keys = await armCall(`list keys of online endpoint '${endpoint.name}'`, () => arm.ml.onlineEndpoints.listKeys(rg, ws, endpoint.name));
+      if (keys.primaryKey) setSecret(keys.primaryKey);
+      if (keys.secondaryKey) setSecret(keys.secondaryKey);
+      if (!keys.primaryKey) throw new ActionError('azure', `Online endpoint '${endpoint.name}' returned no key; regenerate its keys.`);
+      return keys.primaryKey;
+    }
+    case 'aml_token': {
+      const token = await armCall(`get a token for online endpoint '${endpoint.name}'`, () => arm.ml.onlineEndpoints.getToken(rg, ws, endpoint.name));
+      if (token.accessToken) setSecret(token.accessToken);
+      if (!token.accessToken) throw new ActionError('azure', `Online endpoint '${endpoint.name}' returned no token.`);
+      return token.accessToken;
+    }
+    case 'aad_token':
+      if (endpoint.kubernetes) {
+        throw new ActionError('azure', `Switch online endpoint '${endpoint.name}' to auth mode key or aml_token: Kubernetes online endpoints do not support aad_token.`);
+      }
+      return mlToken();
+    default:
+      throw new ActionError('azure', `Online endpoint '${endpoint.name}' has no auth mode this action knows.`);
+  }
+}
+
+/** Nearest-rank percentile of the values (0 when there are none). */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+export interface ScoreOptions {
+  http: Http;
+  log: Log;
+  endpoint: Endpoint;
+  deployment?: string;
+  credential: string;
+  contentType: string;
+  bodies: string[];
+  concurrency: number;
+}
+
+/** POSTs every body, at most `concurrency` at once, and keeps the answers in input order. */
+export async function score(o: ScoreOptions): Promise<OnlineResult> {
+  const headers: Record<string, string> = { authorization: `Bearer ${o.credential}`, 'content-type': o.contentType, accept: 'application/json, */*' };
+  if (o.deployment) headers['azureml-model-deployment'] = o.deployment;
+  const results: ScoredRequest[] = new Array(o.bodies.length);
+  const step = Math.max(1, Math.ceil(o.bodies.length / 10));
+  let next = 0;
+  let done = 0;
+  let failed = 0;
+
+  const one = async (body: string): Promise<ScoredRequest> => {
+    const start = performance.now();
+    try {
+      const res = await send(o.http, o.http.once, { url: o.endpoint.scoringUri, method: 'POST', body, headers, timeout: REQUEST_TIMEOUT_MS });
+      const latencyMs = performance.now() - start;
+      const modelStatus = res.headers.get('ms-azureml-model-error-statuscode');
+      const modelReason = res.headers.get('ms-azureml-model-error-reason');
+      const detail = modelStatus || modelReason ? `the model answered ${modelStatus ?? '?'}${modelReason ? ` (${modelReason})` : ''}` : undefined;
+      return { status: res.status, latencyMs, body: res.bodyAsText ?? '', detail };
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      return { status: 0, latencyMs: performance.now() - start, body: '', detail: `no answer (${code ?? (err as Error).message})` };
+    }
+  };
+
+  const worker = async () => {
+    while (next < o.bodies.length) {
+      const i = next++;
+      const r = await one(o.bodies[i]!);
+      results[i] = r;
+      if (r.status < 200 || r.status >= 300) failed++;
+      if (++done % step === 0 && o.bodies.length > 1) o.log.info(`Sent ${done}/${o.bodies.length} requests (${failed} failed)`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.concurrency, o.bodies.length) }, worker));
+
+  const latencies = results.map((r) => r.latencyMs);
+  return { results, failed, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+}
+
+/** The response-file content: the body itself, or for .jsonl one compact JSON line per request. */
+export function responseFileContent(results: ScoredRequest[], jsonl: boolean): string {
+  if (!jsonl) return results[0]?.body ?? '';
+  return results
+    .map((r) => {
+      try {
+        return JSON.stringify(JSON.parse(r.body));
+      } catch {
+        return JSON.stringify(r.body);
+      }
+    })
+    .join('\n')
+    .concat('\n');
+}

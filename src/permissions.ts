@@ -1,0 +1,166 @@
+// Permission diagnosis: which required actions the identity lacks (read ahead of time from
+// Microsoft.Authorization/permissions, or learned from a denial), and the exact fix — a built-in
+// role, a minimal custom role and the az commands — in one report for the log, summary and output.
+import type { AuthorizationManagementClient } from '@azure/arm-authorization';
+import { ActionError } from './errors.js';
+import { missingActions, type PermissionEntry } from './rbac.js';
+import { suggestRole, type Requirement, type Scopes } from './catalog.js';
+
+export interface Principal {
+  clientId?: string;
+  objectId?: string;
+}
+
+export interface PermissionReport {
+  principal: Principal;
+  missing: Requirement[];
+  /** How the gap was found. */
+  source: 'pre-flight' | 'denied';
+  /** Extra context, e.g. why a 401 is read as a missing action. */
+  note?: string;
+}
+
+export interface ReportContext {
+  scopes: Scopes;
+  endpointType: 'batch' | 'online';
+  endpoint: string;
+}
+
+/** Effective permissions at the endpoint's scope, inherited assignments included. */
+export async function readPermissions(
+  authz: AuthorizationManagementClient,
+  p: { resourceGroup: string; workspace: string; endpointType: 'batch' | 'online'; endpoint: string },
+): Promise<PermissionEntry[]> {
+  const entries: PermissionEntry[] = [];
+  const pages = authz.permissions.listForResource(
+    p.resourceGroup,
+    'Microsoft.MachineLearningServices',
+    `workspaces/${p.workspace}`,
+    p.endpointType === 'batch' ? 'batchEndpoints' : 'onlineEndpoints',
+    p.endpoint,
+  );
+  for await (const entry of pages) entries.push(entry);
+  return entries;
+}
+
+/** The required actions the entries do not allow. */
+export function findMissing(entries: PermissionEntry[], required: Requirement[]): Requirement[] {
+  const missing = new Set(missingActions(entries, required.map((r) => r.action)).map((a) => a.toLowerCase()));
+  return required.filter((r) => missing.has(r.action.toLowerCase()));
+}
+
+function shortScope(scope: string): string {
+  const m = /\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)(?:\/(batchEndpoints|onlineEndpoints)\/([^/]+))?$/i.exec(scope);
+  if (m?.[3]) return `${m[2] === 'batchEndpoints' || m[2]?.toLowerCase() === 'batchendpoints' ? 'batch endpoint' : 'online endpoint'} '${m[3]}'`;
+  if (m?.[1]) return `workspace '${m[1]}'`;
+  const rg = /\/resourceGroups\/([^/]+)$/i.exec(scope);
+  if (rg) return `resource group '${rg[1]}'`;
+  return scope;
+}
+
+function who(principal: Principal): string {
+  if (principal.clientId && principal.objectId) return `service principal ${principal.clientId} (object id ${principal.objectId})`;
+  if (principal.clientId) return `service principal ${principal.clientId}`;
+  if (principal.objectId) return `the identity with object id ${principal.objectId}`;
+  return 'the signed-in identity';
+}
+
+function assignee(principal: Principal): string {
+  return principal.objectId
+    ? `--assignee-object-id ${principal.objectId} --assignee-principal-type ServicePrincipal`
+    : `--assignee ${principal.clientId ?? '<client-id>'}`;
+}
+
+export interface Fix {
+  roleName?: string;
+  nearMiss?: string;
+  customRole: Record<string, unknown>;
+  commands: string[];
+}
+
+/** The least-privilege custom role (exactly the missing actions) and the commands that apply it. */
+export function buildFix(report: PermissionReport, ctx: ReportContext): Fix {
+  const actions = [...new Set(report.missing.map((m) => m.action))];
+  const scopes = [...new Set(report.missing.map((m) => m.scope))];
+  const name = `azureml-invoke ${ctx.endpointType} ${ctx.endpoint}`;
+  // Custom roles are assignable at management group, subscription or resource group level only;
+  // the assignment itself goes on the narrow scope below.
+  const customRole = {
+    Name: name,
+    IsCustom: true,
+    Description: `What azureml-invoke needs to invoke ${ctx.endpointType} endpoint '${ctx.endpoint}'.`,
+    Actions: actions,
+    NotActions: [],
+    DataActions: [],
+    NotDataActions: [],
+    AssignableScopes: [ctx.scopes.resourceGroup],
+  };
+  const commands = [`az role definition create --role-definition '${JSON.stringify(customRole)}'`];
+  for (const scope of scopes) commands.push(`az role assignment create ${assignee(report.principal)} --role "${name}" --scope ${scope}`);
+  const suggestion = suggestRole(actions);
+  const fix: Fix = { customRole, commands, roleName: suggestion?.roleName };
+  if (suggestion?.nearMiss) {
+    const lacks = suggestion.nearMiss.lacks
+      .map((l) => (l.carvedOutBy ? `${l.action} (removed by its NotActions '${l.carvedOutBy}')` : `${l.action} (not matched by its Actions)`))
+      .join('; ');
+    fix.nearMiss = `${suggestion.nearMiss.roleName} is not enough: it lacks ${lacks}.`;
+  }
+  return fix;
+}
+
+/** First line of the failure: what to grant, to whom, where. */
+export function headline(report: PermissionReport): string {
+  const scopes = [...new Set(report.missing.map((m) => shortScope(m.scope)))].join(' and ');
+  if (report.missing.length === 1) {
+    return `Grant ${who(report.principal)} '${report.missing[0]!.action}' on ${scopes} (the az commands below do it), then re-run.`;
+  }
+  return `Grant ${who(report.principal)} the ${report.missing.length} missing permissions on ${scopes} (the az commands below do it), then re-run.`;
+}
+
+const PROPAGATION = 'New role assignments can take up to 10 minutes to apply; re-run after that.';
+
+/** The report as log lines. */
+export function reportLines(report: PermissionReport, ctx: ReportContext): string[] {
+  const fix = buildFix(report, ctx);
+  const lines = [
+    `${report.source === 'pre-flight' ? 'Permission check' : 'Azure denied the call'}: ${who(report.principal)} lacks ${report.missing.length} required action(s):`,
+    ...report.missing.map((m) => `  ${m.action}\n      at ${m.scope}`),
+  ];
+  if (report.note) lines.push('', report.note);
+  lines.push('', 'Least privilege: a custom role with exactly these actions, assigned at the narrowest scope:', ...fix.commands.map((c) => `  ${c}`));
+  if (fix.roleName) {
+    const scope = report.missing[0]!.scope;
+    lines.push('', `Or the built-in role '${fix.roleName}', which covers them:`, `  az role assignment create ${assignee(report.principal)} --role "${fix.roleName}" --scope ${scope}`);
+  }
+  if (fix.nearMiss) lines.push('', fix.nearMiss);
+  lines.push('', PROPAGATION);
+  return lines;
+}
+
+/** The report as job-summary markdown. */
+export function reportMarkdown(report: PermissionReport, ctx: ReportContext): string {
+  const fix = buildFix(report, ctx);
+  const rows = report.missing.map((m) => `| \`${m.action}\` | \`${m.scope}\` |`).join('\n');
+  const parts = [
+    `### Missing permissions`,
+    `${who(report.principal)} lacks ${report.missing.length} required action(s)${report.source === 'pre-flight' ? ' (found by the pre-flight check)' : ''}.`,
+    '',
+    '| Missing action | Scope |',
+    '| --- | --- |',
+    rows,
+  ];
+  if (report.note) parts.push('', report.note);
+  parts.push('', '**Fix** (least privilege: a custom role with exactly these actions):', '', '```sh', ...fix.commands, '```');
+  if (fix.roleName) parts.push('', `Or assign the built-in role **${fix.roleName}**, which covers them.`);
+  if (fix.nearMiss) parts.push('', fix.nearMiss);
+  parts.push('', PROPAGATION);
+  return parts.join('\n');
+}
+
+/** The failure a permission gap ends the run with. */
+export function permissionError(report: PermissionReport, ctx: ReportContext): ActionError {
+  return new ActionError('permission', headline(report), reportLines(report, ctx), {
+    summary: reportMarkdown(report, ctx),
+    missingActions: [...new Set(report.missing.map((m) => m.action))],
+  });
+}

@@ -1,0 +1,163 @@
+// Signing in: builds the @azure/identity credential the auth type asks for and hands out tokens —
+// masked the moment they exist, one request per scope however many clients ask at once, and every
+// failure translated into what to do.
+import {
+  AzureCliCredential,
+  ClientAssertionCredential,
+  ClientSecretCredential,
+  ManagedIdentityCredential,
+  type AccessToken,
+  type GetTokenOptions,
+  type TokenCredential,
+} from '@azure/identity';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { ActionError, describeThrown } from './errors.js';
+import type { Inputs } from './inputs.js';
+import { claim, decodeClaims, describeAccessToken, type Claims } from './jwt.js';
+import { fetchOidcToken, missingIdTokenError } from './oidc.js';
+import type { Principal } from './permissions.js';
+import { translateSignInError } from './signin-errors.js';
+import type { Http, Log } from './http.js';
+
+export interface Session {
+  /** For Azure SDK clients: masked, shared per scope, failures translated. */
+  credential: TokenCredential;
+  /** A bearer token for one scope. */
+  token(scope: string, options?: GetTokenOptions): Promise<string>;
+  /** Who signed in, from the claims of the tokens received so far. */
+  principal: Principal;
+}
+
+export interface SessionDeps {
+  http: Http;
+  log: Log;
+  setSecret(value: string): void;
+  env: Record<string, string | undefined>;
+  /** The first GitHub OIDC token, requested while the libraries loaded. */
+  prefetchedAssertion?: Promise<string>;
+}
+
+/** The @azure/identity credential for an auth type, as plain data (tested at this seam). */
+export type CredentialPlan =
+  | { kind: 'ClientAssertionCredential'; tenantId: string; clientId: string }
+  | { kind: 'ClientSecretCredential'; tenantId: string; clientId: string }
+  | { kind: 'ManagedIdentityCredential'; clientId?: string }
+  | { kind: 'AzureCliCredential'; tenantId?: string };
+
+export function planCredential(inputs: Pick<Inputs, 'authType' | 'tenantId' | 'clientId'>): CredentialPlan {
+  switch (inputs.authType) {
+    case 'oidc':
+      return { kind: 'ClientAssertionCredential', tenantId: inputs.tenantId!, clientId: inputs.clientId! };
+    case 'client-secret':
+      return { kind: 'ClientSecretCredential', tenantId: inputs.tenantId!, clientId: inputs.clientId! };
+    case 'managed-identity':
+      return inputs.clientId ? { kind: 'ManagedIdentityCredential', clientId: inputs.clientId } : { kind: 'ManagedIdentityCredential' };
+    case 'azure-cli':
+      return inputs.tenantId ? { kind: 'AzureCliCredential', tenantId: inputs.tenantId } : { kind: 'AzureCliCredential' };
+  }
+}
+
+/** Refresh a shared token this long before it expires. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+export function createSession(inputs: Inputs, deps: SessionDeps): Session {
+  const { http, log } = deps;
+  if (inputs.authType === 'oidc' && !deps.env.ACTIONS_ID_TOKEN_REQUEST_URL) throw missingIdTokenError(deps.env);
+  if (inputs.authType === 'client-secret') {
+    log.warning('auth-type client-secret works, but a stored secret can leak and expires: prefer auth-type oidc with a federated credential (no secret at all).');
+  }
+
+  let lastAssertion: Claims | undefined;
+  let assertionFailure: unknown;
+  let prefetched = deps.prefetchedAssertion;
+  const getAssertion = async (): Promise<string> => {
+    // The first assertion is the token requested at start-up; every later one is fetched fresh,
+    // so a job polled for hours never presents an expired token.
+    const pending = prefetched;
+    prefetched = undefined;
+    try {
+      const token = await (pending ?? fetchOidcToken(inputs.audience, log));
+      lastAssertion = decodeClaims(token);
+      log.debug(`GitHub OIDC token: iss=${claim(lastAssertion, 'iss')} sub=${claim(lastAssertion, 'sub')} aud=${claim(lastAssertion, 'aud')}`);
+      return token;
+    } catch (err) {
+      assertionFailure = err;
+      throw err;
+    }
+  };
+
+  // One policy object serves the identity pipeline too, so token requests retry and log alike.
+  const common = {
+    authorityHost: inputs.authorityHost,
+    // Instance discovery asks login.microsoftonline.com about the authority; an overridden
+    // authority (air-gapped cloud, emulator) must not depend on it.
+    disableInstanceDiscovery: inputs.customAuthority,
+    httpClient: http.client,
+    retryOptions: { maxRetries: 0 },
+    additionalPolicies: [{ policy: http.retry as PipelinePolicy, position: 'perCall' as const }],
+  };
+  const plan = planCredential(inputs);
+  let inner: TokenCredential;
+  switch (plan.kind) {
+    case 'ClientAssertionCredential':
+      inner = new ClientAssertionCredential(plan.tenantId, plan.clientId, getAssertion, common);
+      break;
+    case 'ClientSecretCredential':
+      inner = new ClientSecretCredential(plan.tenantId, plan.clientId, inputs.clientSecret!, common);
+      break;
+    case 'ManagedIdentityCredential':
+      inner = plan.clientId ? new ManagedIdentityCredential(plan.clientId, common) : new ManagedIdentityCredential(common);
+      break;
+    case 'AzureCliCredential':
+      inner = new AzureCliCredential(plan.tenantId ? { tenantId: plan.tenantId } : {});
+      break;
+  }
+
+  const principal: Principal = {};
+  const cache = new Map<string, Promise<AccessToken>>();
+
+  const fetch = (scope: string, options?: GetTokenOptions): Promise<AccessToken> =>
+    inner.getToken(scope, { abortSignal: options?.abortSignal }).then(
+      (token) => {
+        if (!token) throw new ActionError('signin', `Sign-in returned no token for ${scope}.`);
+        deps.setSecret(token.token);
+        const claims = decodeClaims(token.token);
+        principal.objectId = claim(claims, 'oid') ?? principal.objectId;
+        principal.clientId = claim(claims, 'appid') ?? claim(claims, 'azp') ?? principal.clientId ?? inputs.clientId;
+        log.debug(`Token for ${scope}: ${describeAccessToken(claims)}`);
+        return token;
+      },
+      (err: unknown) => {
+        if (assertionFailure instanceof ActionError) throw assertionFailure;
+        if (err instanceof ActionError) throw err;
+        throw translateSignInError(describeThrown(err), {
+          authType: inputs.authType,
+          clientId: inputs.clientId,
+          tenantId: inputs.tenantId,
+          audience: inputs.audience,
+          cloud: inputs.cloud.name,
+          assertion: lastAssertion,
+        });
+      },
+    );
+
+  const getShared = async (scope: string, options?: GetTokenOptions): Promise<AccessToken> => {
+    const cached = cache.get(scope);
+    if (cached) {
+      const token = await cached.catch(() => undefined);
+      if (token && token.expiresOnTimestamp - Date.now() > REFRESH_MARGIN_MS) return token;
+    }
+    const pending = fetch(scope, options);
+    cache.set(scope, pending);
+    pending.catch(() => cache.delete(scope));
+    return pending;
+  };
+
+  return {
+    principal,
+    credential: {
+      getToken: (scopes: string | string[], options?: GetTokenOptions) => getShared(Array.isArray(scopes) ? scopes[0]! : scopes, options),
+    },
+    token: async (scope, options) => (await getShared(scope, options)).token,
+  };
+}
