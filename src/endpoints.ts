@@ -47,7 +47,7 @@ async function notFound(arm: Arm, inputs: Where, what: 'endpoint' | 'deployment'
     () => true,
     () => false,
   );
-  if (other) return new ActionError('not-found', `Set 'endpoint-type: ${otherType}': '${endpoint}' is ${otherType === 'online' ? 'an online' : 'a batch'} endpoint, not a ${inputs.endpointType} one.`);
+  if (other) return new ActionError('not-found', `Set 'endpoint-type: ${otherType}': '${endpoint}' is ${otherType === 'online' ? 'an online' : 'a batch'} endpoint, not ${inputs.endpointType === 'online' ? 'an online' : 'a batch'} one.`);
   const endpoints = await listNames(inputs.endpointType === 'batch' ? arm.ml.batchEndpoints.list(rg, ws) : arm.ml.onlineEndpoints.list(rg, ws));
   if (endpoints) return new ActionError('not-found', `Check 'endpoint': workspace '${ws}' has no ${kind} '${endpoint}'${existing(endpoints, `its ${kind}s`)}.`);
   const workspaces = await listNames(arm.ml.workspaces.listByResourceGroup(rg));

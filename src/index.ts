@@ -1,6 +1,7 @@
 // Entry point of both the main and the post step (the runner runs this bundle twice). It reads the
 // inputs and asks GitHub for the first OIDC token before loading the Azure libraries, so the
-// token request overlaps their loading.
+// token request overlaps their loading. The Azure half is a bundle of its own (dist/main/), built
+// from main.ts so that unused parts of the Azure SDKs are shaken out of it.
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,8 +22,13 @@ const source: InputSource = {
 async function yamlParser(): Promise<(text: string) => unknown> {
   const raw = core.getInput(Input.inputs).trim();
   if (!raw || raw.startsWith('{')) return JSON.parse;
-  const { parse } = await import('yaml');
-  return (text) => parse(text);
+  const { load, CORE_SCHEMA } = await import('js-yaml');
+  return (text) => load(text, { schema: CORE_SCHEMA });
+}
+
+/** The Azure half: dist/main/index.js, next to this bundle. */
+function loadMain(): Promise<typeof import('./main.js')> {
+  return import(/* webpackIgnore: true */ import.meta.url.replace(/[^/]*$/, 'main/index.js'));
 }
 
 async function main(): Promise<void> {
@@ -39,7 +45,7 @@ async function main(): Promise<void> {
     return;
   }
   const prefetchedAssertion =
-    inputs.authType === 'oidc' && process.env.ACTIONS_ID_TOKEN_REQUEST_URL ? fetchOidcToken(inputs.audience, core) : undefined;
+    inputs.authType === 'oidc' && process.env.ACTIONS_ID_TOKEN_REQUEST_URL ? fetchOidcToken(core.getIDToken, inputs.audience, core) : undefined;
   prefetchedAssertion?.catch(() => undefined);
 
   // A cancelled workflow gets SIGINT, then SIGTERM 7.5 s later: both stop the wait and cancel the job.
@@ -51,7 +57,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const { run } = await import('./main.js');
+  const { run } = await loadMain();
   await run(inputs, {
     core,
     report,
@@ -81,8 +87,8 @@ async function postStep(): Promise<void> {
     core.warning(`Could not clean up job ${pending}: ${(err as Error).message}`);
     return;
   }
-  const { post } = await import('./post.js');
-  await post(inputs, JSON.parse(pending) as { name: string }, { log: core, setSecret: core.setSecret, env: process.env });
+  const { post } = await loadMain();
+  await post(inputs, JSON.parse(pending) as { name: string }, { log: core, setSecret: core.setSecret, getIdToken: core.getIDToken, env: process.env });
 }
 
 const isPost = core.getState(State.isPost) === 'true';

@@ -1,5 +1,7 @@
 // One run, top to bottom: sign in, read the endpoint, check permissions, invoke, follow the job,
-// report. Every phase lives in its own module; this file only puts them in order.
+// report. Every phase lives in its own module; this file only puts them in order. It is also the
+// entry of the second bundle (dist/main/), which holds the Azure libraries and never
+// @actions/core: the first bundle hands that in.
 import { createArm, type Arm } from './arm.js';
 import { buildJobBody, createJob, newInvocation, resolveInputs } from './batch.js';
 import { batchRequirements, onlineRequirements, resourceScopes, BATCH_DATA_ACCESS_REMEDY, type Requirement, type Scopes } from './catalog.js';
@@ -18,8 +20,11 @@ import type { CoreLike, Report } from './report.js';
 import { createSession, type Session } from './signin.js';
 import { toAzureFailure } from './azure-errors.js';
 
+export { post } from './post.js';
+
 export interface MainCore extends CoreLike {
   setSecret(value: string): void;
+  getIDToken(audience: string): Promise<string>;
   saveState(name: string, value: string): void;
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -60,7 +65,7 @@ export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
   report.output(Output.missingActions, '[]');
   let ctx: Ctx | undefined;
   try {
-    const session = createSession(inputs, { http, log, setSecret: core.setSecret, env: deps.env, prefetchedAssertion: deps.prefetchedAssertion });
+    const session = createSession(inputs, { http, log, setSecret: core.setSecret, getIdToken: core.getIDToken, env: deps.env, prefetchedAssertion: deps.prefetchedAssertion });
     const arm = createArm(inputs, session, http);
     const diag: DiagnoseContext = {
       scopes,

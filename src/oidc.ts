@@ -1,6 +1,6 @@
-// Asks GitHub for an OIDC token. Light on purpose (only @actions/core): the first token is
-// requested while the Azure libraries are still loading.
-import * as core from '@actions/core';
+// Asks GitHub for an OIDC token through @actions/core's getIDToken (passed in, so the Azure half of
+// the bundle does not load @actions/core a second time). The first token is requested while the
+// Azure libraries are still loading.
 import { ActionError } from './errors.js';
 import { backoffMs } from './retry.js';
 
@@ -29,14 +29,17 @@ export function missingIdTokenError(env: Record<string, string | undefined>): Ac
 }
 
 /** A fresh GitHub OIDC token; transient failures are retried, a refusal is not. */
+export type GetIdToken = (audience: string) => Promise<string>;
+
 export async function fetchOidcToken(
+  getIdToken: GetIdToken,
   audience: string,
   log: { info(message: string): void },
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
 ): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await core.getIDToken(audience);
+      return await getIdToken(audience);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const status = Number(/Error Code : (\d+)/.exec(message)?.[1]);

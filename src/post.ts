@@ -10,6 +10,7 @@ import { createSession } from './signin.js';
 export interface PostDeps {
   log: Log;
   setSecret(value: string): void;
+  getIdToken(audience: string): Promise<string>;
   env: Record<string, string | undefined>;
 }
 
@@ -17,7 +18,7 @@ export async function post(inputs: Inputs, pending: { name: string }, deps: Post
   const { log } = deps;
   try {
     const http = createHttp(log);
-    const session = createSession(inputs, { http, log, setSecret: deps.setSecret, env: deps.env });
+    const session = createSession(inputs, { http, log, setSecret: deps.setSecret, getIdToken: deps.getIdToken, env: deps.env });
     const arm = createArm(inputs, session, http);
     const job = await getJob(arm, inputs, pending.name);
     if (FINAL_STATUSES.has(job.status)) {

@@ -14,7 +14,7 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ActionError, describeThrown } from './errors.js';
 import type { Inputs } from './inputs.js';
 import { claim, decodeClaims, describeAccessToken, type Claims } from './jwt.js';
-import { fetchOidcToken, missingIdTokenError } from './oidc.js';
+import { fetchOidcToken, missingIdTokenError, type GetIdToken } from './oidc.js';
 import type { Principal } from './permissions.js';
 import { translateSignInError } from './signin-errors.js';
 import type { Http, Log } from './http.js';
@@ -32,6 +32,7 @@ export interface SessionDeps {
   http: Http;
   log: Log;
   setSecret(value: string): void;
+  getIdToken: GetIdToken;
   env: Record<string, string | undefined>;
   /** The first GitHub OIDC token, requested while the libraries loaded. */
   prefetchedAssertion?: Promise<string>;
@@ -76,7 +77,7 @@ export function createSession(inputs: Inputs, deps: SessionDeps): Session {
     const pending = prefetched;
     prefetched = undefined;
     try {
-      const token = await (pending ?? fetchOidcToken(inputs.audience, log));
+      const token = await (pending ?? fetchOidcToken(deps.getIdToken, inputs.audience, log));
       lastAssertion = decodeClaims(token);
       log.debug(`GitHub OIDC token: iss=${claim(lastAssertion, 'iss')} sub=${claim(lastAssertion, 'sub')} aud=${claim(lastAssertion, 'aud')}`);
       return token;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
+import { CORE_SCHEMA, load } from 'js-yaml';
+
+const parseYaml = (text: string) => load(text, { schema: CORE_SCHEMA });
 import { getInputs, parseBatchInput, type InputSource } from '../../src/inputs.js';
 import { InputError } from '../../src/errors.js';
 

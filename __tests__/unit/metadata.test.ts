@@ -1,0 +1,42 @@
+// The contract between action.yml, DESIGN.md and the code is kept by tests, not by memory.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { actionYml, ROOT } from '../../scripts/runner.js';
+import { Input, Output } from '../../src/constants.js';
+
+const sources = readdirSync(join(ROOT, 'src'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => readFileSync(join(ROOT, 'src', f), 'utf8'))
+  .join('\n');
+
+describe('action.yml', () => {
+  it('runs on node24 with a post step, from the committed bundle', () => {
+    const runs = (actionYml as unknown as { runs: Record<string, string> }).runs;
+    expect(runs).toEqual({ using: 'node24', main: 'dist/index.js', post: 'dist/index.js' });
+  });
+
+  it('declares exactly the inputs the code knows, each with a description', () => {
+    expect(Object.keys(actionYml.inputs).sort()).toEqual(Object.values(Input).sort());
+    for (const [name, spec] of Object.entries(actionYml.inputs)) expect((spec as { description?: string }).description, name).toBeTruthy();
+  });
+
+  it('declares exactly the outputs the code sets, each with a description', () => {
+    expect(Object.keys(actionYml.outputs).sort()).toEqual(Object.values(Output).sort());
+    for (const [name, spec] of Object.entries(actionYml.outputs)) expect(spec.description, name).toBeTruthy();
+  });
+
+  it('reads every declared input and sets every declared output somewhere in the code', () => {
+    for (const [key, name] of Object.entries(Input)) expect(sources, `input ${name}`).toMatch(new RegExp(`Input\\.${key}\\b`));
+    for (const [key, name] of Object.entries(Output)) expect(sources, `output ${name}`).toMatch(new RegExp(`Output\\.${key}\\b`));
+  });
+
+  it('keeps the DESIGN.md names (inputs table and outputs list)', () => {
+    const design = readFileSync(join(ROOT, '..', 'shared', 'DESIGN.md'), 'utf8');
+    const designInputs = [...design.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
+    expect(designInputs.sort()).toEqual(Object.keys(actionYml.inputs).sort());
+    const outputsLine = /## 6\. Outputs\n([\s\S]*?)\n\n/.exec(design)![1]!;
+    const designOutputs = [...outputsLine.matchAll(/`([a-z0-9-]+)`/g)].map((m) => m[1]);
+    expect(designOutputs.sort()).toEqual(Object.keys(actionYml.outputs).sort());
+  });
+});

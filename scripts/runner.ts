@@ -1,0 +1,182 @@
+// Runs the bundled action the way the GitHub runner does: INPUT_* variables (with action.yml's
+// defaults), the GITHUB_OUTPUT / GITHUB_STEP_SUMMARY / GITHUB_STATE files, STATE_* for the post
+// step, and the workflow-command lines on stdout. Used by the tests, the demo and the bench.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { load as parseYaml } from 'js-yaml';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const BUNDLE = join(ROOT, 'dist', 'index.js');
+
+interface ActionYml {
+  inputs: Record<string, { default?: string; required?: boolean }>;
+  outputs: Record<string, { description: string }>;
+}
+
+export const actionYml = parseYaml(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYml;
+
+export interface StepOptions {
+  /** Inputs as a workflow's `with:` gives them; action.yml defaults fill the rest. */
+  inputs: Record<string, string>;
+  /** Extra environment (the emulator's OIDC variables and CA, RUNNER_DEBUG, …). */
+  env?: Record<string, string | undefined>;
+  /** STATE_* values: set to run the post step. */
+  state?: Record<string, string>;
+  /** Kill the step after this long (default 120 s). */
+  timeoutMs?: number;
+  /** Called once the process started, e.g. to send it signals. */
+  onStart?: (child: ChildProcess) => void;
+  /** Called for each stdout chunk as it arrives. */
+  onStdout?: (text: string) => void;
+  node?: string;
+}
+
+export interface Annotation {
+  level: 'error' | 'warning' | 'notice';
+  title?: string;
+  message: string;
+}
+
+export interface StepResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  summary: string;
+  annotations: Annotation[];
+  /** The secrets the step masked with ::add-mask:: (the runner hides these). */
+  masked: string[];
+  /** stdout as the runner shows it: workflow commands consumed, masks applied. */
+  visibleLog: string;
+  /** Content of the file the response-file output names (read before the temp dir goes). */
+  responseFile?: string;
+  wallMs: number;
+}
+
+/** Parses a file command file (name<<delimiter / value / delimiter, or name=value). */
+export function parseFileCommands(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const value: string[] = [];
+      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i]!);
+      out[heredoc[1]!] = value.join('\n');
+    } else if (line.includes('=')) {
+      out[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
+    }
+  }
+  return out;
+}
+
+function unescapeData(s: string): string {
+  return s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+}
+
+function unescapeProperty(s: string): string {
+  return unescapeData(s).replace(/%3A/g, ':').replace(/%2C/g, ',');
+}
+
+/** Runs dist/index.js as one workflow step. */
+export async function runStep(o: StepOptions): Promise<StepResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'azureml-invoke-step-'));
+  const files = { output: join(dir, 'output'), summary: join(dir, 'summary'), state: join(dir, 'state') };
+  for (const f of Object.values(files)) writeFileSync(f, '');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_STATE: files.state,
+    GITHUB_REPOSITORY: 'contoso/scoring',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_WORKSPACE: process.cwd(),
+    RUNNER_TEMP: dir,
+  };
+  for (const [name, spec] of Object.entries(actionYml.inputs)) {
+    const value = o.inputs[name] ?? spec.default;
+    if (value !== undefined) env[`INPUT_${name.toUpperCase()}`] = value;
+  }
+  for (const name of Object.keys(o.inputs)) {
+    if (!(name in actionYml.inputs)) throw new Error(`input '${name}' is not declared in action.yml`);
+  }
+  for (const [k, v] of Object.entries(o.env ?? {})) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(o.state ?? {})) env[`STATE_${k}`] = v;
+
+  const started = performance.now();
+  const child = spawn(o.node ?? process.execPath, [BUNDLE], { env, cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  o.onStart?.(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    o.onStdout?.(d);
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('close', (c, s) => r([c, s])));
+  clearTimeout(timer);
+  const wallMs = performance.now() - started;
+
+  const annotations: Annotation[] = [];
+  const masked: string[] = [];
+  const visible: string[] = [];
+  for (const line of stdout.split('\n')) {
+    const cmd = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line);
+    if (!cmd) {
+      visible.push(line);
+      continue;
+    }
+    const [, name, props = '', data = ''] = cmd;
+    if (name === 'add-mask') masked.push(unescapeData(data));
+    else if (name === 'error' || name === 'warning' || name === 'notice') {
+      const title = /(?:^|,)title=([^,]*)/.exec(props)?.[1];
+      annotations.push({ level: name, title: title ? unescapeProperty(title) : undefined, message: unescapeData(data) });
+      visible.push(`${name === 'error' ? 'Error' : name === 'warning' ? 'Warning' : 'Notice'}: ${unescapeData(data)}`);
+    } else if (name === 'group') visible.push(`▸ ${unescapeData(data)}`);
+    else if (name === 'debug') visible.push(`##[debug]${unescapeData(data)}`);
+  }
+  let visibleLog = visible.join('\n');
+  for (const secret of masked.filter((s) => s.length > 0)) visibleLog = visibleLog.split(secret).join('***');
+
+  const outputs = parseFileCommands(readFileSync(files.output, 'utf8'));
+  let responseFile: string | undefined;
+  try {
+    if (outputs['response-file']) responseFile = readFileSync(outputs['response-file'], 'utf8');
+  } catch {
+    responseFile = undefined;
+  }
+  const result: StepResult = {
+    code,
+    signal,
+    stdout,
+    stderr,
+    outputs,
+    responseFile,
+    state: parseFileCommands(readFileSync(files.state, 'utf8')),
+    summary: readFileSync(files.summary, 'utf8'),
+    annotations,
+    masked,
+    visibleLog,
+    wallMs,
+  };
+  rmSync(dir, { recursive: true, force: true });
+  return result;
+}
+
+/** The main step, then the post step with the state the main step saved (as the runner does). */
+export async function runMainAndPost(o: StepOptions): Promise<{ main: StepResult; post: StepResult }> {
+  const main = await runStep(o);
+  const post = await runStep({ ...o, state: main.state, onStart: undefined });
+  return { main, post };
+}
