@@ -144,7 +144,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
       annotations.push({ level: name, title: title ? unescapeProperty(title) : undefined, message: unescapeData(data) });
       visible.push(`${name === 'error' ? 'Error' : name === 'warning' ? 'Warning' : 'Notice'}: ${unescapeData(data)}`);
     } else if (name === 'group') visible.push(`▸ ${unescapeData(data)}`);
-    else if (name === 'debug') visible.push(`##[debug]${unescapeData(data)}`);
+    else if (name === 'debug' && (env.RUNNER_DEBUG === '1' || env.ACTIONS_STEP_DEBUG === 'true')) visible.push(`##[debug]${unescapeData(data)}`);
   }
   let visibleLog = visible.join('\n');
   for (const secret of masked.filter((s) => s.length > 0)) visibleLog = visibleLog.split(secret).join('***');

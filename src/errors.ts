@@ -40,6 +40,14 @@ export class InputError extends ActionError {
   }
 }
 
+/**
+ * Whether a thrown value is an ActionError. Checked by shape, not instanceof: the entry bundle and
+ * the Azure bundle each carry their own copy of the class.
+ */
+export function isActionError(err: unknown): err is ActionError {
+  return err instanceof Error && typeof (err as ActionError).kind === 'string' && Array.isArray((err as ActionError).details);
+}
+
 /** Text of anything thrown, including non-Error throws (a thrown string must not vanish). */
 export function describeThrown(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;

@@ -2,7 +2,7 @@
 // first line says what to do. The summary is written even when the run fails, and writing it never
 // fails the step.
 import { Output } from './constants.js';
-import { ActionError, describeThrown } from './errors.js';
+import { ActionError, describeThrown, isActionError } from './errors.js';
 
 export interface CoreLike {
   setOutput(name: string, value: string): void;
@@ -74,13 +74,12 @@ export class Report {
 
   /** Records the failure and raises the one error annotation. */
   fail(err: unknown): void {
-    const failure =
-      err instanceof ActionError
-        ? err
-        : new ActionError('azure', `azureml-invoke stopped on an unexpected error: ${describeThrown(err)}`, [
-            'This is a bug in the action if it persists; please report it with the log (run with debug logging for details).',
-          ]);
-    if (!(err instanceof ActionError) && err instanceof Error && this.core.isDebug()) this.core.debug(err.stack ?? '');
+    const failure = isActionError(err)
+      ? err
+      : new ActionError('azure', `azureml-invoke stopped on an unexpected error: ${describeThrown(err)}`, [
+          'This is a bug in the action if it persists; please report it with the log (run with debug logging for details).',
+        ]);
+    if (!isActionError(err) && err instanceof Error && this.core.isDebug()) this.core.debug(err.stack ?? '');
     this.failure = failure;
     const text = [failure.message, ...(failure.details.length ? ['', ...failure.details] : [])].join('\n');
     this.core.error(text, { title: `azureml-invoke: ${failure.kind === 'input' ? 'invalid input' : failure.kind.replace('-', ' ')}` });

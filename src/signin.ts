@@ -58,6 +58,9 @@ export function planCredential(inputs: Pick<Inputs, 'authType' | 'tenantId' | 'c
   }
 }
 
+/** An OIDC token this young is handed to MSAL again rather than fetched anew. */
+const REUSE_ASSERTION_MS = 10_000;
+
 /** Refresh a shared token this long before it expires. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
 
@@ -71,14 +74,19 @@ export function createSession(inputs: Inputs, deps: SessionDeps): Session {
   let lastAssertion: Claims | undefined;
   let assertionFailure: unknown;
   let prefetched = deps.prefetchedAssertion;
+  let recent: { token: string; at: number; exp: number } | undefined;
   const getAssertion = async (): Promise<string> => {
-    // The first assertion is the token requested at start-up; every later one is fetched fresh,
-    // so a job polled for hours never presents an expired token.
+    // MSAL asks for the assertion twice for each token it requests (once for the request, once
+    // for its client configuration): a token fetched moments ago, far from expiry, serves both.
+    // Anything older is fetched fresh, so a job polled for hours never presents an expired one.
+    const now = Date.now();
+    if (recent && now - recent.at < REUSE_ASSERTION_MS && recent.exp - now > 60_000) return recent.token;
     const pending = prefetched;
     prefetched = undefined;
     try {
       const token = await (pending ?? fetchOidcToken(deps.getIdToken, inputs.audience, log));
       lastAssertion = decodeClaims(token);
+      recent = { token, at: Date.now(), exp: Number(lastAssertion?.exp ?? 0) * 1000 };
       log.debug(`GitHub OIDC token: iss=${claim(lastAssertion, 'iss')} sub=${claim(lastAssertion, 'sub')} aud=${claim(lastAssertion, 'aud')}`);
       return token;
     } catch (err) {

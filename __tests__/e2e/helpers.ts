@@ -1,0 +1,42 @@
+// Shared by the end-to-end tests: an emulator per test file and the bundled action run against it
+// as the runner would run it.
+import { startEmulator, type Emulator, type RequestLogEntry, type WorldSpec } from '../../emulator/src/index.js';
+import { runStep, runMainAndPost, type StepOptions, type StepResult } from '../../scripts/runner.js';
+
+export type { Emulator, StepResult };
+
+export async function emulator(spec?: WorldSpec): Promise<Emulator> {
+  return startEmulator(spec);
+}
+
+type Extra = Omit<StepOptions, 'inputs'> & { identity?: string };
+
+function options(emu: Emulator, inputs: Record<string, string>, extra: Extra = {}): StepOptions {
+  const { identity, env, ...rest } = extra;
+  return { ...rest, inputs: { ...emu.actionInputs(identity), ...inputs }, env: { ...emu.env(), ...env } };
+}
+
+/** Runs the action's main step against the emulator. */
+export function step(emu: Emulator, inputs: Record<string, string>, extra?: Extra): Promise<StepResult> {
+  return runStep(options(emu, inputs, extra));
+}
+
+/** Runs the main step and then the post step, as the runner does. */
+export function stepWithPost(emu: Emulator, inputs: Record<string, string>, extra?: Extra) {
+  return runMainAndPost(options(emu, inputs, extra));
+}
+
+/** Requests in the emulator log matching a method and a path pattern. */
+export function requests(emu: Emulator, method: string, path: RegExp): RequestLogEntry[] {
+  return emu.log.filter((e) => e.method === method && path.test(e.url.split('?')[0]!));
+}
+
+export const JOB_POST = /\/jobs$/;
+
+/** The first error annotation's first line: what the user reads first. */
+export function firstLine(r: StepResult): string {
+  return (r.annotations.find((a) => a.level === 'error')?.message ?? '').split('\n')[0]!;
+}
+
+/** A job plan short enough for tests: done before the second poll. */
+export const QUICK = { steps: [{ status: 'Running' as const, durationMs: 200 }] };

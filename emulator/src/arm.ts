@@ -1,0 +1,601 @@
+// Azure Resource Manager for Microsoft.MachineLearningServices (api-version 2022-10-01 shapes) and
+// Microsoft.Authorization/permissions (2022-04-01). Every call: api-version, bearer token, RBAC for
+// the action Azure checks at the addressed scope, then existence — in that order, as ARM does.
+import { authenticate, type Caller } from './identity.js';
+import { isFinal, statusAt, type Job } from './jobs.js';
+import { signJwt } from './jwt.js';
+import { effectivePermissions, isAuthorized } from './rbac.js';
+import type { Ctx, Route } from './server.js';
+import type { State } from './state.js';
+import { resourceGroupScope, workspaceScope, type BatchEndpointRec, type OnlineEndpointRec, type World } from './world.js';
+
+const ML = 'Microsoft.MachineLearningServices';
+const RG = String.raw`^/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)`;
+const WS = String.raw`${RG}/providers/Microsoft\.MachineLearningServices/workspaces/(?<ws>[^/]+)`;
+const re = (s: string) => new RegExp(`${s}$`, 'i');
+
+export function armError(ctx: Ctx, status: number, code: string, message: string): void {
+  ctx.json(status, { error: { code, message } });
+}
+
+/** The sentence protocol.md gives for a denied call. */
+export function authorizationFailed(caller: Caller, action: string, scope: string): { error: { code: string; message: string } } {
+  return {
+    error: {
+      code: 'AuthorizationFailed',
+      message: `The client '${caller.identity.clientId}' with object id '${caller.identity.objectId}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+    },
+  };
+}
+
+/** Requires the caller to hold the action at the scope; answers 403 and returns false otherwise. */
+export function authorize(ctx: Ctx, w: World, caller: Caller, action: string, scope: string): boolean {
+  ctx.entry.action = action;
+  if (isAuthorized(w.assignments, caller.identity.objectId, action, scope)) return true;
+  ctx.json(403, authorizationFailed(caller, action, scope));
+  return false;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '0000+00:00');
+}
+
+function systemData(createdAt: number, by = 'ml-admin@contoso.com', type = 'User'): Record<string, string> {
+  const at = iso(createdAt);
+  return { createdAt: at, createdBy: by, createdByType: type, lastModifiedAt: at, lastModifiedBy: by, lastModifiedByType: type };
+}
+
+/** The ML resource provider's 404 (its exact body is not in any source found: a guess). */
+function mlNotFound(ctx: Ctx, what: string): void {
+  armError(ctx, 404, 'UserError', `Not found: ${what} could not be found.`);
+}
+
+type Guarded = { caller: Caller; scope: string };
+
+export function armRoutes(s: State): Route[] {
+  const { w } = s;
+  const created = Date.now() - 30 * 86_400_000;
+
+  /** api-version, subscription, token, RBAC, resource group: the front door every route passes. */
+  const guard = (ctx: Ctx, action: string, scope: string): Guarded | undefined => {
+    if (!ctx.query.get('api-version')) {
+      armError(ctx, 400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+      return undefined;
+    }
+    if (ctx.params.sub && ctx.params.sub.toLowerCase() !== w.subscriptionId.toLowerCase()) {
+      armError(ctx, 404, 'SubscriptionNotFound', `The subscription '${ctx.params.sub}' could not be found.`);
+      return undefined;
+    }
+    const caller = authenticate(ctx, w, s.keys, 'management');
+    if (!caller) return undefined;
+    if (!authorize(ctx, w, caller, action, scope)) return undefined;
+    if (ctx.params.rg && ctx.params.rg.toLowerCase() !== w.resourceGroup.toLowerCase()) {
+      armError(ctx, 404, 'ResourceGroupNotFound', `Resource group '${ctx.params.rg}' could not be found.`);
+      return undefined;
+    }
+    return { caller, scope };
+  };
+
+  const wsScope = (ctx: Ctx) => `/subscriptions/${ctx.params.sub}/resourceGroups/${ctx.params.rg}/providers/${ML}/workspaces/${ctx.params.ws}`;
+
+  /** Guard for a route inside a workspace; also answers ARM's 404 for a missing workspace. */
+  const inWorkspace = (ctx: Ctx, action: string, scope = wsScope(ctx)): Guarded | undefined => {
+    const g = guard(ctx, action, scope);
+    if (!g) return undefined;
+    if (!w.workspaces.some((x) => x.name.toLowerCase() === ctx.params.ws!.toLowerCase())) {
+      armError(ctx, 404, 'ResourceNotFound', `The Resource '${ML}/workspaces/${ctx.params.ws}' under resource group '${ctx.params.rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+      return undefined;
+    }
+    return g;
+  };
+
+  const wsName = (ctx: Ctx) => w.workspaces.find((x) => x.name.toLowerCase() === ctx.params.ws!.toLowerCase())!.name;
+  const batch = (ctx: Ctx) => w.batchEndpoints.find((e) => e.workspace === wsName(ctx) && e.name.toLowerCase() === ctx.params.ep!.toLowerCase());
+  const online = (ctx: Ctx) => w.onlineEndpoints.find((e) => e.workspace === wsName(ctx) && e.name.toLowerCase() === ctx.params.ep!.toLowerCase());
+  const list = (ctx: Ctx, items: unknown[], pageSize = 50) => {
+    const skip = Number(ctx.query.get('$skip') ?? 0) || 0;
+    const page = items.slice(skip, skip + pageSize);
+    const body: { value: unknown[]; nextLink?: string } = { value: page };
+    if (skip + pageSize < items.length) {
+      const next = new URLSearchParams(ctx.query);
+      next.set('$skip', String(skip + pageSize));
+      body.nextLink = `${w.urls.management}${ctx.path}?${next}`;
+    }
+    ctx.json(200, body);
+  };
+
+  // Workspace Get: the real response in the research notes (test_batch_job_download recording),
+  // properties.discoveryUrl pointing at this emulator's mlapi listener.
+  const workspaceBody = (name: string) => {
+    const rec = w.workspaces.find((x) => x.name === name)!;
+    return {
+      id: rec.id,
+      name,
+      type: `${ML}/workspaces`,
+      location: w.location,
+      tags: {},
+      etag: null,
+      kind: 'Default',
+      properties: {
+        friendlyName: name,
+        description: '',
+        storageAccount: `${resourceGroupScope(w)}/providers/Microsoft.Storage/storageAccounts/st${rec.workspaceId.slice(0, 8)}`,
+        keyVault: `${resourceGroupScope(w)}/providers/Microsoft.Keyvault/vaults/kv-${rec.workspaceId.slice(0, 8)}`,
+        applicationInsights: `${resourceGroupScope(w)}/providers/Microsoft.insights/components/ai-${rec.workspaceId.slice(0, 8)}`,
+        hbiWorkspace: false,
+        tenantId: w.tenantId,
+        imageBuildCompute: null,
+        provisioningState: 'Succeeded',
+        v1LegacyMode: false,
+        softDeleteEnabled: false,
+        containerRegistry: `${resourceGroupScope(w)}/providers/Microsoft.ContainerRegistry/registries/cr${rec.workspaceId.slice(0, 8)}`,
+        storageHnsEnabled: false,
+        workspaceId: rec.workspaceId,
+        linkedModelInventoryArmId: null,
+        privateLinkCount: 0,
+        publicNetworkAccess: 'Enabled',
+        discoveryUrl: `${w.urls.mlapi}/discovery`,
+        mlFlowTrackingUri: `azureml://${w.location}.api.azureml.ms/mlflow/v1.0${rec.id}`,
+        sdkTelemetryAppInsightsKey: rec.workspaceId,
+        sasGetterUri: '',
+      },
+      identity: { type: 'SystemAssigned', principalId: rec.workspaceId, tenantId: w.tenantId },
+      sku: { name: 'Basic', tier: 'Basic' },
+      systemData: systemData(created),
+    };
+  };
+
+  // BatchEndpoint Get: the real response of the test_batch_invoke recording (notes §2b).
+  const batchBody = (e: BatchEndpointRec) => ({
+    id: e.id,
+    name: e.name,
+    type: `${ML}/workspaces/batchEndpoints`,
+    properties: {
+      description: `Batch endpoint ${e.name}`,
+      properties: { BatchEndpointCreationApiVersion: '2022-10-01', 'azureml.onlineendpointid': e.id },
+      scoringUri: e.provisioningState === 'Succeeded' ? `${w.urls.inference}/${e.name}/jobs` : null,
+      swaggerUri: null,
+      authMode: 'AADToken',
+      defaults: { deploymentName: e.defaultDeployment },
+      provisioningState: e.provisioningState,
+    },
+    systemData: systemData(created),
+    tags: {},
+    location: w.location,
+  });
+
+  // BatchDeployment Get: spec example 2022-10-01 BatchDeployment/get.json with the values of the
+  // recorded list item (notes §2c).
+  const batchDeploymentBody = (e: BatchEndpointRec, d: BatchEndpointRec['deployments'][number]) => ({
+    id: `${e.id}/deployments/${d.name}`,
+    name: d.name,
+    type: `${ML}/workspaces/batchEndpoints/deployments`,
+    properties: {
+      description: null,
+      properties: {},
+      codeConfiguration: { codeId: `${workspaceScope(w, e.workspace)}/codes/score-code/versions/1`, scoringScript: 'batch_driver.py' },
+      environmentId: `${workspaceScope(w, e.workspace)}/environments/batch-env/versions/1`,
+      environmentVariables: {},
+      compute: d.compute,
+      errorThreshold: -1,
+      retrySettings: { maxRetries: 3, timeout: 'PT30S' },
+      miniBatchSize: 10,
+      loggingLevel: 'Info',
+      model: d.type === 'model' ? { referenceType: 'Id', assetId: `${workspaceScope(w, e.workspace)}/models/${e.name}-model/versions/1` } : null,
+      maxConcurrencyPerInstance: 2,
+      outputAction: 'AppendRow',
+      outputFileName: 'predictions.csv',
+      resources: { instanceCount: 1, instanceType: null, properties: null },
+      provisioningState: d.provisioningState,
+    },
+    systemData: systemData(created),
+    tags: {},
+    location: w.location,
+  });
+
+  // OnlineEndpoint Get: spec example 2022-10-01 OnlineEndpoint/get.json (notes §3a).
+  const onlineBody = (e: OnlineEndpointRec) => ({
+    id: e.id,
+    name: e.name,
+    type: `${ML}/workspaces/onlineEndpoints`,
+    properties: {
+      description: `Online endpoint ${e.name}`,
+      properties: { 'azureml.onlineendpointid': e.id },
+      scoringUri: `${w.urls.inference}/${e.name}/score`,
+      swaggerUri: `${w.urls.inference}/${e.name}/swagger.json`,
+      authMode: { key: 'Key', aml_token: 'AMLToken', aad_token: 'AADToken' }[e.authMode],
+      provisioningState: e.provisioningState,
+      compute: e.kubernetes ? `${workspaceScope(w, e.workspace)}/computes/k8s-compute` : null,
+      traffic: e.traffic,
+    },
+    systemData: systemData(created),
+    tags: {},
+    location: w.location,
+    kind: e.kubernetes ? 'Kubernetes' : 'Managed',
+    identity: { type: 'SystemAssigned', principalId: e.keys.primaryKey.slice(0, 8), tenantId: w.tenantId },
+  });
+
+  // OnlineDeployment Get: ManagedOnlineDeployment/get.json or KubernetesOnlineDeployment/get.json.
+  const onlineDeploymentBody = (e: OnlineEndpointRec, d: OnlineEndpointRec['deployments'][number]) => ({
+    id: `${e.id}/deployments/${d.name}`,
+    name: d.name,
+    type: `${ML}/workspaces/onlineEndpoints/deployments`,
+    properties: {
+      description: null,
+      properties: {},
+      codeConfiguration: { codeId: `${workspaceScope(w, e.workspace)}/codes/score/versions/1`, scoringScript: 'score.py' },
+      environmentId: `${workspaceScope(w, e.workspace)}/environments/serve/versions/1`,
+      environmentVariables: {},
+      scaleSettings: { scaleType: 'Default' },
+      requestSettings: { maxQueueWait: 'PT0.5S', requestTimeout: 'PT5S', maxConcurrentRequestsPerInstance: 1 },
+      appInsightsEnabled: false,
+      livenessProbe: { failureThreshold: 30, successThreshold: 1, timeout: 'PT2S', period: 'PT10S', initialDelay: 'PT10S' },
+      provisioningState: d.provisioningState,
+      instanceType: e.kubernetes ? null : 'Standard_DS3_v2',
+      model: `${workspaceScope(w, e.workspace)}/models/${e.name}-model/versions/1`,
+      endpointComputeType: e.kubernetes ? 'Kubernetes' : 'Managed',
+      ...(e.kubernetes
+        ? { containerResourceRequirements: { containerResourceRequests: { cpu: '1', memory: '2Gi' }, containerResourceLimits: { cpu: '1', memory: '2Gi' } } }
+        : { readinessProbe: { failureThreshold: 30, successThreshold: 1, timeout: 'PT2S', period: 'PT10S', initialDelay: 'PT10S' } }),
+    },
+    systemData: systemData(created),
+    tags: {},
+    location: w.location,
+    sku: { name: 'Default', capacity: 1 },
+  });
+
+  // Job Get through the resource manager: the real batch-job GET of the test_batch_job_download
+  // recording (notes §4c): a Pipeline job, no error field.
+  const jobBody = (job: Job) => {
+    const status = statusAt(job, s.clock.now());
+    const wsId = workspaceScope(w, job.workspace);
+    return {
+      id: `${wsId}/jobs/${job.name}`,
+      name: job.name,
+      type: `${ML}/workspaces/jobs`,
+      properties: {
+        description: `Pipeline submission for endpoint: ${job.endpoint}, deployment: ${job.deployment}.`,
+        tags: job.tags,
+        properties: { 'azureml.runsource': 'azureml.PipelineRun', runSource: 'Unavailable', runType: 'HTTP', 'azureml.pipelineComponent': 'pipelinerun' },
+        displayName: job.displayName,
+        status,
+        experimentName: job.experimentName,
+        services: {
+          Tracking: { jobServiceType: 'Tracking', port: null, endpoint: `azureml://${w.location}.api.azureml.ms/mlflow/v1.0${wsId}?`, status: null, errorMessage: null, properties: null, nodes: null },
+          Studio: { jobServiceType: 'Studio', port: null, endpoint: studioUrl(w, job), status: null, errorMessage: null, properties: null, nodes: null },
+        },
+        computeId: null,
+        isArchived: false,
+        identity: null,
+        componentId: null,
+        jobType: 'Pipeline',
+        settings: null,
+        jobs: null,
+        inputs: null,
+        outputs: null,
+        sourceJobId: null,
+      },
+      // createdBy of a job a service principal created: its client id (protocol.md: to verify).
+      systemData: { createdAt: iso(job.createdAt), createdBy: job.createdBy, createdByType: 'Application' },
+    };
+  };
+
+  const findJob = (ctx: Ctx) => s.jobs.find((j) => j.workspace === wsName(ctx) && j.name.toLowerCase() === ctx.params.id!.toLowerCase());
+
+  const routes: Route[] = [
+    {
+      service: 'management',
+      method: 'GET',
+      path: re(`${RG}/providers/Microsoft\\.MachineLearningServices/workspaces`),
+      handler: (ctx) => {
+        if (!guard(ctx, `${ML}/workspaces/read`, `/subscriptions/${ctx.params.sub}/resourceGroups/${ctx.params.rg}`)) return;
+        list(ctx, w.workspaces.map((x) => workspaceBody(x.name)));
+      },
+    },
+    {
+      service: 'management',
+      method: 'GET',
+      path: re(WS),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/read`)) return;
+        ctx.json(200, workspaceBody(wsName(ctx)));
+      },
+    },
+    {
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/batchEndpoints`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/batchEndpoints/read`)) return;
+        list(ctx, w.batchEndpoints.filter((e) => e.workspace === wsName(ctx)).map(batchBody));
+      },
+    },
+    {
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/batchEndpoints/(?<ep>[^/]+)`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/batchEndpoints/read`, `${wsScope(ctx)}/batchEndpoints/${ctx.params.ep}`)) return;
+        const e = batch(ctx);
+        if (!e) return mlNotFound(ctx, `batch endpoint '${ctx.params.ep}'`);
+        ctx.json(200, batchBody(e));
+      },
+    },
+    {
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/batchEndpoints/(?<ep>[^/]+)/deployments`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/batchEndpoints/deployments/read`, `${wsScope(ctx)}/batchEndpoints/${ctx.params.ep}`)) return;
+        const e = batch(ctx);
+        if (!e) return mlNotFound(ctx, `batch endpoint '${ctx.params.ep}'`);
+        list(ctx, e.deployments.map((d) => batchDeploymentBody(e, d)));
+      },
+    },
+    {
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/batchEndpoints/(?<ep>[^/]+)/deployments/(?<dep>[^/]+)`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/batchEndpoints/deployments/read`, `${wsScope(ctx)}/batchEndpoints/${ctx.params.ep}/deployments/${ctx.params.dep}`)) return;
+        const e = batch(ctx);
+        const d = e?.deployments.find((x) => x.name.toLowerCase() === ctx.params.dep!.toLowerCase());
+        if (!e || !d) return mlNotFound(ctx, `batch deployment '${ctx.params.dep}'`);
+        ctx.json(200, batchDeploymentBody(e, d));
+      },
+    },
+    {
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/onlineEndpoints`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/read`)) return;
+        list(ctx, w.onlineEndpoints.filter((e) => e.workspace === wsName(ctx)).map(onlineBody));
+      },
+    },
+    {
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/onlineEndpoints/(?<ep>[^/]+)`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/read`, `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}`)) return;
+        const e = online(ctx);
+        if (!e) return mlNotFound(ctx, `online endpoint '${ctx.params.ep}'`);
+        ctx.json(200, onlineBody(e));
+      },
+    },
+    {
+      // OnlineEndpoint/listKeys.json: {primaryKey, secondaryKey}.
+      service: 'management',
+      method: 'POST',
+      path: re(`${WS}/onlineEndpoints/(?<ep>[^/]+)/listKeys`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/listKeys/action`, `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}`)) return;
+        const e = online(ctx);
+        if (!e) return mlNotFound(ctx, `online endpoint '${ctx.params.ep}'`);
+        if (e.authMode !== 'key') return armError(ctx, 400, 'UserError', `Keys are only available for endpoints with auth mode Key; '${e.name}' uses ${e.authMode}.`);
+        ctx.json(200, { primaryKey: e.keys.primaryKey, secondaryKey: e.keys.secondaryKey });
+      },
+    },
+    {
+      // OnlineEndpoint/getToken.json: {accessToken, tokenType, expiryTimeUtc, refreshAfterTimeUtc}.
+      service: 'management',
+      method: 'POST',
+      path: re(`${WS}/onlineEndpoints/(?<ep>[^/]+)/token`),
+      handler: (ctx) => {
+        const g = inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/token/action`, `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}`);
+        if (!g) return;
+        const e = online(ctx);
+        if (!e) return mlNotFound(ctx, `online endpoint '${ctx.params.ep}'`);
+        if (e.authMode !== 'aml_token') return armError(ctx, 400, 'UserError', `Tokens are only available for endpoints with auth mode AMLToken; '${e.name}' uses ${e.authMode}.`);
+        const now = Math.floor(Date.now() / 1000);
+        const accessToken = amlToken(s, e, g.caller, now);
+        ctx.json(200, { accessToken, tokenType: 'Bearer', expiryTimeUtc: now + 3600, refreshAfterTimeUtc: now + 1800 });
+      },
+    },
+    {
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/onlineEndpoints/(?<ep>[^/]+)/deployments`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/deployments/read`, `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}`)) return;
+        const e = online(ctx);
+        if (!e) return mlNotFound(ctx, `online endpoint '${ctx.params.ep}'`);
+        list(ctx, e.deployments.map((d) => onlineDeploymentBody(e, d)));
+      },
+    },
+    {
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/onlineEndpoints/(?<ep>[^/]+)/deployments/(?<dep>[^/]+)`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/deployments/read`, `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}/deployments/${ctx.params.dep}`)) return;
+        const e = online(ctx);
+        const d = e?.deployments.find((x) => x.name.toLowerCase() === ctx.params.dep!.toLowerCase());
+        if (!e || !d) return mlNotFound(ctx, `online deployment '${ctx.params.dep}'`);
+        ctx.json(200, onlineDeploymentBody(e, d));
+      },
+    },
+    {
+      // Jobs_List (mfe.json 2022-10-01): tag = tag key, jobType, listViewType, $skip; newest first.
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/jobs`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/jobs/read`)) return;
+        const tag = ctx.query.get('tag');
+        const jobType = ctx.query.get('jobType');
+        const view = ctx.query.get('listViewType') ?? 'ActiveOnly';
+        const jobs = s.jobs
+          .filter((j) => j.workspace === wsName(ctx))
+          .filter((j) => !tag || Object.keys(j.tags).includes(tag))
+          .filter(() => !jobType || jobType.toLowerCase() === 'pipeline')
+          .filter(() => view !== 'ArchivedOnly')
+          .sort((a, b) => b.createdAt - a.createdAt)
+          .map(jobBody);
+        list(ctx, jobs, 20);
+      },
+    },
+    {
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/jobs/(?<id>[^/]+)`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/jobs/read`)) return;
+        const job = findJob(ctx);
+        if (!job) return mlNotFound(ctx, `job '${ctx.params.id}'`);
+        ctx.json(200, jobBody(job));
+      },
+    },
+    {
+      // Jobs_Cancel: 202 with Location to mfeOperationResults, body null (recording, notes §4e);
+      // a job that has already ended answers 200 and nothing changes (a guess).
+      service: 'management',
+      method: 'POST',
+      path: re(`${WS}/jobs/(?<id>[^/]+)/cancel`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/jobs/cancel/action`)) return;
+        const job = findJob(ctx);
+        if (!job) return mlNotFound(ctx, `job '${ctx.params.id}'`);
+        if (isFinal(statusAt(job, s.clock.now()))) return ctx.empty(200);
+        job.cancelRequestedAt ??= s.clock.now();
+        const ws = w.workspaces.find((x) => x.name === job.workspace)!;
+        ctx.json(202, null, {
+          location: `${w.urls.management}/subscriptions/${w.subscriptionId}/providers/${ML}/locations/${w.location}/mfeOperationResults/jc:${ws.workspaceId}:${job.name}?api-version=${ctx.query.get('api-version')}`,
+          'x-ms-async-operation-timeout': 'PT1H',
+        });
+      },
+    },
+    {
+      service: 'management',
+      method: 'GET',
+      path: re(String.raw`^/subscriptions/(?<sub>[^/]+)/providers/Microsoft\.MachineLearningServices/locations/(?<loc>[^/]+)/mfeOperationResults/jc:(?<wsid>[^:/]+):(?<id>[^/]+)`),
+      handler: (ctx) => {
+        const ws = w.workspaces.find((x) => x.workspaceId === ctx.params.wsid);
+        if (!ws) return armError(ctx, 404, 'NotFound', 'The operation was not found.');
+        if (!guard(ctx, `${ML}/workspaces/jobs/operationresults/read`, workspaceScope(w, ws.name))) return;
+        const job = s.jobs.find((j) => j.workspace === ws.name && j.name === ctx.params.id);
+        if (!job) return armError(ctx, 404, 'NotFound', 'The operation was not found.');
+        if (!isFinal(statusAt(job, s.clock.now()))) return ctx.json(202, {}, { location: `${w.urls.management}${ctx.path}?${ctx.query}` });
+        ctx.empty(200);
+      },
+    },
+    {
+      // DataContainer/get.json, with the read-only latestVersion azure-ai-ml reads for @latest.
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/data/(?<name>[^/]+)`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/data/read`)) return;
+        const d = w.dataAssets.find((x) => x.workspace === wsName(ctx) && x.name === ctx.params.name);
+        if (!d) return mlNotFound(ctx, `data asset '${ctx.params.name}'`);
+        ctx.json(200, {
+          id: `${workspaceScope(w, d.workspace)}/data/${d.name}`,
+          name: d.name,
+          type: `${ML}/workspaces/data`,
+          properties: { dataType: d.dataType, description: null, tags: {}, properties: {}, isArchived: false, latestVersion: d.versions.at(-1), nextVersion: String(d.versions.length + 1) },
+          systemData: systemData(created),
+        });
+      },
+    },
+    {
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/data/(?<name>[^/]+)/versions`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/data/versions/read`)) return;
+        const d = w.dataAssets.find((x) => x.workspace === wsName(ctx) && x.name === ctx.params.name);
+        if (!d) return mlNotFound(ctx, `data asset '${ctx.params.name}'`);
+        list(ctx, [...d.versions].reverse().map((v) => dataVersionBody(w, d, v, created)));
+      },
+    },
+    {
+      // DataVersionBase/get.json.
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/data/(?<name>[^/]+)/versions/(?<version>[^/]+)`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/data/versions/read`)) return;
+        const d = w.dataAssets.find((x) => x.workspace === wsName(ctx) && x.name === ctx.params.name);
+        if (!d || !d.versions.includes(ctx.params.version!)) return mlNotFound(ctx, `data asset '${ctx.params.name}' version '${ctx.params.version}'`);
+        ctx.json(200, dataVersionBody(w, d, ctx.params.version!, created));
+      },
+    },
+    {
+      // Datastores, as azure-ai-ml reads the default one; a guess at the fields it needs.
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/datastores/(?<name>[^/]+)`),
+      handler: (ctx) => {
+        if (!inWorkspace(ctx, `${ML}/workspaces/datastores/read`)) return;
+        const name = ctx.params.name!;
+        ctx.json(200, {
+          id: `${wsScope(ctx)}/datastores/${name}`,
+          name,
+          type: `${ML}/workspaces/datastores`,
+          properties: {
+            description: null,
+            tags: {},
+            properties: {},
+            isDefault: name === 'workspaceblobstore',
+            credentials: { credentialsType: 'AccountKey' },
+            datastoreType: 'AzureBlob',
+            accountName: 'stdemo',
+            containerName: 'azureml-blobstore',
+            endpoint: 'core.windows.net',
+            protocol: 'https',
+            serviceDataAccessAuthIdentity: 'WorkspaceSystemAssignedIdentity',
+          },
+          systemData: systemData(created),
+        });
+      },
+    },
+    {
+      service: 'management',
+      method: 'GET',
+      path: re(String.raw`^/subscriptions/(?<sub>[^/]+)/resourcegroups/(?<rg>[^/]+)(?<resource>/providers/(?!Microsoft\.Authorization/permissions).+?)?/providers/Microsoft\.Authorization/permissions`),
+      handler: (ctx) => permissions(ctx),
+    },
+  ];
+
+  // Permissions_ListForResourceGroup / _ListForResource (2022-04-01): one entry per permission of
+  // every role that applies to the caller at that scope, inherited ones included.
+  const permissions = (ctx: Ctx) => {
+    if (!ctx.query.get('api-version')) return armError(ctx, 400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+    const caller = authenticate(ctx, w, s.keys, 'management');
+    if (!caller) return;
+    const scope = `/subscriptions/${ctx.params.sub}/resourceGroups/${ctx.params.rg}${ctx.params.resource ?? ''}`;
+    ctx.entry.action = 'Microsoft.Authorization/permissions/read';
+    if (w.spec.permissionsApi === 'denied') return ctx.json(403, authorizationFailed(caller, 'Microsoft.Authorization/permissions/read', scope));
+    if (w.spec.permissionsApi === 'error') return armError(ctx, 500, 'InternalServerError', 'Encountered internal server error. Diagnostic information: timestamp, MSIT.');
+    if (ctx.params.rg!.toLowerCase() !== w.resourceGroup.toLowerCase()) return armError(ctx, 404, 'ResourceGroupNotFound', `Resource group '${ctx.params.rg}' could not be found.`);
+    const entries = effectivePermissions(w.assignments, caller.identity.objectId, scope).map((p) => ({
+      actions: p.actions,
+      notActions: p.notActions,
+      dataActions: p.dataActions,
+      notDataActions: p.notDataActions,
+    }));
+    ctx.json(200, { value: entries });
+  };
+
+  return routes;
+}
+
+function dataVersionBody(w: World, d: World['dataAssets'][number], v: string, created: number) {
+  return {
+    id: `${workspaceScope(w, d.workspace)}/data/${d.name}/versions/${v}`,
+    name: v,
+    type: `${ML}/workspaces/data/versions`,
+    properties: { dataType: d.dataType, dataUri: d.dataUri(v), description: null, tags: {}, properties: {}, isAnonymous: false, isArchived: false },
+    systemData: systemData(created),
+  };
+}
+
+export function studioUrl(w: World, job: Job): string {
+  return `https://ml.azure.com/runs/${job.name}?wsid=/subscriptions/${w.subscriptionId}/resourcegroups/${w.resourceGroup}/workspaces/${job.workspace}&tid=${w.tenantId}`;
+}
+
+/** An Azure ML token for one endpoint (aml_token auth), signed like the Entra tokens. */
+export function amlToken(s: State, e: OnlineEndpointRec, caller: Caller, now: number): string {
+  return signJwt(s.keys.entra, { aud: `${s.w.urls.inference}/${e.name}`, iss: 'azureml', endpoint: e.id, oid: caller.identity.objectId, iat: now, exp: now + 3600 });
+}

@@ -1,0 +1,47 @@
+// npm run emulator: the demo world on free ports; prints one JSON line with everything a client
+// needs, logs requests to stderr, and runs until interrupted.
+import { startEmulator } from './index.js';
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const emu = await startEmulator({
+  seed: Number(flag('seed') ?? 1),
+  latencyMs: Number(flag('latency-ms') ?? 0),
+  // A short job, so a client's poll sees it end in seconds.
+  jobPlan: { steps: [{ status: 'Preparing', durationMs: 1000 }, { status: 'Running', durationMs: 2000 }] },
+});
+process.stdout.write(
+  `${JSON.stringify({
+    url: emu.url,
+    urls: emu.urls,
+    caFile: emu.caFile,
+    tenantId: emu.tenantId,
+    clientId: emu.identities[0]!.clientId,
+    subscriptionId: emu.subscriptionId,
+    resourceGroup: emu.resourceGroup,
+    workspace: emu.workspace,
+    oidcRequestUrl: emu.oidcRequestUrl,
+    oidcRequestToken: emu.oidcRequestToken,
+    authorityHost: emu.urls.login,
+    resourceManagerEndpoint: emu.urls.management,
+    batchEndpoints: ['score-batch'],
+    onlineEndpoints: ['score-key', 'score-token', 'score-aad'],
+  })}\n`,
+);
+let shown = 0;
+const timer = setInterval(() => {
+  for (; shown < emu.log.length; shown++) {
+    const e = emu.log[shown]!;
+    process.stderr.write(`${e.status} ${e.method} ${e.service} ${e.url.split('?')[0]}${e.fault ? ` [fault ${e.fault}]` : ''}\n`);
+  }
+}, 200);
+const stop = async () => {
+  clearInterval(timer);
+  await emu.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

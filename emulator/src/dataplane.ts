@@ -1,0 +1,316 @@
+// The Azure Machine Learning data planes: the batch endpoint's scoring URI (creates a job), the
+// online endpoint's scoring URI, the workspace discovery document and run history.
+import catalog from '../../src/catalog/required-actions.json' with { type: 'json' };
+import { authorizationFailed, studioUrl } from './arm.js';
+import { authenticate } from './identity.js';
+import { displayName, newJobName, statusAt, DEFAULT_PLAN, type Job } from './jobs.js';
+import { decodeJwt } from './jwt.js';
+import { isAuthorized } from './rbac.js';
+import type { Ctx, Route } from './server.js';
+import type { State } from './state.js';
+import type { ScoringResponse } from './types.js';
+import { workspaceScope, type OnlineEndpointRec } from './world.js';
+
+const ML = 'Microsoft.MachineLearningServices';
+const SCORE_ACTION = `${ML}/workspaces/onlineEndpoints/score/action`;
+
+/** Reads a key of an object case-insensitively (the service takes camelCase and PascalCase). */
+function pick(o: unknown, key: string): unknown {
+  if (!o || typeof o !== 'object') return undefined;
+  const hit = Object.keys(o).find((k) => k.toLowerCase() === key.toLowerCase());
+  return hit === undefined ? undefined : (o as Record<string, unknown>)[hit];
+}
+
+function userError(ctx: Ctx, status: number, message: string): void {
+  // Data-plane errors: JSON error.message (protocol.md); the code is a guess.
+  ctx.json(status, { error: { code: 'UserError', message } });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function dataPlaneRoutes(s: State): Route[] {
+  const { w } = s;
+
+  const invokeBatch = (ctx: Ctx) => {
+    const e = w.batchEndpoints.find((x) => x.name.toLowerCase() === ctx.params.ep!.toLowerCase());
+    if (!e || e.provisioningState !== 'Succeeded') return userError(ctx, 404, `Batch endpoint '${ctx.params.ep}' not found.`);
+    const caller = authenticate(ctx, w, s.keys, 'ml');
+    if (!caller) return;
+    // Every batch-invocation action must be allowed (Microsoft Learn, "Authorization on batch
+    // endpoints"); the first missing one is named the way the resource manager names it (a guess).
+    for (const action of catalog.batchInvoke.actions) {
+      if (!isAuthorized(w.assignments, caller.identity.objectId, action, e.id)) {
+        ctx.entry.action = action;
+        return ctx.json(403, authorizationFailed(caller, action, e.id));
+      }
+    }
+    const deploymentName = ctx.header('azureml-model-deployment') ?? e.defaultDeployment;
+    if (!deploymentName) return userError(ctx, 400, `Batch endpoint '${e.name}' has no default deployment; name one in the azureml-model-deployment header.`);
+    const deployment = e.deployments.find((d) => d.name.toLowerCase() === deploymentName.toLowerCase());
+    if (!deployment) return userError(ctx, 404, `Deployment '${deploymentName}' not found under batch endpoint '${e.name}'.`);
+
+    const repeatability = ctx.header('repeatability_request-id');
+    const dedupeKey = repeatability ? `${caller.identity.objectId}:${repeatability}` : undefined;
+    if (dedupeKey && (w.spec.service?.dedupeRepeatability ?? true)) {
+      const earlier = s.jobs.find((j) => j.name === s.repeatability.get(dedupeKey));
+      if (earlier) return ctx.json(201, invokeReply(earlier), replyHeaders(earlier));
+    }
+
+    let body: unknown;
+    try {
+      body = JSON.parse(ctx.body.toString('utf8') || '{}');
+    } catch {
+      return userError(ctx, 400, 'The request body is not valid JSON.');
+    }
+    const props = pick(body, 'properties');
+    const inputData = pick(props, 'inputData');
+    if (inputData !== undefined && (typeof inputData !== 'object' || inputData === null || Array.isArray(inputData))) {
+      return userError(ctx, 400, 'properties.inputData must be a map of named inputs.');
+    }
+    const inputs: Record<string, unknown> = {};
+    for (const [name, input] of Object.entries((inputData as Record<string, unknown>) ?? {})) {
+      const type = String(pick(input, 'jobInputType') ?? '');
+      if (/^literal$/i.test(type)) {
+        if (deployment.type !== 'pipelineComponent') return userError(ctx, 400, `Input '${name}': Literal inputs are supported only by pipeline component deployments.`);
+        if (pick(input, 'value') === undefined) return userError(ctx, 400, `Input '${name}': a Literal input needs a value.`);
+        inputs[name] = { jobInputType: 'Literal', value: pick(input, 'value') };
+        continue;
+      }
+      if (!/^(urifolder|urifile|uri_folder|uri_file)$/i.test(type)) return userError(ctx, 400, `Input '${name}': jobInputType '${type}' is not supported; use UriFolder, UriFile or Literal.`);
+      const uri = String(pick(input, 'uri') ?? '');
+      if (!uri) return userError(ctx, 400, `Input '${name}': uri is required.`);
+      const asset = /\/workspaces\/([^/]+)\/data\/([^/]+)\/versions\/([^/]+)$/i.exec(uri);
+      if (asset && !w.dataAssets.some((d) => d.workspace.toLowerCase() === asset[1]!.toLowerCase() && d.name === asset[2] && d.versions.includes(asset[3]!))) {
+        return userError(ctx, 400, `Input '${name}': data asset ${asset[2]}:${asset[3]} was not found.`);
+      }
+      if (!asset && !/^(https:\/\/|azureml:\/\/)/i.test(uri)) return userError(ctx, 400, `Input '${name}': uri '${uri}' is not a supported path.`);
+      inputs[name] = { uri, jobInputType: /file/i.test(type) ? 'UriFile' : 'UriFolder', mode: 'ReadOnlyMount' };
+    }
+    const outputData = pick(props, 'outputData');
+    for (const [name, output] of Object.entries((outputData as Record<string, unknown>) ?? {})) {
+      if (!/^azureml:\/\/datastores\/[^/]+\/paths\/.+/.test(String(pick(output, 'uri') ?? ''))) {
+        return userError(ctx, 400, `Output '${name}': uri must be azureml://datastores/<datastore>/paths/<path>.`);
+      }
+    }
+    const requestedExperiment = pick(pick(props, 'properties'), 'experimentName');
+    const clientTags = (pick(props, 'tags') ?? {}) as Record<string, string>;
+    const systemTags = { 'azureml.batchrun': 'true', 'azureml.deploymentname': deployment.name, 'azureml.jobtype': 'azureml.batchjob' };
+    const keepTags = w.spec.service?.keepClientTags ?? true;
+    const job: Job = {
+      name: newJobName(),
+      batchId: '',
+      workspace: e.workspace,
+      endpoint: e.name,
+      deployment: deployment.name,
+      displayName: displayName(w.prng),
+      // A model deployment files the job under the endpoint's name; a pipeline component honours the request.
+      experimentName: deployment.type === 'pipelineComponent' && typeof requestedExperiment === 'string' ? requestedExperiment : e.name,
+      tags: keepTags ? { ...clientTags, ...systemTags } : { ...systemTags },
+      repeatabilityId: repeatability,
+      createdBy: caller.identity.clientId,
+      createdByOid: caller.identity.objectId,
+      createdAt: s.clock.now(),
+      plan: s.nextJobPlans.shift() ?? e.jobPlan ?? w.spec.jobPlan ?? DEFAULT_PLAN,
+      inputs,
+      outputs: outputData,
+    };
+    job.batchId = `${e.id}/deployments/${deployment.name}/jobs/${job.name}`;
+    s.jobs.push(job);
+    if (dedupeKey) s.repeatability.set(dedupeKey, job.name);
+    ctx.json(201, invokeReply(job), replyHeaders(job));
+  };
+
+  const replyHeaders = (job: Job) => ({
+    'azureml-model-deployment': job.deployment,
+    location: `${w.urls.mlapi}/mferp/managementfrontend${w.batchEndpoints.find((b) => b.name === job.endpoint)!.id}/deployments/${job.deployment}?api-version=2020-09-01-dataplanepreview`,
+    'x-request-id': crypto.randomUUID(),
+  });
+
+  // The 201 body of the test_batch_invoke recording (notes §8).
+  const invokeReply = (job: Job) => ({
+    id: job.batchId,
+    name: job.name,
+    type: `${ML}/workspaces/batchEndpoints/deployments/jobs`,
+    properties: {
+      provisioningState: 'Succeeded',
+      inputData: job.inputs,
+      compute: { target: w.batchEndpoints.find((b) => b.name === job.endpoint)!.deployments.find((d) => d.name === job.deployment)!.compute, instanceCount: null, isLocal: false, location: null, instanceType: null, properties: null },
+      output: { datastoreId: null, path: null },
+      retrySettings: { maxRetries: 3, timeout: 'PT30S' },
+      status: statusAt(job, s.clock.now()) === 'NotStarted' ? 'NotStarted' : 'Preparing',
+      interactionEndpoints: {
+        Tracking: { jobEndpointType: 'Tracking', port: null, endpoint: `azureml://${w.location}.api.azureml.ms/mlflow/v1.0${workspaceScope(w, job.workspace)}?`, properties: null },
+        Studio: { jobEndpointType: 'Studio', port: null, endpoint: studioUrl(w, job), properties: null },
+      },
+      tags: job.tags,
+      properties: { 'azureml.runsource': 'azureml.PipelineRun', runSource: 'Unavailable', runType: 'HTTP', 'azureml.pipelineComponent': 'pipelinerun' },
+      name: job.displayName,
+    },
+    systemData: { createdAt: new Date(job.createdAt).toISOString(), createdBy: job.createdBy, lastModifiedAt: new Date(job.createdAt).toISOString(), lastModifiedBy: job.createdBy },
+  });
+
+  const score = async (ctx: Ctx) => {
+    const e = w.onlineEndpoints.find((x) => x.name.toLowerCase() === ctx.params.ep!.toLowerCase());
+    if (!e) return ctx.text(404, 'Not Found');
+    if (!authorizeScoring(ctx, e)) return;
+    const named = ctx.header('azureml-model-deployment');
+    let deployment: string | undefined;
+    if (named) {
+      deployment = e.deployments.find((d) => d.name.toLowerCase() === named.toLowerCase())?.name;
+      // Exact body unknown: the status (404) is from the troubleshooting guide.
+      if (!deployment) return ctx.json(404, { message: `Deployment '${named}' not found for endpoint '${e.name}'.` });
+    } else {
+      deployment = route(e);
+      if (!deployment) return ctx.json(404, { message: 'No valid deployments to route to. Please check that the endpoint has at least one deployment with positive weight values or use a deployment specific header to route.' });
+    }
+    if (e.latencyMs > 0) await sleep(e.latencyMs);
+    const answer: ScoringResponse = await e.respond({ endpoint: e.name, deployment, headers: ctx.req.headers, body: ctx.body });
+    const headers = { 'azureml-model-deployment': deployment, ...answer.headers };
+    if (typeof answer.body === 'string' || Buffer.isBuffer(answer.body)) ctx.text(answer.status, answer.body.toString(), headers);
+    else ctx.json(answer.status, answer.body, headers);
+  };
+
+  /** Key, aml token or Entra token, per auth mode; 401 plain text like the service's key_auth_access_denied. */
+  const authorizeScoring = (ctx: Ctx, e: OnlineEndpointRec): boolean => {
+    const auth = ctx.header('authorization') ?? '';
+    const bearer = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
+    if (e.authMode === 'key') {
+      ctx.entry.token = { kind: 'key' };
+      if (!bearer) return deny(ctx, 'key_auth_bad_header_forbidden');
+      if (bearer !== e.keys.primaryKey && bearer !== e.keys.secondaryKey) return deny(ctx, 'key_auth_access_denied');
+      return true;
+    }
+    if (e.authMode === 'aml_token') {
+      const decoded = bearer ? decodeJwt(bearer, [s.keys.entra]) : undefined;
+      ctx.entry.token = { kind: decoded?.claims.iss === 'azureml' ? 'aml' : 'invalid' };
+      if (!decoded?.valid || decoded.claims.iss !== 'azureml' || decoded.claims.endpoint !== e.id || Number(decoded.claims.exp) * 1000 < Date.now()) {
+        return deny(ctx, 'aml_token_auth_access_denied');
+      }
+      return true;
+    }
+    // aad_token: Kubernetes endpoints do not take Entra tokens; a principal without score/action
+    // gets 401, not 403 (troubleshooting guide; protocol.md). The bodies are guesses.
+    const decoded = bearer ? decodeJwt(bearer, [s.keys.entra]) : undefined;
+    if (decoded) {
+      const c = decoded.claims;
+      ctx.entry.token = { kind: decoded.valid ? 'entra' : 'invalid', aud: String(c.aud), oid: String(c.oid), appid: String(c.appid), tid: String(c.tid) };
+    }
+    if (e.kubernetes) return deny(ctx, 'aad_token auth is not supported for Kubernetes online endpoints');
+    if (!decoded?.valid || Number(decoded.claims.exp) * 1000 < Date.now()) return deny(ctx, 'Unauthorized');
+    const aud = String(decoded.claims.aud);
+    if (aud !== w.resources.ml && aud !== `${w.resources.ml}/`) return deny(ctx, 'Unauthorized');
+    ctx.entry.action = SCORE_ACTION;
+    if (!isAuthorized(w.assignments, String(decoded.claims.oid), SCORE_ACTION, e.id)) return deny(ctx, 'Unauthorized');
+    return true;
+  };
+
+  const deny = (ctx: Ctx, text: string): false => {
+    ctx.text(401, text);
+    return false;
+  };
+
+  /** Weighted choice by traffic, drawn from the seed. */
+  const route = (e: OnlineEndpointRec): string | undefined => {
+    const entries = Object.entries(e.traffic).filter(([, weight]) => weight > 0);
+    const total = entries.reduce((t, [, weight]) => t + weight, 0);
+    if (total <= 0) return undefined;
+    let r = w.prng.next() * total;
+    for (const [name, weight] of entries) {
+      r -= weight;
+      if (r < 0) return name;
+    }
+    return entries.at(-1)![0];
+  };
+
+  // Discovery document (test_batch_job_download recording, notes §9), pointing here.
+  const discovery = (ctx: Ctx) =>
+    ctx.json(200, {
+      api: w.urls.mlapi,
+      catalog: 'https://catalog.cortanaanalytics.com',
+      experimentation: w.urls.mlapi,
+      gallery: 'https://gallery.cortanaintelligence.com/project',
+      history: w.urls.mlapi,
+      hyperdrive: w.urls.mlapi,
+      labeling: w.urls.mlapi,
+      modelmanagement: w.urls.mlapi,
+      pipelines: w.urls.mlapi,
+      studio: 'https://ml.azure.com',
+    });
+
+  // RunDetails (azure-ai-ml runhistory model, notes §9); error only for failed jobs.
+  const runDetails = (ctx: Ctx) => {
+    const caller = authenticate(ctx, w, s.keys, 'management');
+    if (!caller) return;
+    const scope = `/subscriptions/${ctx.params.sub}/resourceGroups/${ctx.params.rg}/providers/${ML}/workspaces/${ctx.params.ws}`;
+    ctx.entry.action = `${ML}/workspaces/experiments/runs/read`;
+    if (!isAuthorized(w.assignments, caller.identity.objectId, ctx.entry.action, scope)) return ctx.json(403, authorizationFailed(caller, ctx.entry.action, scope));
+    const job = s.jobs.find((j) => j.name === ctx.params.run && j.workspace.toLowerCase() === ctx.params.ws!.toLowerCase());
+    if (!job) return userError(ctx, 404, `Run ${ctx.params.run} was not found.`);
+    const status = statusAt(job, s.clock.now());
+    const failed = status === 'Failed' && job.plan.error;
+    ctx.json(200, {
+      runId: job.name,
+      runUuid: job.name.replace('batchjob-', ''),
+      parentRunUuid: null,
+      rootRunUuid: job.name.replace('batchjob-', ''),
+      target: job.deployment,
+      status,
+      parentRunId: null,
+      createdTimeUtc: new Date(job.createdAt).toISOString(),
+      startTimeUtc: new Date(job.createdAt).toISOString(),
+      endTimeUtc: null,
+      error: failed
+        ? {
+            error: { code: job.plan.error!.code, message: job.plan.error!.message, details: [], innerError: null },
+            correlation: { operation: null, request: crypto.randomUUID() },
+            environment: w.location,
+            location: w.location,
+            time: new Date(job.createdAt).toISOString(),
+            componentName: 'execution',
+          }
+        : null,
+      warnings: null,
+      tags: job.tags,
+      properties: { 'azureml.runsource': 'azureml.PipelineRun' },
+      parameters: {},
+      services: {},
+      inputDatasets: [],
+      outputDatasets: [],
+      runDefinition: null,
+      logFiles: { 'logs/azureml/job_result.txt': `${w.urls.mlapi}/logs/${job.name}/job_result.txt` },
+      jobCost: null,
+      revision: 1,
+      runTypeV2: { orchestrator: 'Execution', traits: ['azureml.PipelineRun'], attribution: 'Aether', computeType: 'AmlcTrain' },
+      settings: {},
+      computeRequest: null,
+      compute: null,
+      createdBy: { userObjectId: job.createdByOid, userName: job.createdBy },
+      computeDuration: null,
+      effectiveStartTimeUtc: null,
+      runNumber: 1,
+      rootRunId: job.name,
+      userId: job.createdByOid,
+      statusRevision: 2,
+      hasVirtualParent: false,
+      currentComputeTime: null,
+      lastStartTimeUtc: null,
+      lastModifiedBy: { userObjectId: job.createdByOid, userName: job.createdBy },
+      lastModifiedUtc: new Date(s.clock.now()).toISOString(),
+      duration: null,
+      inputs: null,
+      outputs: null,
+    });
+  };
+
+  return [
+    { service: 'inference', method: 'POST', path: /^\/(?<ep>[a-z][a-z0-9-]*)\/jobs$/i, handler: invokeBatch },
+    { service: 'inference', method: 'POST', path: /^\/(?<ep>[a-z][a-z0-9-]*)\/score$/i, handler: score },
+    { service: 'mlapi', method: 'GET', path: /^\/discovery$/i, handler: discovery },
+    {
+      service: 'mlapi',
+      method: 'GET',
+      path: /^\/history\/v1\.0\/subscriptions\/(?<sub>[^/]+)\/resourceGroups\/(?<rg>[^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/(?<ws>[^/]+)\/runs\/(?<run>[^/]+)\/details$/i,
+      handler: runDetails,
+    },
+  ];
+}

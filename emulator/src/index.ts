@@ -1,0 +1,120 @@
+// startEmulator: builds the world, starts one listener per service and hands back the handle the
+// tests use (types.ts is the contract).
+import { rmSync } from 'node:fs';
+import { armRoutes } from './arm.js';
+import { dataPlaneRoutes } from './dataplane.js';
+import { Faults } from './faults.js';
+import { githubClaims, identityRoutes, type Keys } from './identity.js';
+import { toRecord } from './jobs.js';
+import { newSigningKey, signJwt } from './jwt.js';
+import { close, listen, makeHandler, type Listener } from './server.js';
+import type { State } from './state.js';
+import { makeTls } from './tls.js';
+import type { Clock, Emulator, FaultPlan, RequestLogEntry, Service, WorldSpec } from './types.js';
+import { assign, buildWorld, findIdentity } from './world.js';
+
+export type * from './types.js';
+
+const SERVICES: Service[] = ['github', 'login', 'management', 'inference', 'mlapi'];
+
+function makeClock(kind: 'real' | 'manual'): Clock {
+  if (kind === 'real') {
+    return {
+      now: () => Date.now(),
+      advance: () => {
+        throw new Error("clock.advance() needs a world with clock: 'manual'");
+      },
+    };
+  }
+  let t = Date.now();
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+/** Error bodies for injected faults, in each service's own shape. */
+function faultBody(service: Service, status: number): { body: unknown; headers?: Record<string, string> } {
+  const reason: Record<number, string> = { 429: 'TooManyRequests', 500: 'InternalServerError', 502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'GatewayTimeout' };
+  if (service === 'login') {
+    return { body: { error: 'temporarily_unavailable', error_description: `AADSTS90033: A transient error has occurred. Please try again.\r\nTrace ID: ${crypto.randomUUID()}`, error_codes: [90033] } };
+  }
+  if (service === 'github') return { body: { message: reason[status] } };
+  return { body: { error: { code: reason[status] ?? 'Error', message: status === 429 ? 'The request is being throttled.' : 'The service is temporarily unavailable. Please retry.' } } };
+}
+
+export async function startEmulator(spec: WorldSpec = {}): Promise<Emulator> {
+  const w = buildWorld(spec);
+  const tls = await makeTls();
+  const keys: Keys = { github: newSigningKey(`gh-${w.prng.hex(8)}`), entra: newSigningKey(`ms-${w.prng.hex(8)}`) };
+  const clock = makeClock(spec.clock ?? 'real');
+  const state: State = { w, keys, clock, jobs: [], nextJobPlans: [], repeatability: new Map() };
+  const log: RequestLogEntry[] = [];
+  let faults = spec.faults ? new Faults(spec.faults, spec.seed ?? 1) : undefined;
+  const latency = (service: Service) => (typeof spec.latencyMs === 'number' ? spec.latencyMs : (spec.latencyMs?.[service] ?? 0));
+  const handler = makeHandler({
+    routes: [...identityRoutes(w, keys), ...armRoutes(state), ...dataPlaneRoutes(state)],
+    log,
+    now: clock.now,
+    faults: () => faults,
+    latency,
+    faultBody,
+  });
+
+  const listeners: Partial<Record<Service, Listener>> = {};
+  for (const service of SERVICES) listeners[service] = await listen(handler, { key: tls.keyPem, cert: tls.certPem });
+  listeners.imds = await listen(handler);
+  for (const [service, l] of Object.entries(listeners)) w.urls[service as Service] = l!.url;
+  const oidcRequestUrl = `${w.urls.github}/_apis/distributedtask/hubs/Actions/plans/${w.prng.uuid()}/jobs/${w.prng.uuid()}/idtoken?api-version=2.0`;
+
+  const emulator: Emulator = {
+    url: w.urls.management,
+    urls: w.urls,
+    caFile: tls.caFile,
+    caPem: tls.caPem,
+    cloud: w.cloud,
+    tenantId: w.tenantId,
+    subscriptionId: w.subscriptionId,
+    resourceGroup: w.resourceGroup,
+    workspace: w.workspaces[0]!.name,
+    identities: w.identities.map((i) => ({ name: i.name, clientId: i.clientId, objectId: i.objectId, kind: i.kind })),
+    oidcRequestUrl,
+    oidcRequestToken: spec.github!.requestToken!,
+    world: spec,
+    log,
+    clearLog: () => void log.splice(0, log.length),
+    jobs: () => state.jobs.map((j) => toRecord(j, clock)),
+    nextJobPlans: state.nextJobPlans,
+    clock,
+    setFaults: (plan: FaultPlan | undefined) => {
+      faults = plan ? new Faults(plan, spec.seed ?? 1) : undefined;
+    },
+    setRoles: (identity, roles) => {
+      const rec = findIdentity(w, identity);
+      if (!rec) throw new Error(`no identity '${identity}'`);
+      assign(w, rec, roles);
+    },
+    env: () => ({
+      ACTIONS_ID_TOKEN_REQUEST_URL: oidcRequestUrl,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: spec.github!.requestToken!,
+      NODE_EXTRA_CA_CERTS: tls.caFile,
+    }),
+    actionInputs: (identity) => {
+      const rec = identity ? findIdentity(w, identity) : w.identities[0];
+      if (!rec) throw new Error(`no identity '${identity}'`);
+      return {
+        'tenant-id': w.tenantId,
+        'client-id': rec.clientId,
+        'subscription-id': w.subscriptionId,
+        'resource-group': w.resourceGroup,
+        workspace: w.workspaces[0]!.name,
+        'authority-host': w.urls.login,
+        'resource-manager-endpoint': w.urls.management,
+        ...(w.cloud !== 'AzureCloud' ? { cloud: w.cloud } : {}),
+      };
+    },
+    mintGithubToken: (claims = {}) => signJwt(keys.github, githubClaims(w, String(claims.aud ?? 'api://AzureADTokenExchange'), claims)),
+    close: async () => {
+      await Promise.all(Object.values(listeners).map((l) => close(l!)));
+      rmSync(tls.dir, { recursive: true, force: true });
+    },
+  };
+  return emulator;
+}

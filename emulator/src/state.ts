@@ -1,0 +1,15 @@
+// What the routes share: the world, the signing keys, the clock and the jobs created so far.
+import type { Keys } from './identity.js';
+import type { Job } from './jobs.js';
+import type { Clock, JobPlan } from './types.js';
+import type { World } from './world.js';
+
+export interface State {
+  w: World;
+  keys: Keys;
+  clock: Clock;
+  jobs: Job[];
+  nextJobPlans: JobPlan[];
+  /** principal object id + repeatability id → job name (when the service dedupes). */
+  repeatability: Map<string, string>;
+}

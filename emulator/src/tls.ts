@@ -1,0 +1,69 @@
+// A certificate authority made fresh for each emulator, and a server certificate for 127.0.0.1 and
+// localhost signed by it. Clients trust the CA through NODE_EXTRA_CA_CERTS (real HTTPS: the Azure
+// SDKs refuse bearer tokens over http and MSAL needs an https authority).
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { webcrypto, createPrivateKey, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+export interface Tls {
+  caPem: string;
+  caFile: string;
+  certPem: string;
+  keyPem: string;
+  dir: string;
+}
+
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+
+async function keyPem(key: CryptoKey): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key as unknown as webcrypto.CryptoKey));
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
+}
+
+export async function makeTls(): Promise<Tls> {
+  const notBefore = new Date(Date.now() - 60_000);
+  const notAfter = new Date(Date.now() + 7 * 86_400_000);
+  const caKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomBytes(8).toString('hex'),
+    name: 'CN=azureml-invoke Azure emulator CA',
+    notBefore,
+    notAfter,
+    keys: caKeys,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    ],
+  });
+  const leafKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+  const leaf = await x509.X509CertificateGenerator.create({
+    serialNumber: randomBytes(8).toString('hex'),
+    subject: 'CN=127.0.0.1',
+    issuer: ca.subject,
+    notBefore,
+    notAfter,
+    publicKey: leafKeys.publicKey,
+    signingKey: caKeys.privateKey,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        { type: 'ip', value: '127.0.0.1' },
+        { type: 'dns', value: 'localhost' },
+      ]),
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'azure-emulator-'));
+  const caPem = ca.toString('pem');
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, caPem);
+  return { caPem, caFile, certPem: leaf.toString('pem'), keyPem: await keyPem(leafKeys.privateKey), dir };
+}
