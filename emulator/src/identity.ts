@@ -276,7 +276,7 @@ export function identityRoutes(w: World, keys: Keys): Route[] {
     {
       service: 'imds',
       method: 'GET',
-      path: /^\/metadata\/identity\/oauth2\/token$/,
+      path: /^\/metadata\/identity\/oauth2\/token\/?$/,
       handler: (ctx) => {
         if (ctx.header('metadata') !== 'true') return ctx.json(400, { error: 'invalid_request', error_description: 'Required metadata header not specified' });
         const wanted = ctx.query.get('client_id') ?? ctx.query.get('object_id') ?? ctx.query.get('msi_res_id');
