@@ -129,6 +129,10 @@ export function translateSignInError(message: string, ctx: SignInContext): Actio
     case 700027:
       return new ActionError('signin', `Check 'audience' and the federated credential's issuer: Microsoft Entra could not validate the OIDC token's signature (AADSTS700027).`, saidLine);
   }
+  if (/endpoints_resolution_error|Endpoints cannot be resolved/i.test(message)) {
+    // MSAL reads the tenant's metadata first; an unknown tenant (AADSTS90002) surfaces only as this.
+    return new ActionError('signin', `Check 'tenant-id' and 'cloud': Microsoft Entra has no sign-in metadata for tenant ${tenant} in ${ctx.cloud} (unknown tenant, or the wrong cloud or authority-host).`, saidLine);
+  }
   if (/ManagedIdentityCredential/i.test(message)) {
     return new ActionError('signin', "Use auth-type: managed-identity only on a runner hosted in Azure with a managed identity; none answered here.", [
       "For a user-assigned identity set 'client-id' to its client id.",
