@@ -25,6 +25,8 @@ export interface StepOptions {
   env?: Record<string, string | undefined>;
   /** STATE_* values: set to run the post step. */
   state?: Record<string, string>;
+  /** Working directory of the step (the workspace checkout; default the current one). */
+  cwd?: string;
   /** Kill the step after this long (default 120 s). */
   timeoutMs?: number;
   /** Called once the process started, e.g. to send it signals. */
@@ -100,7 +102,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     GITHUB_RUN_ID: '4242',
     GITHUB_RUN_ATTEMPT: '1',
     GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_WORKSPACE: process.cwd(),
+    GITHUB_WORKSPACE: o.cwd ?? process.cwd(),
     RUNNER_TEMP: dir,
   };
   for (const [name, spec] of Object.entries(actionYml.inputs)) {
@@ -114,7 +116,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
   for (const [k, v] of Object.entries(o.state ?? {})) env[`STATE_${k}`] = v;
 
   const started = performance.now();
-  const child = spawn(o.node ?? process.execPath, [BUNDLE], { env, cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(o.node ?? process.execPath, [BUNDLE], { env, cwd: o.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   o.onStart?.(child);
   let stdout = '';
   let stderr = '';

@@ -88,8 +88,10 @@ export interface SendOptions extends Omit<PipelineRequestOptions, 'headers'> {
 
 /** Sends one request and returns the response whatever its status; network failures throw. */
 export async function send(http: Http, pipeline: Pipeline, options: SendOptions): Promise<PipelineResponse> {
-  const { headers, ...rest } = options;
-  const request = createPipelineRequest(rest);
+  const { headers, timeout, ...rest } = options;
+  // The transport's own timeout timer outlives a request that failed (and keeps the process
+  // alive); AbortSignal.timeout's does not.
+  const request = createPipelineRequest(timeout ? { ...rest, abortSignal: rest.abortSignal ?? AbortSignal.timeout(timeout) } : rest);
   for (const [name, value] of Object.entries(headers ?? {})) request.headers.set(name, value);
   return pipeline.sendRequest(http.client, request);
 }

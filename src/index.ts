@@ -75,6 +75,8 @@ async function main(): Promise<void> {
   });
   await report.finish();
   if (report.failed) process.exitCode = 1;
+  // Everything is written; a library's stray keep-alive socket or timer must not hold the step open.
+  setTimeout(() => process.exit(), 2_000).unref();
 }
 
 async function postStep(): Promise<void> {

@@ -45,9 +45,19 @@ function systemData(createdAt: number, by = 'ml-admin@contoso.com', type = 'User
   return { createdAt: at, createdBy: by, createdByType: type, lastModifiedAt: at, lastModifiedBy: by, lastModifiedByType: type };
 }
 
-/** The ML resource provider's 404 (its exact body is not in any source found: a guess). */
-function mlNotFound(ctx: Ctx, what: string): void {
-  armError(ctx, 404, 'UserError', `Not found: ${what} could not be found.`);
+/**
+ * The ML resource provider's 404 for a child resource, as quoted in Azure/azure-cli-extensions#7107
+ * and an Azure PowerShell ML test recording: NotFound, "The specified resource was not found."
+ */
+function mlNotFound(ctx: Ctx, _what: string): void {
+  ctx.json(404, {
+    error: {
+      code: 'NotFound',
+      message: 'The specified resource was not found.',
+      details: [],
+      additionalInfo: [{ type: 'ComponentName', info: { value: 'managementfrontend' } }],
+    },
+  });
 }
 
 type Guarded = { caller: Caller; scope: string };
@@ -62,12 +72,12 @@ export function armRoutes(s: State): Route[] {
       armError(ctx, 400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
       return undefined;
     }
+    const caller = authenticate(ctx, w, s.keys, 'management');
+    if (!caller) return undefined;
     if (ctx.params.sub && ctx.params.sub.toLowerCase() !== w.subscriptionId.toLowerCase()) {
       armError(ctx, 404, 'SubscriptionNotFound', `The subscription '${ctx.params.sub}' could not be found.`);
       return undefined;
     }
-    const caller = authenticate(ctx, w, s.keys, 'management');
-    if (!caller) return undefined;
     if (!authorize(ctx, w, caller, action, scope)) return undefined;
     if (ctx.params.rg && ctx.params.rg.toLowerCase() !== w.resourceGroup.toLowerCase()) {
       armError(ctx, 404, 'ResourceGroupNotFound', `Resource group '${ctx.params.rg}' could not be found.`);
@@ -212,7 +222,7 @@ export function armRoutes(s: State): Route[] {
     tags: {},
     location: w.location,
     kind: e.kubernetes ? 'Kubernetes' : 'Managed',
-    identity: { type: 'SystemAssigned', principalId: e.keys.primaryKey.slice(0, 8), tenantId: w.tenantId },
+    identity: { type: 'SystemAssigned', principalId: e.principalId, tenantId: w.tenantId },
   });
 
   // OnlineDeployment Get: ManagedOnlineDeployment/get.json or KubernetesOnlineDeployment/get.json.
@@ -597,5 +607,7 @@ export function studioUrl(w: World, job: Job): string {
 
 /** An Azure ML token for one endpoint (aml_token auth), signed like the Entra tokens. */
 export function amlToken(s: State, e: OnlineEndpointRec, caller: Caller, now: number): string {
-  return signJwt(s.keys.entra, { aud: `${s.w.urls.inference}/${e.name}`, iss: 'azureml', endpoint: e.id, oid: caller.identity.objectId, iat: now, exp: now + 3600 });
+  const token = signJwt(s.keys.entra, { aud: `${s.w.urls.inference}/${e.name}`, iss: 'azureml', endpoint: e.id, oid: caller.identity.objectId, iat: now, exp: now + 3600 });
+  s.w.issued.push(token);
+  return token;
 }

@@ -94,7 +94,11 @@ function audienceOf(w: World, resource: 'management' | 'ml'): string {
   return resource === 'management' ? `${w.resources.management}/` : w.resources.ml;
 }
 
-export function issueAccessToken(w: World, keys: Keys, identity: IdentityRec, resource: 'management' | 'ml'): { token: string; expiresIn: number } {
+/**
+ * appidacr: how the client proved itself — '1' a secret, '2' a certificate or assertion (a
+ * federated credential presents one), '0' none (managed identities).
+ */
+export function issueAccessToken(w: World, keys: Keys, identity: IdentityRec, resource: 'management' | 'ml', appidacr: '0' | '1' | '2'): { token: string; expiresIn: number } {
   const iat = nowSeconds();
   const expiresIn = w.spec.accessTokenLifetimeSeconds ?? 3600;
   const claims: Claims = {
@@ -105,7 +109,7 @@ export function issueAccessToken(w: World, keys: Keys, identity: IdentityRec, re
     exp: iat + expiresIn,
     aio: randomUUID().replace(/-/g, ''),
     appid: identity.clientId,
-    appidacr: identity.kind === 'managedIdentity' ? '2' : '1',
+    appidacr,
     idp: `https://sts.windows.net/${w.tenantId}/`,
     idtyp: 'app',
     oid: identity.objectId,
@@ -115,7 +119,9 @@ export function issueAccessToken(w: World, keys: Keys, identity: IdentityRec, re
     uti: randomUUID().replace(/-/g, '').slice(0, 22),
     ver: '1.0',
   };
-  return { token: signJwt(keys.entra, claims), expiresIn };
+  const token = signJwt(keys.entra, claims);
+  w.issued.push(token);
+  return { token, expiresIn };
 }
 
 function form(ctx: Ctx): URLSearchParams {
@@ -141,8 +147,8 @@ function federationMatches(ctx: Ctx, w: World, identity: IdentityRec, claims: Cl
     entraError(ctx, 401, 'invalid_client', 700211, `No matching federated identity record found for presented assertion issuer '${iss}'. ${help}`);
   } else if (bySubject.length === 0) {
     const caseOnly = byIssuer.some((c) => c.subject.toLowerCase() === sub.toLowerCase());
-    // AADSTS7002138's wording is not in any source found (Azure/login#515 names only the code): a guess.
-    if (caseOnly) entraError(ctx, 401, 'invalid_client', 7002138, `No matching federated identity record found for presented assertion subject '${sub}'. A federated identity record with a subject differing only in case was found; subjects are case-sensitive. ${help}`);
+    // Text quoted in a public README (notes §2.2); status and error value as its siblings'.
+    if (caseOnly) entraError(ctx, 401, 'invalid_client', 7002138, `No matching federated identity record found for presented assertion subject '${sub}'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison.`);
     else entraError(ctx, 401, 'invalid_client', 700213, `No matching federated identity record found for presented assertion subject '${sub}'. ${help}`);
   } else {
     entraError(ctx, 401, 'invalid_client', 700212, `No matching federated identity record found for presented assertion audience '${aud.join(',')}'. ${help}`);
@@ -151,8 +157,10 @@ function federationMatches(ctx: Ctx, w: World, identity: IdentityRec, claims: Cl
 }
 
 export function identityRoutes(w: World, keys: Keys): Route[] {
-  const login = () => w.urls.login;
+  // Metadata names the host the client asked (every listener serves login routes).
+  const hostOf = (ctx: Ctx) => (ctx.req.headers.host ? `https://${ctx.req.headers.host}` : w.urls.login);
   const metadata = (ctx: Ctx) => {
+    const login = () => hostOf(ctx);
     const tenant = ctx.params.tenant!;
     if (!tenantMatches(w, tenant) && !/^(common|organizations)$/i.test(tenant)) {
       return entraError(ctx, 400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`);
@@ -234,7 +242,7 @@ export function identityRoutes(w: World, keys: Keys): Route[] {
       // Status and error value from the ROPC sample in the notes; for client credentials: a guess.
       return entraError(ctx, 400, 'interaction_required', 53003, 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.', { suberror: 'message_only' });
     }
-    const issued = issueAccessToken(w, keys, identity, resource);
+    const issued = issueAccessToken(w, keys, identity, resource, assertion ? '2' : '1');
     ctx.json(200, { token_type: 'Bearer', expires_in: issued.expiresIn, ext_expires_in: issued.expiresIn, access_token: issued.token });
   };
 
@@ -248,7 +256,9 @@ export function identityRoutes(w: World, keys: Keys): Route[] {
           return ctx.json(401, { message: 'TF400813: The user is not authorized to access this resource.' });
         }
         const audience = ctx.query.get('audience') || DEFAULT_AUDIENCE;
-        ctx.json(200, { count: 1, value: signJwt(keys.github, githubClaims(w, audience)) });
+        const value = signJwt(keys.github, githubClaims(w, audience));
+        w.issued.push(value);
+        ctx.json(200, { count: 1, value });
       },
     },
     {
@@ -264,9 +274,9 @@ export function identityRoutes(w: World, keys: Keys): Route[] {
       method: 'GET',
       path: /^\/common\/discovery\/instance$/,
       handler: (ctx) => {
-        const host = new URL(login()).host;
+        const host = new URL(hostOf(ctx)).host;
         ctx.json(200, {
-          tenant_discovery_endpoint: `${login()}/common/v2.0/.well-known/openid-configuration`,
+          tenant_discovery_endpoint: `${hostOf(ctx)}/common/v2.0/.well-known/openid-configuration`,
           'api-version': '1.1',
           metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
         });
@@ -285,7 +295,7 @@ export function identityRoutes(w: World, keys: Keys): Route[] {
         if (!identity) return ctx.json(400, { error: 'invalid_request', error_description: 'Identity not found' });
         const resource = resourceOf(w, ctx.query.get('resource') ?? '');
         if (!resource) return ctx.json(400, { error: 'invalid_resource', error_description: `AADSTS500011: The resource principal named ${ctx.query.get('resource')} was not found in the tenant.` });
-        const issued = issueAccessToken(w, keys, identity, resource);
+        const issued = issueAccessToken(w, keys, identity, resource, '0');
         const now = nowSeconds();
         ctx.json(200, {
           access_token: issued.token,
@@ -337,8 +347,14 @@ export function authenticate(ctx: Ctx, w: World, keys: Keys, expect: 'management
   if (Number(c.exp) * 1000 <= Date.now()) {
     return fail('ExpiredAuthenticationToken', `The access token expiry UTC time '${armTime(Number(c.exp) * 1000)}' is earlier than current UTC time '${armTime(Date.now())}'.`);
   }
-  const base = expect === 'management' ? w.resources.management : w.resources.ml;
-  const allowed = [`${base}/`, base];
+  // ARM also accepts the classic management.core.windows.net audience (message from
+  // JetBrains/azure-tools-for-intellij#16, notes §6).
+  const allowed =
+    expect === 'management'
+      ? w.cloud === 'AzureCloud'
+        ? ['https://management.core.windows.net/', 'https://management.core.windows.net', `${w.resources.management}/`, w.resources.management]
+        : [`${w.resources.management}/`, w.resources.management]
+      : [`${w.resources.ml}/`, w.resources.ml];
   if (!allowed.includes(String(c.aud))) {
     return fail('InvalidAuthenticationTokenAudience', `The access token has been obtained for wrong audience or resource '${c.aud}'. It should exactly match with one of the allowed audiences '${allowed.join("','")}'.`);
   }

@@ -110,6 +110,12 @@ export async function startEmulator(spec: WorldSpec = {}): Promise<Emulator> {
         ...(w.cloud !== 'AzureCloud' ? { cloud: w.cloud } : {}),
       };
     },
+    secrets: () => [
+      ...w.issued,
+      ...w.onlineEndpoints.flatMap((e) => [e.keys.primaryKey, e.keys.secondaryKey]),
+      ...w.identities.flatMap((i) => i.secrets),
+      spec.github!.requestToken!,
+    ],
     mintGithubToken: (claims = {}) => signJwt(keys.github, githubClaims(w, String(claims.aud ?? 'api://AzureADTokenExchange'), claims)),
     close: async () => {
       await Promise.all(Object.values(listeners).map((l) => close(l!)));

@@ -1,8 +1,5 @@
 // Batch jobs: what the data-plane invoke creates and ARM / run history read back. A job's status is
 // a pure function of its plan and the emulator clock (a manual clock moves every job at once).
-// NOTE: restored by a second helper that had overwritten this file by accident; the API (Job,
-// statusAt, isFinal, displayName, newJobName, DEFAULT_PLAN, toRecord) is what arm.ts, dataplane.ts
-// and index.ts import. Replace freely.
 import { randomUUID } from 'node:crypto';
 import type { Prng } from './prng.js';
 import type { Clock, JobPlan, JobRecord, JobStatus } from './types.js';

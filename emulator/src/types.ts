@@ -330,6 +330,8 @@ export interface Emulator {
   /** The action inputs that point it at this emulator (tenant-id, client-id, subscription-id,
    *  resource-group, workspace, authority-host, resource-manager-endpoint). */
   actionInputs(identity?: string): Record<string, string>;
+  /** Every secret of the world: tokens issued so far, endpoint keys, client secrets, the OIDC request token. */
+  secrets(): string[];
   /** A GitHub OIDC token as the token service would mint it (claims overridable). */
   mintGithubToken(claims?: Record<string, unknown>): string;
   close(): Promise<void>;

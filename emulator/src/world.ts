@@ -69,6 +69,8 @@ export interface OnlineEndpointRec {
   latencyMs: number;
   respond: (req: ScoringRequest) => ScoringResponse | Promise<ScoringResponse>;
   keys: { primaryKey: string; secondaryKey: string };
+  /** Object id of the endpoint's system-assigned identity. */
+  principalId: string;
 }
 
 export interface DataAssetRec {
@@ -96,6 +98,8 @@ export interface World {
   onlineEndpoints: OnlineEndpointRec[];
   dataAssets: DataAssetRec[];
   urls: Record<Service, string>;
+  /** Every token this emulator issued, for tests that check nothing leaks. */
+  issued: string[];
 }
 
 export function subscriptionScope(w: World): string {
@@ -179,6 +183,7 @@ export function buildWorld(spec: WorldSpec): World {
     onlineEndpoints: [],
     dataAssets: [],
     urls: { github: '', login: '', management: '', inference: '', mlapi: '', imds: '' },
+    issued: [],
   };
   spec.github = { ...spec.github, requestToken: spec.github?.requestToken ?? prng.key() };
   for (const name of spec.workspaces ?? ['ws-scoring']) w.workspaces.push({ name, id: workspaceScope(w, name), workspaceId: prng.uuid() });
@@ -233,6 +238,7 @@ export function buildWorld(spec: WorldSpec): World {
       latencyMs: e.latencyMs ?? 0,
       respond: e.respond ?? ((req) => defaultRespond(req.deployment, req.body)),
       keys: e.keys ?? { primaryKey: prng.key(), secondaryKey: prng.key() },
+      principalId: prng.uuid(),
     });
   }
 

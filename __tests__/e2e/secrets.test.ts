@@ -1,0 +1,61 @@
+// No OIDC token, access token, endpoint key, aml token or client secret ever reaches the log, the
+// outputs or the summary — in any scenario, debug logging included. The emulator knows every
+// secret it handed out; the step may only mention one in the ::add-mask:: command itself.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulator, QUICK, step, type Emulator, type StepResult } from './helpers.js';
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await emulator({
+    batchEndpoints: [{ name: 'score-batch', jobPlan: QUICK }],
+    identities: [
+      { secrets: ['s3cret-value-of-the-app-7f2'] },
+      { name: 'reader', roles: [{ role: 'Reader', scope: 'resourceGroup' }] },
+      { name: 'stranger', federatedCredentials: [{ subject: 'repo:other/repo:ref:refs/heads/main' }] },
+    ],
+  });
+});
+afterAll(() => emu.close());
+
+const scenarios: [string, Record<string, string>, string?][] = [
+  ['batch, completed', { 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://x.blob.core.windows.net/d/' }],
+  ['batch, wait: false', { 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://x.blob.core.windows.net/d/', wait: 'false' }],
+  ['online, key', { 'endpoint-type': 'online', endpoint: 'score-key', request: '{"data": [[1]]}' }],
+  ['online, aml_token', { 'endpoint-type': 'online', endpoint: 'score-token', request: '{"data": [[1]]}' }],
+  ['online, aad_token', { 'endpoint-type': 'online', endpoint: 'score-aad', request: '{"data": [[1]]}' }],
+  ['client secret', { 'endpoint-type': 'online', endpoint: 'score-key', request: '{}', 'auth-type': 'client-secret', 'client-secret': 's3cret-value-of-the-app-7f2' }],
+  ['wrong client secret', { 'endpoint-type': 'online', endpoint: 'score-key', request: '{}', 'auth-type': 'client-secret', 'client-secret': 'not-the-s3cret-at-all-91x' }],
+  ['missing permissions', { 'endpoint-type': 'online', endpoint: 'score-key', request: '{}' }, 'reader'],
+  ['federation mismatch', { 'endpoint-type': 'online', endpoint: 'score-key', request: '{}' }, 'stranger'],
+  ['bad input', { 'endpoint-type': 'online', endpoint: 'score-key', request: '{', 'client-secret': 'another-s3cret-in-an-input' }],
+];
+
+function leaks(r: StepResult, secrets: string[]): string[] {
+  const printed = r.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
+  const places = { stdout: printed, stderr: r.stderr, outputs: JSON.stringify(r.outputs), summary: r.summary, state: JSON.stringify(r.state) };
+  return secrets.flatMap((s) => Object.entries(places).filter(([, text]) => text.includes(s)).map(([where]) => `${where}: ${s.slice(0, 12)}…`));
+}
+
+describe.each([
+  ['normal logging', {}],
+  ['debug logging', { RUNNER_DEBUG: '1', ACTIONS_STEP_DEBUG: 'true' }],
+])('%s', (_mode, env) => {
+  it.each(scenarios)('%s', async (_name, inputs, identity) => {
+    const r = await step(emu, inputs, { identity, env });
+    const secrets = [...emu.secrets(), 'not-the-s3cret-at-all-91x', 'another-s3cret-in-an-input'].filter((s) => s.length >= 8);
+    expect(secrets.length).toBeGreaterThan(4);
+    expect(leaks(r, secrets)).toEqual([]);
+    if (inputs['client-secret']) expect(r.masked).toContain(inputs['client-secret']);
+  });
+});
+
+describe('the leak check itself', () => {
+  it('finds a secret printed anywhere but in ::add-mask::', () => {
+    const r = { stdout: '::add-mask::tok-123456789\nusing tok-123456789 now', stderr: '', outputs: {}, summary: '', state: {} } as unknown as StepResult;
+    expect(leaks(r, ['tok-123456789'])).toEqual(['stdout: tok-12345678…']);
+    expect(leaks({ ...r, stdout: '::add-mask::tok-123456789' } as StepResult, ['tok-123456789'])).toEqual([]);
+  });
+});
