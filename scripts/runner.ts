@@ -34,6 +34,8 @@ export interface StepOptions {
   /** Called for each stdout chunk as it arrives. */
   onStdout?: (text: string) => void;
   node?: string;
+  /** Runs the node command through this prefix (e.g. ['/usr/bin/time', '-f', '%M']). */
+  prefix?: string[];
 }
 
 export interface Annotation {
@@ -55,6 +57,8 @@ export interface StepResult {
   masked: string[];
   /** stdout as the runner shows it: workflow commands consumed, masks applied. */
   visibleLog: string;
+  /** Date.now() when the process was spawned. */
+  startedAt: number;
   /** Content of the file the response-file output names (read before the temp dir goes). */
   responseFile?: string;
   wallMs: number;
@@ -116,7 +120,9 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
   for (const [k, v] of Object.entries(o.state ?? {})) env[`STATE_${k}`] = v;
 
   const started = performance.now();
-  const child = spawn(o.node ?? process.execPath, [BUNDLE], { env, cwd: o.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const startedAt = Date.now();
+  const argv = [...(o.prefix ?? []), o.node ?? process.execPath, BUNDLE];
+  const child = spawn(argv[0]!, argv.slice(1), { env, cwd: o.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   o.onStart?.(child);
   let stdout = '';
   let stderr = '';
@@ -171,6 +177,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     masked,
     visibleLog,
     wallMs,
+    startedAt,
   };
   rmSync(dir, { recursive: true, force: true });
   return result;

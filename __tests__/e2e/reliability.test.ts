@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulator, firstLine, JOB_POST, QUICK, requests, step, type Emulator, type StepResult } from './helpers.js';
 import { runStep } from '../../scripts/runner.js';
 import type { WorldSpec } from '../../emulator/src/index.js';
+import { faultedBatchRuns } from '../../scripts/fault-runs.js';
 
 const batch = { 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://example.blob.core.windows.net/data/' };
 const LONG = { steps: [{ status: 'Running' as const, durationMs: 120_000 }], cancelDelayMs: 300 };
@@ -222,4 +223,13 @@ describe('resource state', () => {
     const r = await step(emu, { 'endpoint-type': 'online', endpoint: 'score-key', deployment: 'green', request: '{}' });
     expect(firstLine(r)).toBe("Wait for deployment 'green' to finish provisioning (state 'Creating'), then re-run.");
   });
+});
+
+describe('seeded runs with a fifth of all responses faulted', () => {
+  it('each ends correctly and creates at most one job (npm run faults runs 100)', async () => {
+    const verdicts = await faultedBatchRuns(1001, 6, 0.2, 3);
+    expect(verdicts.filter((v) => !v.correct)).toEqual([]);
+    expect(verdicts.every((v) => v.jobs <= 1)).toBe(true);
+    expect(verdicts.reduce((t, v) => t + v.faults, 0)).toBeGreaterThan(3);
+  }, 180_000);
 });
