@@ -332,6 +332,13 @@ async function runOnline(ctx: Ctx): Promise<void> {
   report.fact('Requests', `${result.results.length} (${result.failed} failed)`);
   report.fact('Latency p50 / p95', `${Math.round(result.p50)} ms / ${Math.round(result.p95)} ms`);
   report.fact('Status code', String((firstFailure ?? first).status));
+  report.section(
+    [
+      '| Requests | Failed | Concurrency | p50 | p95 | max |',
+      '| --- | --- | --- | --- | --- | --- |',
+      `| ${result.results.length} | ${result.failed} | ${request.jsonl ? inputs.concurrency : 1} | ${Math.round(result.p50)} ms | ${Math.round(result.p95)} ms | ${Math.round(result.max)} ms |`,
+    ].join('\n'),
+  );
   log.info(`${result.results.length} request(s): ${result.failed} failed, latency p50 ${Math.round(result.p50)} ms, p95 ${Math.round(result.p95)} ms.`);
 
   if (firstFailure) {

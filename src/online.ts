@@ -24,6 +24,7 @@ export interface OnlineResult {
   failed: number;
   p50: number;
   p95: number;
+  max: number;
 }
 
 /** The bearer credential for the endpoint's auth mode, masked before anything could print it. */
@@ -115,7 +116,7 @@ export async function score(o: ScoreOptions): Promise<OnlineResult> {
   await Promise.all(Array.from({ length: Math.min(o.concurrency, o.bodies.length) }, worker));
 
   const latencies = results.map((r) => r.latencyMs);
-  return { results, failed, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+  return { results, failed, p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: percentile(latencies, 100) };
 }
 
 /** The response-file content: the body itself, or for .jsonl one compact JSON line per request. */

@@ -1,5 +1,6 @@
 // npm run emulator: the demo world on free ports; prints one JSON line with everything a client
 // needs, logs requests to stderr, and runs until interrupted.
+import { demoWorld } from './demo.js';
 import { startEmulator } from './index.js';
 
 function flag(name: string): string | undefined {
@@ -7,11 +8,10 @@ function flag(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-const emu = await startEmulator({
-  seed: Number(flag('seed') ?? 1),
-  latencyMs: Number(flag('latency-ms') ?? 0),
-  // A short job, so a client's poll sees it end in seconds.
-  jobPlan: { steps: [{ status: 'Preparing', durationMs: 1000 }, { status: 'Running', durationMs: 2000 }] },
+const basePort = flag('base-port');
+const emu = await startEmulator(demoWorld({ seed: Number(flag('seed') ?? 1), latencyMs: Number(flag('latency-ms') ?? 0), clientSecret: flag('client-secret') }), {
+  basePort: basePort ? Number(basePort) : undefined,
+  caDir: flag('ca-dir'),
 });
 process.stdout.write(
   `${JSON.stringify({

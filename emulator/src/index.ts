@@ -40,9 +40,16 @@ function faultBody(service: Service, status: number): { body: unknown; headers?:
   return { body: { error: { code: reason[status] ?? 'Error', message: status === 429 ? 'The request is being throttled.' : 'The service is temporarily unavailable. Please retry.' } } };
 }
 
-export async function startEmulator(spec: WorldSpec = {}): Promise<Emulator> {
+export interface StartOptions {
+  /** Listen on basePort, basePort+1, … (github, login, management, inference, mlapi, imds) instead of free ports. */
+  basePort?: number;
+  /** Write the CA to this folder (kept after close) instead of a temp one. */
+  caDir?: string;
+}
+
+export async function startEmulator(spec: WorldSpec = {}, options: StartOptions = {}): Promise<Emulator> {
   const w = buildWorld(spec);
-  const tls = await makeTls();
+  const tls = await makeTls(options.caDir);
   const keys: Keys = { github: newSigningKey(`gh-${w.prng.hex(8)}`), entra: newSigningKey(`ms-${w.prng.hex(8)}`) };
   const clock = makeClock(spec.clock ?? 'real');
   const state: State = { w, keys, clock, jobs: [], nextJobPlans: [], repeatability: new Map() };
@@ -59,8 +66,9 @@ export async function startEmulator(spec: WorldSpec = {}): Promise<Emulator> {
   });
 
   const listeners: Partial<Record<Service, Listener>> = {};
-  for (const service of SERVICES) listeners[service] = await listen(handler, { key: tls.keyPem, cert: tls.certPem });
-  listeners.imds = await listen(handler);
+  const port = (i: number) => (options.basePort ? options.basePort + i : 0);
+  for (const [i, service] of SERVICES.entries()) listeners[service] = await listen(handler, { key: tls.keyPem, cert: tls.certPem }, port(i));
+  listeners.imds = await listen(handler, undefined, port(SERVICES.length));
   for (const [service, l] of Object.entries(listeners)) w.urls[service as Service] = l!.url;
   const oidcRequestUrl = `${w.urls.github}/_apis/distributedtask/hubs/Actions/plans/${w.prng.uuid()}/jobs/${w.prng.uuid()}/idtoken?api-version=2.0`;
 
@@ -119,7 +127,7 @@ export async function startEmulator(spec: WorldSpec = {}): Promise<Emulator> {
     mintGithubToken: (claims = {}) => signJwt(keys.github, githubClaims(w, String(claims.aud ?? 'api://AzureADTokenExchange'), claims)),
     close: async () => {
       await Promise.all(Object.values(listeners).map((l) => close(l!)));
-      rmSync(tls.dir, { recursive: true, force: true });
+      if (tls.dir) rmSync(tls.dir, { recursive: true, force: true });
     },
   };
   return emulator;

@@ -193,12 +193,15 @@ export interface Listener {
   url: string;
 }
 
-export async function listen(handler: ReturnType<typeof makeHandler>, tls?: { key: string; cert: string }): Promise<Listener> {
+export async function listen(handler: ReturnType<typeof makeHandler>, tls?: { key: string; cert: string }, port = 0): Promise<Listener> {
   const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createHttpServer(handler);
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return { server, url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}` };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return { server, url: `${tls ? 'https' : 'http'}://127.0.0.1:${bound}` };
 }
 
 export function close(listener: Listener): Promise<void> {

@@ -4,7 +4,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { webcrypto, createPrivateKey, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,6 +15,7 @@ export interface Tls {
   caFile: string;
   certPem: string;
   keyPem: string;
+  /** The temp dir to remove on close ('' when the caller chose the dir). */
   dir: string;
 }
 
@@ -25,7 +26,8 @@ async function keyPem(key: CryptoKey): Promise<string> {
   return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
 }
 
-export async function makeTls(): Promise<Tls> {
+/** A fresh CA and server certificate; the CA goes to `dir` (a new temp dir by default). */
+export async function makeTls(dir?: string): Promise<Tls> {
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + 7 * 86_400_000);
   const caKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
@@ -61,9 +63,10 @@ export async function makeTls(): Promise<Tls> {
       ]),
     ],
   });
-  const dir = mkdtempSync(join(tmpdir(), 'azure-emulator-'));
+  const where = dir ?? mkdtempSync(join(tmpdir(), 'azure-emulator-'));
+  mkdirSync(where, { recursive: true });
   const caPem = ca.toString('pem');
-  const caFile = join(dir, 'ca.pem');
+  const caFile = join(where, 'ca.pem');
   writeFileSync(caFile, caPem);
-  return { caPem, caFile, certPem: leaf.toString('pem'), keyPem: await keyPem(leafKeys.privateKey), dir };
+  return { caPem, caFile, certPem: leaf.toString('pem'), keyPem: await keyPem(leafKeys.privateKey), dir: dir ? '' : where };
 }

