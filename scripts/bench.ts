@@ -2,7 +2,7 @@
 // emulator. Every comparison is made in the same run, pair by pair, and reported as the median
 // with min and max (the machines are noisy). Flags: --runs N (default 7), --latency-ms N (added
 // to every emulator request, default 0).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ const flag = (name: string, fallback: number) => {
 };
 const RUNS = flag('runs', 7);
 const LATENCY = flag('latency-ms', 0);
+let child: ChildProcess | undefined;
 const TIME = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'maxrss=%M'] : undefined;
 
 interface Stat {
@@ -172,11 +173,37 @@ async function main(): Promise<void> {
     counts['Online invoke, key'] = `${emu.log.length - from} requests (protocol minimum 7: OIDC, Entra metadata, token, endpoint, permissions, listKeys, score)\n${breakdown(emu.log.slice(from))}`;
   }
 
-  // 3. Bundle size.
+  // 3. SIGINT (a cancelled workflow) to the cancel request reaching Azure, for a running job.
+  const cancel = await startEmulator({ batchEndpoints: [{ name: 'score-batch', jobPlan: { steps: [{ status: 'Running', durationMs: 600_000 }] } }] });
+  const toCancel: number[] = [];
+  const toExit: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    let sentAt = 0;
+    const r = await runStep({
+      inputs: { ...cancel.actionInputs(), 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://x.blob.core.windows.net/d/' },
+      env: cancel.env(),
+      onStdout: (text) => {
+        if (!sentAt && /: Running \(after/.test(text)) {
+          sentAt = Date.now();
+          child?.kill('SIGINT');
+        }
+      },
+      onStart: (c) => (child = c),
+    });
+    const posted = cancel.log.filter((e) => e.method === 'POST' && e.url.includes('/cancel')).at(-1);
+    if (!posted || r.code !== 1) throw new Error('the cancel was not sent');
+    toCancel.push(posted.time - sentAt);
+    toExit.push(r.startedAt + r.wallMs - sentAt);
+  }
+  await cancel.close();
+  row('SIGINT → cancel request at the resource manager', fmt(stat(toCancel)), 'runner sends SIGTERM 7.5 s after SIGINT');
+  row('SIGINT → step exited (cancel confirmed, summary written)', fmt(stat(toExit)));
+
+  // 4. Bundle size.
   const bytes = bundleBytes(join(ROOT, 'dist'));
   row('Bundle size (dist/**/*.js)', `${(bytes / 1024 / 1024).toFixed(2)} MB (${bytes} bytes)`, 'target ≤ 2 MB');
 
-  // 4. Noticing the end of a job, and polls for a 6-hour job, on the emulator's job model with
+  // 5. Noticing the end of a job, and polls for a 6-hour job, on the emulator's job model with
   //    the action's own poller and a compressed clock.
   const sim = await startEmulator({ clock: 'manual' });
   const notice: string[] = [];
@@ -192,7 +219,7 @@ async function main(): Promise<void> {
   row('Job end noticed after', notice.join('; '), 'target ≤ max(2 s, 10 % of elapsed)');
   row('Polls for a 6-hour job', notice.at(-1)!.replace(/^.*, (\d+) polls$/, '$1'), 'target ≤ 400 (DESIGN caps the interval at 30 s: ≥ 720)');
 
-  // 5. Smoke-test throughput: 1,000 requests from a .jsonl file, concurrency 16, 20 ms per request.
+  // 6. Smoke-test throughput: 1,000 requests from a .jsonl file, concurrency 16, 20 ms per request.
   const dir = mkdtempSync(join(tmpdir(), 'bench-'));
   writeFileSync(join(dir, 'requests.jsonl'), Array.from({ length: 1000 }, (_, i) => JSON.stringify({ input_data: { data: [[i, i + 1]] } })).join('\n'));
   const tput: number[] = [];
@@ -262,6 +289,7 @@ async function simulate(emu: Emulator, endsAfterMs: number): Promise<{ noticedAf
       reads++;
       return { name, status: emu.jobs().find((j) => j.name === name)!.status };
     },
+    initial: { name, status: 'Preparing' },
     clock: { now: () => emu.clock.now(), sleep: async (ms) => emu.clock.advance(ms) },
     signal: new AbortController().signal,
     timeoutMs: 24 * 3600_000,

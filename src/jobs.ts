@@ -51,6 +51,8 @@ export async function getJob(arm: Arm, inputs: Pick<Inputs, 'resourceGroup' | 'w
 
 export interface PollOptions {
   read(): Promise<JobState>;
+  /** The job as its creation reported it (what a wait cut short before any read returns). */
+  initial: JobState;
   clock: Clock;
   signal: AbortSignal;
   timeoutMs: number;
@@ -76,7 +78,7 @@ export async function pollJob(o: PollOptions): Promise<PollOutcome> {
   let failedReads = 0;
   for (;;) {
     const elapsed = o.clock.now() - start;
-    if (o.signal.aborted) return { kind: 'aborted', job: last ?? { name: '', status: 'Unknown' } };
+    if (o.signal.aborted) return { kind: 'aborted', job: last ?? o.initial };
     try {
       const job = await o.read();
       failedReads = 0;
@@ -95,7 +97,7 @@ export async function pollJob(o: PollOptions): Promise<PollOutcome> {
       if (!transient || ++failedReads > (o.maxFailedReads ?? 3)) throw err;
       o.log.warning(`Could not read the job's status (${err.failure.message}); trying again.`);
     }
-    if (o.clock.now() - start >= o.timeoutMs) return { kind: 'timeout', job: last! };
+    if (o.clock.now() - start >= o.timeoutMs) return { kind: 'timeout', job: last ?? o.initial };
     const wait = Math.min(pollIntervalMs(o.clock.now() - start), Math.max(0, o.timeoutMs - (o.clock.now() - start)));
     await o.clock.sleep(wait, o.signal);
   }

@@ -12,7 +12,7 @@ import { ActionError, describeThrown } from './errors.js';
 import { createHttp, type Http, type Log } from './http.js';
 import type { Inputs } from './inputs.js';
 import type { Clock } from './clock.js';
-import { cancelJob, getJob, pollJob, readRunError, type JobState } from './jobs.js';
+import { cancelJob, getJob, pollJob, readRunError, STUCK_AFTER_MS, type JobState } from './jobs.js';
 import { responseFileContent, score, scoringCredential } from './online.js';
 import { findMissing, headline, permissionError, readPermissions, reportLines, reportMarkdown, type PermissionReport } from './permissions.js';
 import type { PermissionEntry } from './rbac.js';
@@ -220,6 +220,7 @@ async function runBatch(ctx: Ctx): Promise<void> {
   const outcome = await core.group(`Wait for ${job.name}`, () =>
     pollJob({
       read: () => getJob(arm, inputs, job.name),
+      initial: { name: job.name, status: job.status },
       clock: deps.clock,
       signal: deps.signal,
       timeoutMs: inputs.timeoutMs,
@@ -236,7 +237,8 @@ async function runBatch(ctx: Ctx): Promise<void> {
     if (mayCancel) core.saveState(State.pendingJob, '');
     if (final.status === 'Completed') return;
     if (final.status === 'Failed') throw await jobFailed(ctx, final, studio, deployment?.compute);
-    throw new ActionError('job-canceled', `Job ${final.name} ended ${final.status}; see ${studio}`);
+    if (final.status === 'Canceled') throw new ActionError('job-canceled', `Job ${final.name} was canceled (not by this run); see ${studio}`);
+    throw new ActionError('job-failed', `Check job ${final.name} in the studio: it has been ${final.status} for ${STUCK_AFTER_MS / 60_000} minutes, so this run stopped waiting: ${studio}`);
   }
 
   const why = outcome.kind === 'timeout' ? `still ${final.status} after timeout-minutes (${inputs.timeoutMs / 60_000})` : 'the workflow was cancelled';

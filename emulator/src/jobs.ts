@@ -4,26 +4,14 @@ import { randomUUID } from 'node:crypto';
 import type { Prng } from './prng.js';
 import type { Clock, JobPlan, JobRecord, JobStatus } from './types.js';
 
-export interface Job {
-  name: string;
+/** A job as the emulator keeps it: what tests see (JobRecord, but for the status, which is
+ *  computed) and what the routes need besides. */
+export interface Job extends Omit<JobRecord, 'status'> {
   /** Data-plane id: …/batchEndpoints/<ep>/deployments/<dep>/jobs/<name>. */
   batchId: string;
-  workspace: string;
-  endpoint: string;
-  deployment: string;
-  displayName: string;
-  experimentName: string;
-  tags: Record<string, string>;
-  repeatabilityId?: string;
-  /** Client (application) id of the creating principal. */
-  createdBy: string;
-  /** Object id of the creating principal. */
+  /** Object id of the creating principal (createdBy is its client id). */
   createdByOid: string;
-  createdAt: number;
-  cancelRequestedAt?: number;
   plan: JobPlan;
-  inputs: unknown;
-  outputs?: unknown;
 }
 
 /** Default plan (types.ts WorldSpec.jobPlan): Preparing 1.5 s, Running 2.5 s, Finalizing 0.5 s, Completed. */
@@ -71,20 +59,6 @@ export function displayName(prng: Prng): string {
 }
 
 export function toRecord(job: Job, clock: Clock): JobRecord {
-  return {
-    name: job.name,
-    workspace: job.workspace,
-    endpoint: job.endpoint,
-    deployment: job.deployment,
-    displayName: job.displayName,
-    experimentName: job.experimentName,
-    tags: { ...job.tags },
-    repeatabilityId: job.repeatabilityId,
-    createdBy: job.createdBy,
-    createdAt: job.createdAt,
-    status: statusAt(job, clock.now()),
-    cancelRequestedAt: job.cancelRequestedAt,
-    inputs: job.inputs,
-    outputs: job.outputs,
-  };
+  const { batchId: _batchId, createdByOid: _oid, plan: _plan, ...record } = job;
+  return { ...record, tags: { ...job.tags }, status: statusAt(job, clock.now()) };
 }

@@ -1,0 +1,109 @@
+// The poller on a compressed clock: no real waiting.
+import { describe, expect, it } from 'vitest';
+import { pollJob, STUCK_AFTER_MS, type JobState } from '../../src/jobs.js';
+import { ArmError } from '../../src/arm.js';
+import type { Clock } from '../../src/clock.js';
+
+function fakeClock(): Clock & { t: number } {
+  const c = { t: 0, now: () => c.t, sleep: async (ms: number) => void (c.t += ms) };
+  return c;
+}
+const quiet = { info: () => undefined, warning: () => undefined, debug: () => undefined };
+
+/** A job whose status at time t is given by a timeline of [from ms, status]. */
+function job(timeline: [number, string][], clock: Clock) {
+  let reads = 0;
+  return {
+    reads: () => reads,
+    read: async (): Promise<JobState> => {
+      reads++;
+      const status = [...timeline].reverse().find(([from]) => clock.now() >= from)![1];
+      return { name: 'batchjob-1', status };
+    },
+  };
+}
+
+function poll(clock: Clock, read: () => Promise<JobState>, o: { timeoutMs?: number; signal?: AbortSignal } = {}) {
+  const changes: string[] = [];
+  const done = pollJob({
+    read,
+    initial: { name: 'batchjob-1', status: 'Preparing' },
+    clock,
+    signal: o.signal ?? new AbortController().signal,
+    timeoutMs: o.timeoutMs ?? 3600_000,
+    log: quiet,
+    onChange: (c) => changes.push(`${c.status}@${c.at}`),
+  });
+  return { done, changes };
+}
+
+describe('pollJob', () => {
+  it('reports each status change with the time waited and ends on Completed', async () => {
+    const clock = fakeClock();
+    const j = job([[0, 'Preparing'], [5_000, 'Running'], [60_000, 'Completed']], clock);
+    const { done, changes } = poll(clock, j.read);
+    expect((await done).kind).toBe('final');
+    expect(changes.slice(0, 2)).toEqual(['Preparing@0', 'Running@6000']);
+    const completedAt = Number(changes[2]!.replace('Completed@', ''));
+    // Noticed within max(2 s, 10 % of the time waited).
+    expect(completedAt).toBeGreaterThanOrEqual(60_000);
+    expect(completedAt - 60_000).toBeLessThanOrEqual(6_000);
+  });
+
+  it('treats NotResponding as final only once it persists', async () => {
+    const clock = fakeClock();
+    const blip = job([[0, 'Running'], [10_000, 'NotResponding'], [40_000, 'Running'], [100_000, 'Completed']], clock);
+    const first = poll(clock, blip.read);
+    expect((await first.done).job.status).toBe('Completed');
+    const clock2 = fakeClock();
+    const stuck = job([[0, 'Running'], [10_000, 'NotResponding']], clock2);
+    const second = await poll(clock2, stuck.read).done;
+    expect(second).toMatchObject({ kind: 'final', job: { status: 'NotResponding' } });
+    expect(clock2.t).toBeGreaterThanOrEqual(10_000 + STUCK_AFTER_MS);
+  });
+
+  it('times out without overshooting the deadline', async () => {
+    const clock = fakeClock();
+    const j = job([[0, 'Running']], clock);
+    const r = await poll(clock, j.read, { timeoutMs: 95_000 }).done;
+    expect(r.kind).toBe('timeout');
+    expect(clock.t).toBe(95_000);
+  });
+
+  it('stops at once when the signal aborts, returning the job as created if nothing was read', async () => {
+    const clock = fakeClock();
+    const aborted = new AbortController();
+    aborted.abort();
+    const r = await poll(clock, job([[0, 'Running']], clock).read, { signal: aborted.signal }).done;
+    expect(r).toEqual({ kind: 'aborted', job: { name: 'batchjob-1', status: 'Preparing' } });
+  });
+
+  it('tolerates a few reads that failed for good, but not a denial', async () => {
+    const clock = fakeClock();
+    let n = 0;
+    const flaky = async (): Promise<JobState> => {
+      if (++n <= 3) throw new ArmError('read job', { status: 503, message: 'unavailable' });
+      return { name: 'batchjob-1', status: 'Completed' };
+    };
+    expect((await poll(clock, flaky).done).kind).toBe('final');
+    const denied = async (): Promise<JobState> => {
+      throw new ArmError('read job', { status: 403, code: 'AuthorizationFailed', message: 'no' });
+    };
+    await expect(poll(fakeClock(), denied).done).rejects.toBeInstanceOf(ArmError);
+    let m = 0;
+    const down = async (): Promise<JobState> => {
+      m++;
+      throw new ArmError('read job', { status: 500, message: 'down' });
+    };
+    await expect(poll(fakeClock(), down).done).rejects.toBeInstanceOf(ArmError);
+    expect(m).toBe(4);
+  });
+
+  it('a 6-hour job costs about 750 reads (the interval is capped at 30 s)', async () => {
+    const clock = fakeClock();
+    const j = job([[0, 'Running'], [6 * 3600_000, 'Completed']], clock);
+    await poll(clock, j.read, { timeoutMs: 7 * 3600_000 }).done;
+    expect(j.reads()).toBeGreaterThan(700);
+    expect(j.reads()).toBeLessThan(800);
+  });
+});
