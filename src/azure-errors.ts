@@ -75,7 +75,3 @@ export function parseDenial(message: string): Denial | undefined {
   if (!m) return undefined;
   return { clientId: m[1] || undefined, objectId: m[2] || undefined, action: m[3]!, scope: m[4]!, linked: false };
 }
-
-export function isAuthorizationFailure(f: AzureFailure): boolean {
-  return f.status === 403 || /^(Linked)?AuthorizationFailed$/i.test(f.code ?? '');
-}
