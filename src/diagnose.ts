@@ -19,7 +19,9 @@ function deniedReport(denial: Denial, ctx: DiagnoseContext): PermissionReport {
     principal: { clientId: denial.clientId ?? ctx.principal.clientId, objectId: denial.objectId ?? ctx.principal.objectId },
     missing: [{ action: denial.action, scope: denial.scope }],
     source: 'denied',
-    note: denial.linked ? 'Azure checked this action on a linked resource the call depends on.' : undefined,
+    note: denial.linked
+      ? 'Azure checked this action on a linked resource the call depends on.'
+      : "Azure answers the same way when 'resource-group' or 'workspace' is misspelled (it does not say whether a scope you may not read exists): check them too.",
   };
 }
 

@@ -111,6 +111,10 @@ async function readEndpointAndPermissions(ctx: Ctx, requiredBeforeRead: Requirem
   if (permissions.status === 'fulfilled') entries = permissions.value;
   else {
     const f = toAzureFailure(permissions.reason);
+    // The permissions API needs no role, so it can tell a missing resource group from a denial.
+    if (f.code === 'ResourceGroupNotFound') {
+      throw new ActionError('not-found', `Check 'resource-group': subscription ${inputs.subscriptionId} has no resource group '${inputs.resourceGroup}'.`);
+    }
     const why = [f.status ? `HTTP ${f.status}` : undefined, f.code].filter(Boolean).join(' ') || 'no answer';
     if (inputs.checkPermissions === 'only') {
       throw new ActionError('permission', `Grant the identity 'Microsoft.Authorization/permissions/read' or run the check as a user who can: its permissions could not be read (${why}).`, [f.message]);

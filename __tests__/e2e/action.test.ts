@@ -91,6 +91,25 @@ describe('batch endpoint', () => {
     expect(requests(emu, 'POST', JOB_POST)).toHaveLength(0);
   });
 
+  it('names the workspaces that exist when the workspace does not', async () => {
+    const r = await step(emu, { ...batch, workspace: 'ws-scoringx' });
+    expect(r.code).toBe(1);
+    expect(firstLine(r)).toBe(`Check 'workspace': resource group '${emu.resourceGroup}' has no workspace 'ws-scoringx' (its workspaces: ${emu.workspace}).`);
+  });
+
+  it('a resource group that does not exist (the permissions API tells it from a denial)', async () => {
+    const r = await step(emu, { ...batch, 'resource-group': 'rg-typo' });
+    expect(r.code).toBe(1);
+    expect(firstLine(r)).toBe(`Check 'resource-group': subscription ${emu.subscriptionId} has no resource group 'rg-typo'.`);
+  });
+
+  it('without the pre-flight check, the denial comes with a hint to check the names', async () => {
+    const r = await step(emu, { ...batch, 'resource-group': 'rg-typo', 'check-permissions': 'false' });
+    expect(r.code).toBe(1);
+    expect(firstLine(r)).toContain("on batch endpoint 'score-batch'");
+    expect(r.annotations.find((a) => a.level === 'error')!.message).toContain("Azure answers the same way when 'resource-group' or 'workspace' is misspelled");
+  });
+
   it('names the deployments that exist when the deployment does not', async () => {
     const r = await step(emu, { ...batch, deployment: 'dep-c' });
     expect(r.code).toBe(1);
