@@ -29,8 +29,8 @@ if (mode === 'key') {
   const auth = { authorization: `Bearer ${token.access_token}` };
   const ws = `/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${c.workspace}`;
   const [endpoint] = await Promise.all([
-    json(await fetch(`${c.resourceManagerEndpoint}${ws}/onlineEndpoints/${c.endpoint}?api-version=2022-10-01`, { headers: auth })),
-    json(await fetch(`${c.resourceManagerEndpoint}${ws}/onlineEndpoints/${c.endpoint}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`, { headers: auth })),
+    fetch(`${c.resourceManagerEndpoint}${ws}/onlineEndpoints/${c.endpoint}?api-version=2022-10-01`, { headers: auth }).then(json),
+    fetch(`${c.resourceManagerEndpoint}${ws}/onlineEndpoints/${c.endpoint}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`, { headers: auth }).then(json),
   ]);
   const keys = await json(await fetch(`${c.resourceManagerEndpoint}${ws}/onlineEndpoints/${c.endpoint}/listKeys?api-version=2022-10-01`, { method: 'POST', headers: auth }));
   await json(await fetch(endpoint.properties.scoringUri, { method: 'POST', headers: { authorization: `Bearer ${keys.primaryKey}`, 'content-type': 'application/json' }, body: c.request }));
