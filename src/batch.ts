@@ -12,7 +12,7 @@ import { send, type Http, type Log } from './http.js';
 import type { BatchInput, Inputs } from './inputs.js';
 import { describeTransient, isTransientErrorCode, isTransientStatus, parseRetryAfter, retryDelayMs } from './retry.js';
 import type { Clock } from './clock.js';
-import type { JobState } from './jobs.js';
+import { toState, type JobState } from './jobs.js';
 import type { Principal } from './permissions.js';
 
 /** POST attempts at most; each after the first only when no job of this run was found. */
@@ -188,7 +188,6 @@ function refusal(d: CreateDeps, status: number, text: string, r: CreateRequest):
   return new ActionError('azure', `Batch endpoint '${r.endpoint.name}' refused the job (HTTP ${status}): ${said}`);
 }
 
-type ListedJob = Awaited<ReturnType<Arm['ml']['jobs']['get']>>;
 
 /**
  * Jobs this run may have created: first those tagged with its invocation id; when the service kept
@@ -196,11 +195,10 @@ type ListedJob = Awaited<ReturnType<Arm['ml']['jobs']['get']>>;
  */
 export async function findOwnJob(d: Pick<CreateDeps, 'arm' | 'principal'>, r: CreateRequest, startedMs: number): Promise<CreatedJob[]> {
   const { resourceGroup: rg, workspace: ws } = r.inputs;
-  const asJob = (j: ListedJob): CreatedJob => ({ name: j.name!, status: j.properties.status ?? 'Unknown', studioUrl: j.properties.services?.Studio?.endpoint });
   try {
     const tagged: CreatedJob[] = [];
     for await (const j of d.arm.ml.jobs.list(rg, ws, { tag: JobTag.invocationId, listViewType: 'All' })) {
-      if (j.properties.tags?.[JobTag.invocationId] === r.invocation.invocationId) tagged.push(asJob(j));
+      if (j.properties.tags?.[JobTag.invocationId] === r.invocation.invocationId) tagged.push(toState(j.name!, j));
     }
     if (tagged.length) return tagged;
 
@@ -218,7 +216,7 @@ export async function findOwnJob(d: Pick<CreateDeps, 'arm' | 'principal'>, r: Cr
       const otherInvocation = p.tags?.[JobTag.invocationId] !== undefined;
       const sameDeployment = !deployment || !p.tags?.['azureml.deploymentname'] || p.tags['azureml.deploymentname'].toLowerCase() === deployment;
       const sameExperiment = !p.experimentName || p.experimentName.toLowerCase() === experiment || p.experimentName.toLowerCase() === r.endpoint.name.toLowerCase();
-      if (createdAt >= since && me.has(createdBy) && !otherInvocation && sameDeployment && sameExperiment) candidates.push(asJob(j));
+      if (createdAt >= since && me.has(createdBy) && !otherInvocation && sameDeployment && sameExperiment) candidates.push(toState(j.name!, j));
     }
     return candidates;
   } catch (err) {

@@ -7,6 +7,7 @@ import type { Inputs } from './inputs.js';
 import { pollIntervalMs } from './retry.js';
 import { parseErrorBody } from './azure-errors.js';
 import { realClock, type Clock } from './clock.js';
+import { duration } from './format.js';
 
 export const FINAL_STATUSES = new Set(['Completed', 'Failed', 'Canceled']);
 /** Statuses that end a wait only when they persist: a job can come back from them. */
@@ -34,7 +35,8 @@ export type PollOutcome =
 
 type JobBase = Awaited<ReturnType<Arm['ml']['jobs']['get']>>;
 
-function toState(name: string, job: JobBase): JobState {
+/** The fields of a resource manager Job this action follows. */
+export function toState(name: string, job: JobBase): JobState {
   const p = job.properties;
   return {
     name,
@@ -62,11 +64,6 @@ export interface PollOptions {
   maxFailedReads?: number;
 }
 
-function seconds(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 120 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
-}
-
 /**
  * Reads the job until it ends, the wait times out or the signal aborts. Prints each status change
  * with the time waited. NotResponding and Paused end the wait only after STUCK_AFTER_MS.
@@ -83,7 +80,7 @@ export async function pollJob(o: PollOptions): Promise<PollOutcome> {
       const job = await o.read();
       failedReads = 0;
       if (!last || job.status !== last.status) {
-        o.log.info(`${job.name}: ${job.status} (after ${seconds(elapsed)})`);
+        o.log.info(`${job.name}: ${job.status} (after ${duration(elapsed)})`);
         o.onChange({ status: job.status, at: elapsed }, job);
         stuckSince = STUCK_STATUSES.has(job.status) ? elapsed : undefined;
       }

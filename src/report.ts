@@ -3,6 +3,7 @@
 // fails the step.
 import { Output } from './constants.js';
 import { ActionError, describeThrown, isActionError } from './errors.js';
+import { duration } from './format.js';
 
 export interface CoreLike {
   setOutput(name: string, value: string): void;
@@ -17,13 +18,6 @@ export interface CoreLike {
 interface TimelineEntry {
   status: string;
   at: number;
-}
-
-function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
 function cell(text: string): string {
