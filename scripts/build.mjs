@@ -1,0 +1,29 @@
+// npm run build: bundles the two halves of the action with ncc's API rather than its CLI, for one
+// option the CLI lacks: mainFields. ncc resolves packages by "main" only; webpack's own default is
+// "module" first. The Azure resource-manager SDKs publish an ES-module build under "module" and a
+// CommonJS one under "main"; bundling "main" put a second, CommonJS copy of the Azure core
+// libraries (core-client, core-rest-pipeline, …) beside the ES-module copy @azure/identity uses,
+// and cost about 30 ms of start-up. Output is written as the CLI writes it.
+import ncc from '@vercel/ncc';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const bundles = [
+  ['src/index.ts', 'dist'],
+  ['src/main.ts', 'dist/main'],
+];
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+for (const [entry, out] of bundles) {
+  const { code, assets } = await ncc(join(root, entry), { minify: true, license: 'licenses.txt', mainFields: ['module', 'main'], quiet: true });
+  const dir = join(root, out);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'index.js'), code);
+  for (const [name, asset] of Object.entries(assets)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), asset.source, { mode: asset.permissions });
+  }
+  console.log(`${out}/index.js: ${(code.length / 1024).toFixed(0)} KB`);
+}
