@@ -4,12 +4,19 @@
 // CommonJS one under "main"; bundling "main" put a second, CommonJS copy of the Azure core
 // libraries (core-client, core-rest-pipeline, …) beside the ES-module copy @azure/identity uses,
 // and cost about 30 ms of start-up. Output is written as the CLI writes it.
+//
+// undici is left out: @actions/http-client imports it only for ProxyAgent, which only its
+// getAgentDispatcher() uses, a fetch dispatcher nothing here asks for (the OIDC request goes through
+// node:https, and through a proxy by `tunnel`). Bundled, it cost about 50 ms before the first
+// request. In its place stands a module that says so, should anything ever call it;
+// __tests__/unit/bundle.test.ts fails if a new version of those libraries uses undici elsewhere.
 import ncc from '@vercel/ncc';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const noUndici = `data:text/javascript,${encodeURIComponent("export class ProxyAgent { constructor() { throw new Error('undici is not bundled with azureml-invoke (see scripts/build.mjs)') } }")}`;
 const bundles = [
   ['src/index.ts', 'dist'],
   ['src/main.ts', 'dist/main'],
@@ -17,7 +24,7 @@ const bundles = [
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 for (const [entry, out] of bundles) {
-  const { code, assets } = await ncc(join(root, entry), { minify: true, license: 'licenses.txt', mainFields: ['module', 'main'], quiet: true });
+  const { code, assets } = await ncc(join(root, entry), { minify: true, license: 'licenses.txt', mainFields: ['module', 'main'], externals: { undici: noUndici }, quiet: true });
   const dir = join(root, out);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'index.js'), code);
