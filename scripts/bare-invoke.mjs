@@ -2,6 +2,8 @@
 // nothing else loaded. Mode "one": just the first request (the GitHub OIDC token). Mode "key": a
 // whole key-mode online invoke — OIDC token, Entra metadata, token exchange, then the endpoint and
 // the permissions read together, listKeys, and the scoring request. Config comes in BENCH_CONFIG.
+// It prints when it read its last response (epoch ms): Node's fetch then keeps the process alive
+// on an idle keep-alive socket for a while, and the bench reports both ends.
 const c = JSON.parse(process.env.BENCH_CONFIG);
 const mode = process.argv[2] ?? 'key';
 
@@ -35,3 +37,4 @@ if (mode === 'key') {
   const keys = await json(await fetch(`${c.resourceManagerEndpoint}${ws}/onlineEndpoints/${c.endpoint}/listKeys?api-version=2022-10-01`, { method: 'POST', headers: auth }));
   await json(await fetch(endpoint.properties.scoringUri, { method: 'POST', headers: { authorization: `Bearer ${keys.primaryKey}`, 'content-type': 'application/json' }, body: c.request }));
 }
+process.stdout.write(JSON.stringify({ lastResponseAt: performance.timeOrigin + performance.now() }));
