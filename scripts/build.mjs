@@ -10,8 +10,11 @@
 // node:https, and through a proxy by `tunnel`). Bundled, it cost about 50 ms before the first
 // request. In its place stands a module that says so, should anything ever call it;
 // __tests__/unit/bundle.test.ts fails if a new version of those libraries uses undici elsewhere.
+//
+// licenses.txt is written here too: ncc's own --license misses every package webpack concatenates
+// into one module, which for these ES-module builds is nearly all of them.
 import ncc from '@vercel/ncc';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,9 +25,29 @@ const bundles = [
   ['src/main.ts', 'dist/main'],
 ];
 
+/** Every package a bundle holds, concatenated modules included: name, licence and licence text. */
+function licenses(stats) {
+  const roots = new Set();
+  const visit = (m) => {
+    const pkg = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(m.name ?? '');
+    if (pkg) roots.add(resolve(root, pkg[1]));
+    (m.modules ?? []).forEach(visit);
+  };
+  stats.toJson({ all: false, modules: true, nestedModules: true }).modules.forEach(visit);
+  return [...roots]
+    .map((dir) => {
+      const { name, version, license } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      const file = readdirSync(dir).find((f) => /^licen[cs]e(\.(md|txt))?$/i.test(f));
+      return { name: `${name}@${version}`, text: `${name}@${version}\n${license ?? 'see package'}\n${file ? readFileSync(join(dir, file), 'utf8').trim() : '(no licence file in the package)'}\n` };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((l) => l.text)
+    .join('\n');
+}
+
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 for (const [entry, out] of bundles) {
-  const { code, assets } = await ncc(join(root, entry), { minify: true, license: 'licenses.txt', mainFields: ['module', 'main'], externals: { undici: noUndici }, quiet: true });
+  const { code, assets, stats } = await ncc(join(root, entry), { minify: true, mainFields: ['module', 'main'], externals: { undici: noUndici }, quiet: true });
   const dir = join(root, out);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'index.js'), code);
@@ -32,5 +55,6 @@ for (const [entry, out] of bundles) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), asset.source, { mode: asset.permissions });
   }
+  writeFileSync(join(dir, 'licenses.txt'), licenses(stats));
   console.log(`${out}/index.js: ${(code.length / 1024).toFixed(0)} KB`);
 }
