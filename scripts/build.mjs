@@ -38,10 +38,9 @@ function licenses(stats) {
     .map((dir) => {
       const { name, version, license } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
       const file = readdirSync(dir).find((f) => /^licen[cs]e(\.(md|txt))?$/i.test(f));
-      return { name: `${name}@${version}`, text: `${name}@${version}\n${license ?? 'see package'}\n${file ? readFileSync(join(dir, file), 'utf8').trim() : '(no licence file in the package)'}\n` };
+      return `${name}@${version}\n${license ?? 'see package'}\n${file ? readFileSync(join(dir, file), 'utf8').trim() : '(no licence file in the package)'}\n`;
     })
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((l) => l.text)
+    .sort()
     .join('\n');
 }
 
