@@ -100,8 +100,6 @@ export function armRoutes(s: State): Route[] {
   };
 
   const wsName = (ctx: Ctx) => w.workspaces.find((x) => x.name.toLowerCase() === ctx.params.ws!.toLowerCase())!.name;
-  const batch = (ctx: Ctx) => w.batchEndpoints.find((e) => e.workspace === wsName(ctx) && e.name.toLowerCase() === ctx.params.ep!.toLowerCase());
-  const online = (ctx: Ctx) => w.onlineEndpoints.find((e) => e.workspace === wsName(ctx) && e.name.toLowerCase() === ctx.params.ep!.toLowerCase());
   const list = (ctx: Ctx, items: unknown[], pageSize = 50) => {
     const skip = Number(ctx.query.get('$skip') ?? 0) || 0;
     const page = items.slice(skip, skip + pageSize);
@@ -292,6 +290,67 @@ export function armRoutes(s: State): Route[] {
 
   const findJob = (ctx: Ctx) => s.jobs.find((j) => j.workspace === wsName(ctx) && j.name.toLowerCase() === ctx.params.id!.toLowerCase());
 
+  const findEndpoint = <E extends { name: string; workspace: string }>(records: E[], ctx: Ctx) =>
+    records.find((e) => e.workspace === wsName(ctx) && e.name.toLowerCase() === ctx.params.ep!.toLowerCase());
+  const online = (ctx: Ctx) => findEndpoint(w.onlineEndpoints, ctx);
+
+  /** The read routes both endpoint kinds have: list, get, list deployments, get a deployment. */
+  function endpointReadRoutes<E extends { name: string; workspace: string; deployments: D[] }, D extends { name: string }>(k: {
+    segment: 'batchEndpoints' | 'onlineEndpoints';
+    word: 'batch' | 'online';
+    records: E[];
+    body: (e: E) => unknown;
+    deploymentBody: (e: E, d: D) => unknown;
+  }): Route[] {
+    const action = `${ML}/workspaces/${k.segment}`;
+    const endpointScope = (ctx: Ctx) => `${wsScope(ctx)}/${k.segment}/${ctx.params.ep}`;
+    return [
+      {
+        service: 'management',
+        method: 'GET',
+        path: re(`${WS}/${k.segment}`),
+        handler: (ctx) => {
+          if (!inWorkspace(ctx, `${action}/read`)) return;
+          list(ctx, k.records.filter((e) => e.workspace === wsName(ctx)).map(k.body));
+        },
+      },
+      {
+        service: 'management',
+        method: 'GET',
+        path: re(`${WS}/${k.segment}/(?<ep>[^/]+)`),
+        handler: (ctx) => {
+          if (!inWorkspace(ctx, `${action}/read`, endpointScope(ctx))) return;
+          const e = findEndpoint(k.records, ctx);
+          if (!e) return mlNotFound(ctx, `${k.word} endpoint '${ctx.params.ep}'`);
+          ctx.json(200, k.body(e));
+        },
+      },
+      {
+        service: 'management',
+        method: 'GET',
+        path: re(`${WS}/${k.segment}/(?<ep>[^/]+)/deployments`),
+        handler: (ctx) => {
+          if (!inWorkspace(ctx, `${action}/deployments/read`, endpointScope(ctx))) return;
+          const e = findEndpoint(k.records, ctx);
+          if (!e) return mlNotFound(ctx, `${k.word} endpoint '${ctx.params.ep}'`);
+          list(ctx, e.deployments.map((d) => k.deploymentBody(e, d)));
+        },
+      },
+      {
+        service: 'management',
+        method: 'GET',
+        path: re(`${WS}/${k.segment}/(?<ep>[^/]+)/deployments/(?<dep>[^/]+)`),
+        handler: (ctx) => {
+          if (!inWorkspace(ctx, `${action}/deployments/read`, `${endpointScope(ctx)}/deployments/${ctx.params.dep}`)) return;
+          const e = findEndpoint(k.records, ctx);
+          const d = e?.deployments.find((x) => x.name.toLowerCase() === ctx.params.dep!.toLowerCase());
+          if (!e || !d) return mlNotFound(ctx, `${k.word} deployment '${ctx.params.dep}'`);
+          ctx.json(200, k.deploymentBody(e, d));
+        },
+      },
+    ];
+  }
+
   const routes: Route[] = [
     {
       service: 'management',
@@ -311,69 +370,8 @@ export function armRoutes(s: State): Route[] {
         ctx.json(200, workspaceBody(wsName(ctx)));
       },
     },
-    {
-      service: 'management',
-      method: 'GET',
-      path: re(`${WS}/batchEndpoints`),
-      handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/batchEndpoints/read`)) return;
-        list(ctx, w.batchEndpoints.filter((e) => e.workspace === wsName(ctx)).map(batchBody));
-      },
-    },
-    {
-      service: 'management',
-      method: 'GET',
-      path: re(`${WS}/batchEndpoints/(?<ep>[^/]+)`),
-      handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/batchEndpoints/read`, `${wsScope(ctx)}/batchEndpoints/${ctx.params.ep}`)) return;
-        const e = batch(ctx);
-        if (!e) return mlNotFound(ctx, `batch endpoint '${ctx.params.ep}'`);
-        ctx.json(200, batchBody(e));
-      },
-    },
-    {
-      service: 'management',
-      method: 'GET',
-      path: re(`${WS}/batchEndpoints/(?<ep>[^/]+)/deployments`),
-      handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/batchEndpoints/deployments/read`, `${wsScope(ctx)}/batchEndpoints/${ctx.params.ep}`)) return;
-        const e = batch(ctx);
-        if (!e) return mlNotFound(ctx, `batch endpoint '${ctx.params.ep}'`);
-        list(ctx, e.deployments.map((d) => batchDeploymentBody(e, d)));
-      },
-    },
-    {
-      service: 'management',
-      method: 'GET',
-      path: re(`${WS}/batchEndpoints/(?<ep>[^/]+)/deployments/(?<dep>[^/]+)`),
-      handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/batchEndpoints/deployments/read`, `${wsScope(ctx)}/batchEndpoints/${ctx.params.ep}/deployments/${ctx.params.dep}`)) return;
-        const e = batch(ctx);
-        const d = e?.deployments.find((x) => x.name.toLowerCase() === ctx.params.dep!.toLowerCase());
-        if (!e || !d) return mlNotFound(ctx, `batch deployment '${ctx.params.dep}'`);
-        ctx.json(200, batchDeploymentBody(e, d));
-      },
-    },
-    {
-      service: 'management',
-      method: 'GET',
-      path: re(`${WS}/onlineEndpoints`),
-      handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/read`)) return;
-        list(ctx, w.onlineEndpoints.filter((e) => e.workspace === wsName(ctx)).map(onlineBody));
-      },
-    },
-    {
-      service: 'management',
-      method: 'GET',
-      path: re(`${WS}/onlineEndpoints/(?<ep>[^/]+)`),
-      handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/read`, `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}`)) return;
-        const e = online(ctx);
-        if (!e) return mlNotFound(ctx, `online endpoint '${ctx.params.ep}'`);
-        ctx.json(200, onlineBody(e));
-      },
-    },
+    ...endpointReadRoutes({ segment: 'batchEndpoints', word: 'batch', records: w.batchEndpoints, body: batchBody, deploymentBody: batchDeploymentBody }),
+    ...endpointReadRoutes({ segment: 'onlineEndpoints', word: 'online', records: w.onlineEndpoints, body: onlineBody, deploymentBody: onlineDeploymentBody }),
     {
       // OnlineEndpoint/listKeys.json: {primaryKey, secondaryKey}.
       service: 'management',
@@ -401,29 +399,6 @@ export function armRoutes(s: State): Route[] {
         const now = Math.floor(Date.now() / 1000);
         const accessToken = amlToken(s, e, g.caller, now);
         ctx.json(200, { accessToken, tokenType: 'Bearer', expiryTimeUtc: now + 3600, refreshAfterTimeUtc: now + 1800 });
-      },
-    },
-    {
-      service: 'management',
-      method: 'GET',
-      path: re(`${WS}/onlineEndpoints/(?<ep>[^/]+)/deployments`),
-      handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/deployments/read`, `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}`)) return;
-        const e = online(ctx);
-        if (!e) return mlNotFound(ctx, `online endpoint '${ctx.params.ep}'`);
-        list(ctx, e.deployments.map((d) => onlineDeploymentBody(e, d)));
-      },
-    },
-    {
-      service: 'management',
-      method: 'GET',
-      path: re(`${WS}/onlineEndpoints/(?<ep>[^/]+)/deployments/(?<dep>[^/]+)`),
-      handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/deployments/read`, `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}/deployments/${ctx.params.dep}`)) return;
-        const e = online(ctx);
-        const d = e?.deployments.find((x) => x.name.toLowerCase() === ctx.params.dep!.toLowerCase());
-        if (!e || !d) return mlNotFound(ctx, `online deployment '${ctx.params.dep}'`);
-        ctx.json(200, onlineDeploymentBody(e, d));
       },
     },
     {
