@@ -13,6 +13,9 @@
 //
 // licenses.txt is written here too: ncc's own --license misses every package webpack concatenates
 // into one module, which for these ES-module builds is nearly all of them.
+//
+// ncc's persistent cache (~/.cache/ncc) is off: check-dist compares this build with the committed
+// one, so it must depend on the sources and node_modules alone, not on what a machine built before.
 import ncc from '@vercel/ncc';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -25,15 +28,17 @@ const bundles = [
   ['src/main.ts', 'dist/main'],
 ];
 
-/** Every package a bundle holds, concatenated modules included: name, licence and licence text. */
+/** Every package a bundle holds, modules webpack concatenated included: name, licence and text. Read
+ *  from the compilation's own module graph rather than the stats JSON, whose presets decide what to
+ *  show and on one CI run gave none of the modules concatenated into one. */
 function licenses(stats) {
   const roots = new Set();
   const visit = (m) => {
-    const pkg = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(m.name ?? '');
-    if (pkg) roots.add(resolve(root, pkg[1]));
+    const pkg = /^(.*\/node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(m.resource ?? '');
+    if (pkg) roots.add(pkg[1]);
     (m.modules ?? []).forEach(visit);
   };
-  stats.toJson({ all: false, modules: true, nestedModules: true }).modules.forEach(visit);
+  for (const m of stats.compilation.modules) visit(m);
   return [...roots]
     .map((dir) => {
       const { name, version, license } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
@@ -46,7 +51,7 @@ function licenses(stats) {
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 for (const [entry, out] of bundles) {
-  const { code, assets, stats } = await ncc(join(root, entry), { minify: true, mainFields: ['module', 'main'], externals: { undici: noUndici }, quiet: true });
+  const { code, assets, stats } = await ncc(join(root, entry), { minify: true, mainFields: ['module', 'main'], externals: { undici: noUndici }, quiet: true, cache: false });
   const dir = join(root, out);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'index.js'), code);

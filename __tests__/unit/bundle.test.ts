@@ -50,3 +50,31 @@ describe('undici, left out of the entry bundle', () => {
     expect(() => new ProxyAgent()).toThrow(/undici is not bundled with azureml-invoke/);
   });
 });
+
+/** The npm packages a source file reaches through static imports, following the project's own modules. */
+function packagesImportedFrom(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const walk = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const [, spec] of read(file).matchAll(/^(?:import|export) (?!type )[^;]*? from '([^']+)';$/gms)) {
+      if (spec!.startsWith('./')) walk(join('src', spec!.replace(/\.js$/, '.ts')));
+      else if (!spec!.startsWith('node:')) packages.add(/^(?:@[^/]+\/)?[^/]+/.exec(spec!)![0]);
+    }
+  };
+  walk(entry);
+  return packages;
+}
+
+describe('licenses.txt', () => {
+  it.each([
+    ['src/index.ts', 'dist/licenses.txt'],
+    ['src/main.ts', 'dist/main/licenses.txt'],
+  ])('the packages %s imports are each named in %s, with their licence', (entry, file) => {
+    const packages = packagesImportedFrom(entry);
+    expect(packages.size).toBeGreaterThan(0);
+    const named = new Set([...read(file).matchAll(/^((?:@[^/\s]+\/)?[^@\s]+)@\d[^\n]*\n(\S[^\n]*)\n/gm)].map(([, name, licence]) => `${name} ${licence}`));
+    for (const pkg of packages) expect([...named].find((n) => n.startsWith(`${pkg} `)), pkg).toMatch(/ (MIT|Apache-2\.0|ISC|BSD)/);
+  });
+});
