@@ -5,11 +5,16 @@
 // libraries (core-client, core-rest-pipeline, …) beside the ES-module copy @azure/identity uses,
 // and cost about 30 ms of start-up. Output is written as the CLI writes it.
 //
-// undici is left out: @actions/http-client imports it only for ProxyAgent, which only its
-// getAgentDispatcher() uses, a fetch dispatcher nothing here asks for (the OIDC request goes through
-// node:https, and through a proxy by `tunnel`). Bundled, it cost about 50 ms before the first
-// request. In its place stands a module that says so, should anything ever call it;
-// __tests__/unit/bundle.test.ts fails if a new version of those libraries uses undici elsewhere.
+// Three packages are left out, each replaced by a stand-in that throws, naming itself, if it is ever
+// called. __tests__/unit/bundle.test.ts reads the installed libraries and fails if an upgrade
+// reaches one of them from anywhere else, and the e2e tests run every auth type through the bundle.
+// - undici: @actions/http-client imports it only for ProxyAgent, which only its getAgentDispatcher()
+//   uses, a fetch dispatcher nothing here asks for (the OIDC request goes through node:https, and
+//   through a proxy by `tunnel`). Bundled, it cost about 50 ms before the first request.
+// - jsonwebtoken: MSAL signs with it only a client assertion it builds from a certificate; no auth
+//   type here has one (OIDC hands MSAL GitHub's token). With its dependencies (semver, jws, lodash.*)
+//   it was 16 packages, evaluated at start-up.
+// - open: @azure/identity imports it only to open a browser for interactive sign-in.
 //
 // licenses.txt is written here too: ncc's own --license misses every package webpack concatenates
 // into one module, which for these ES-module builds is nearly all of them.
@@ -22,7 +27,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const noUndici = `data:text/javascript,${encodeURIComponent("export class ProxyAgent { constructor() { throw new Error('undici is not bundled with azureml-invoke (see scripts/build.mjs)') } }")}`;
+const standIn = (name, body) => `data:text/javascript,${encodeURIComponent(body.replace('THROW', `throw new Error('${name} is not bundled with azureml-invoke (see scripts/build.mjs)')`))}`;
+const externals = {
+  undici: standIn('undici', 'export class ProxyAgent { constructor() { THROW } }'),
+  jsonwebtoken: standIn('jsonwebtoken', 'export default { sign() { THROW } }'),
+  open: standIn('open', 'export default function open() { THROW }'),
+};
 const bundles = [
   ['src/index.ts', 'dist'],
   ['src/main.ts', 'dist/main'],
@@ -51,7 +61,7 @@ function licenses(stats) {
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 for (const [entry, out] of bundles) {
-  const { code, assets, stats } = await ncc(join(root, entry), { minify: true, mainFields: ['module', 'main'], externals: { undici: noUndici }, quiet: true, cache: false });
+  const { code, assets, stats } = await ncc(join(root, entry), { minify: true, mainFields: ['module', 'main'], externals, quiet: true, cache: false });
   const dir = join(root, out);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'index.js'), code);

@@ -1,17 +1,17 @@
-// dist/index.js leaves undici out (scripts/build.mjs). That is safe only while nothing the entry
-// bundle runs reaches it; these checks read the installed libraries, so an upgrade that starts
-// using undici elsewhere fails here rather than on a runner.
+// The bundles leave undici, jsonwebtoken and open out (scripts/build.mjs). That is safe only while
+// nothing the action runs reaches them; these checks read the installed libraries, so an upgrade
+// that starts using one elsewhere fails here rather than on a runner.
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/runner.js';
 
 const read = (...p: string[]) => readFileSync(join(ROOT, ...p), 'utf8');
 
-/** The methods of a compiled class file, each with its body (4-space indented members). */
+/** The methods (or inner functions) of a compiled file, each with its body: 4-space indented members. */
 function methods(source: string): Map<string, string> {
   const out = new Map<string, string>();
-  const starts = [...source.matchAll(/^ {4}(?:async )?(\w+)\(.*\) \{$/gm)];
+  const starts = [...source.matchAll(/^ {4}(?:static )?(?:async )?(?:function )?(\w+)\(.*\) \{$/gm)];
   starts.forEach((m, i) => out.set(m[1]!, source.slice(m.index, starts[i + 1]?.index ?? source.length)));
   return out;
 }
@@ -42,12 +42,70 @@ describe('undici, left out of the entry bundle', () => {
     for (const f of files) expect(read(f), f).not.toMatch(/getAgentDispatcher|['"]undici['"]/);
   });
 
-  it('the committed bundle imports a stand-in that says undici is not bundled', async () => {
-    const bundle = read('dist/index.js');
-    const stand = /from"(data:text\/javascript,[^"]+)"/.exec(bundle)?.[1];
-    expect(stand).toBeDefined();
-    const { ProxyAgent } = (await import(stand!)) as { ProxyAgent: new () => unknown };
-    expect(() => new ProxyAgent()).toThrow(/undici is not bundled with azureml-invoke/);
+});
+
+/** Every compiled file of the sign-in libraries' ES-module builds (those the bundle holds). */
+function signInLibraryFiles(): string[] {
+  const dirs = ['@azure/identity/dist/esm', '@azure/msal-node/dist', '@azure/msal-common/dist'].map((d) => join(ROOT, 'node_modules', d));
+  const files = dirs.flatMap((d) =>
+    readdirSync(d, { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.m?js$/.test(f))
+      .map((f) => relative(join(ROOT, 'node_modules'), join(d, f))),
+  );
+  expect(files.length).toBeGreaterThan(150);
+  return files;
+}
+
+/** The files among them that import (statically or not) the package named. */
+const importersOf = (files: string[], pkg: string) =>
+  files.filter((f) => new RegExp(`(?:from |import\\()["']${pkg}["']`).test(read('node_modules', f)));
+
+describe('jsonwebtoken and open, left out of the main bundle', () => {
+  const files = signInLibraryFiles();
+
+  it('MSAL signs with jsonwebtoken only a client assertion it builds from a certificate', () => {
+    expect(importersOf(files, 'jsonwebtoken')).toEqual(['@azure/msal-node/dist/client/ClientAssertion.mjs']);
+    const members = methods(read('node_modules/@azure/msal-node/dist/client/ClientAssertion.mjs'));
+    expect([...members].filter(([, body]) => /\bjwt\./.test(body)).map(([name]) => name)).toEqual(['createJwt']);
+    expect(members.get('getJwt')).toMatch(/if \(this\.privateKey && this\.thumbprint\) \{[\s\S]*?return this\.createJwt\(/);
+    expect([...members].filter(([, body]) => body.includes('createJwt(')).map(([name]) => name)).toEqual(['getJwt', 'createJwt']);
+    expect([...members].filter(([, body]) => /\.privateKey = /.test(body)).map(([name]) => name)).toEqual(['fromCertificate', 'fromCertificateWithSha256Thumbprint']);
+    const certificateUsers = files.filter((f) => /ClientAssertion\.fromCertificate/.test(read('node_modules', f)));
+    expect(certificateUsers).toEqual(['@azure/msal-node/dist/client/ConfidentialClientApplication.mjs']);
+    const msalClient = methods(read('node_modules/@azure/identity/dist/esm/msal/nodeFlows/msalClient.js'));
+    expect([...msalClient].filter(([, body]) => /auth\.clientCertificate = /.test(body)).map(([name]) => name)).toEqual(['getTokenByClientCertificate', 'getTokenOnBehalfOf']);
+  });
+
+  it('@azure/identity imports open only to open a browser for interactive sign-in', () => {
+    expect(importersOf(files, 'open')).toEqual(['@azure/identity/dist/esm/msal/nodeFlows/msalClient.js']);
+    const msalClient = methods(read('node_modules/@azure/identity/dist/esm/msal/nodeFlows/msalClient.js'));
+    const opening = [...msalClient].filter(([, body]) => /import\("open"\)/.test(body)).map(([name]) => name);
+    expect(opening).toEqual(['createBaseInteractiveRequest']);
+    const callers = [...msalClient].filter(([name, body]) => name !== opening[0] && body.includes(`${opening[0]}(`)).map(([name]) => name);
+    expect(callers).toEqual(['getBrokeredTokenInternal', 'getTokenByInteractiveRequest']);
+  });
+
+  it('the action signs in only with credentials that need neither a certificate nor a browser', () => {
+    const imported = readdirSync(join(ROOT, 'src'))
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [...read('src', f).matchAll(/^import \{([^}]*)\} from '@azure\/identity';$/gm)].flatMap(([, names]) => names!.split(',')))
+      .map((n) => n.trim())
+      .filter((n) => n && !n.startsWith('type '));
+    expect(imported.sort()).toEqual(['AzureCliCredential', 'ClientAssertionCredential', 'ClientSecretCredential', 'ManagedIdentityCredential']);
+  });
+});
+
+describe('the stand-ins in the committed bundles', () => {
+  it.each([
+    ['dist/index.js', 'undici', (m: any) => new m.ProxyAgent()],
+    ['dist/main/index.js', 'jsonwebtoken', (m: any) => m.default.sign({}, 'key')],
+    ['dist/main/index.js', 'open', (m: any) => m.default('https://example.invalid')],
+  ])('%s: %s throws, saying it is not bundled', async (bundle, name, use) => {
+    const standIns = [...read(bundle).matchAll(/from"(data:text\/javascript,[^"]+)"/g)].map(([, url]) => url!);
+    const url = standIns.find((u) => decodeURIComponent(u).includes(`'${name} is not bundled`));
+    expect(url, `${name} stand-in in ${bundle}`).toBeDefined();
+    const standIn = await import(url!);
+    expect(() => use(standIn)).toThrow(`${name} is not bundled with azureml-invoke`);
   });
 });
 
