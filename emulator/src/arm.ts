@@ -14,6 +14,10 @@ const RG = String.raw`^/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)`
 const WS = String.raw`${RG}/providers/Microsoft\.MachineLearningServices/workspaces/(?<ws>[^/]+)`;
 const re = (s: string) => new RegExp(`${s}$`, 'i');
 
+/** The resource group and workspace scopes a request addresses, spelled as the caller spelled them. */
+export const rgScope = (ctx: Ctx) => `/subscriptions/${ctx.params.sub}/resourceGroups/${ctx.params.rg}`;
+export const wsScope = (ctx: Ctx) => `${rgScope(ctx)}/providers/${ML}/workspaces/${ctx.params.ws}`;
+
 export function armError(ctx: Ctx, status: number, code: string, message: string): void {
   ctx.json(status, { error: { code, message } });
 }
@@ -85,8 +89,6 @@ export function armRoutes(s: State): Route[] {
     }
     return { caller, scope };
   };
-
-  const wsScope = (ctx: Ctx) => `/subscriptions/${ctx.params.sub}/resourceGroups/${ctx.params.rg}/providers/${ML}/workspaces/${ctx.params.ws}`;
 
   /** Guard for a route inside a workspace; also answers ARM's 404 for a missing workspace. */
   const inWorkspace = (ctx: Ctx, action: string, scope = wsScope(ctx)): Guarded | undefined => {
@@ -357,7 +359,7 @@ export function armRoutes(s: State): Route[] {
       method: 'GET',
       path: re(`${RG}/providers/Microsoft\\.MachineLearningServices/workspaces`),
       handler: (ctx) => {
-        if (!guard(ctx, `${ML}/workspaces/read`, `/subscriptions/${ctx.params.sub}/resourceGroups/${ctx.params.rg}`)) return;
+        if (!guard(ctx, `${ML}/workspaces/read`, rgScope(ctx))) return;
         list(ctx, w.workspaces.map((x) => workspaceBody(x.name)));
       },
     },
@@ -549,7 +551,7 @@ export function armRoutes(s: State): Route[] {
     if (!ctx.query.get('api-version')) return armError(ctx, 400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
     const caller = authenticate(ctx, w, s.keys, 'management');
     if (!caller) return;
-    const scope = `/subscriptions/${ctx.params.sub}/resourceGroups/${ctx.params.rg}${ctx.params.resource ?? ''}`;
+    const scope = `${rgScope(ctx)}${ctx.params.resource ?? ''}`;
     ctx.entry.action = 'Microsoft.Authorization/permissions/read';
     if (w.spec.permissionsApi === 'denied') return ctx.json(403, authorizationFailed(caller, 'Microsoft.Authorization/permissions/read', scope));
     if (w.spec.permissionsApi === 'error') return armError(ctx, 500, 'InternalServerError', 'Encountered internal server error. Diagnostic information: timestamp, MSIT.');

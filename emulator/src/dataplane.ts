@@ -1,7 +1,7 @@
 // The Azure Machine Learning data planes: the batch endpoint's scoring URI (creates a job), the
 // online endpoint's scoring URI, the workspace discovery document and run history.
 import catalog from '../../src/catalog/required-actions.json' with { type: 'json' };
-import { authorizationFailed, studioUrl } from './arm.js';
+import { authorizationFailed, authorize, studioUrl, wsScope } from './arm.js';
 import { authenticate } from './identity.js';
 import { displayName, newJobName, statusAt, DEFAULT_PLAN, type Job } from './jobs.js';
 import { decodeJwt } from './jwt.js';
@@ -241,9 +241,7 @@ export function dataPlaneRoutes(s: State): Route[] {
   const runDetails = (ctx: Ctx) => {
     const caller = authenticate(ctx, w, s.keys, 'management');
     if (!caller) return;
-    const scope = `/subscriptions/${ctx.params.sub}/resourceGroups/${ctx.params.rg}/providers/${ML}/workspaces/${ctx.params.ws}`;
-    ctx.entry.action = `${ML}/workspaces/experiments/runs/read`;
-    if (!isAuthorized(w.assignments, caller.identity.objectId, ctx.entry.action, scope)) return ctx.json(403, authorizationFailed(caller, ctx.entry.action, scope));
+    if (!authorize(ctx, w, caller, `${ML}/workspaces/experiments/runs/read`, wsScope(ctx))) return;
     const job = s.jobs.find((j) => j.name === ctx.params.run && j.workspace.toLowerCase() === ctx.params.ws!.toLowerCase());
     if (!job) return userError(ctx, 404, `Run ${ctx.params.run} was not found.`);
     const status = statusAt(job, s.clock.now());
