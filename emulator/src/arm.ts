@@ -7,7 +7,7 @@ import { signJwt } from './jwt.js';
 import { effectivePermissions, isAuthorized } from './rbac.js';
 import type { Ctx, Route } from './server.js';
 import type { State } from './state.js';
-import { resourceGroupScope, workspaceScope, type BatchEndpointRec, type OnlineEndpointRec, type World } from './world.js';
+import { resourceGroupScope, workspaceScope, type BatchEndpointRec, type OnlineEndpointRec, type WorkspaceRec, type World } from './world.js';
 
 const ML = 'Microsoft.MachineLearningServices';
 const RG = String.raw`^/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)`;
@@ -64,14 +64,15 @@ function mlNotFound(ctx: Ctx, _what: string): void {
   });
 }
 
-type Guarded = { caller: Caller; scope: string };
+/** What inWorkspace hands a route: the caller, and the workspace it found, so the route need not look again. */
+type InWorkspace = { caller: Caller; ws: WorkspaceRec };
 
 export function armRoutes(s: State): Route[] {
   const { w } = s;
   const created = Date.now() - 30 * 86_400_000;
 
   /** api-version, subscription, token, RBAC, resource group: the front door every route passes. */
-  const guard = (ctx: Ctx, action: string, scope: string): Guarded | undefined => {
+  const guard = (ctx: Ctx, action: string, scope: string): Caller | undefined => {
     if (!ctx.query.get('api-version')) {
       armError(ctx, 400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
       return undefined;
@@ -87,21 +88,21 @@ export function armRoutes(s: State): Route[] {
       armError(ctx, 404, 'ResourceGroupNotFound', `Resource group '${ctx.params.rg}' could not be found.`);
       return undefined;
     }
-    return { caller, scope };
+    return caller;
   };
 
   /** Guard for a route inside a workspace; also answers ARM's 404 for a missing workspace. */
-  const inWorkspace = (ctx: Ctx, action: string, scope = wsScope(ctx)): Guarded | undefined => {
-    const g = guard(ctx, action, scope);
-    if (!g) return undefined;
-    if (!w.workspaces.some((x) => x.name.toLowerCase() === ctx.params.ws!.toLowerCase())) {
+  const inWorkspace = (ctx: Ctx, action: string, scope = wsScope(ctx)): InWorkspace | undefined => {
+    const caller = guard(ctx, action, scope);
+    if (!caller) return undefined;
+    const ws = w.workspaces.find((x) => x.name.toLowerCase() === ctx.params.ws!.toLowerCase());
+    if (!ws) {
       armError(ctx, 404, 'ResourceNotFound', `The Resource '${ML}/workspaces/${ctx.params.ws}' under resource group '${ctx.params.rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
       return undefined;
     }
-    return g;
+    return { caller, ws };
   };
 
-  const wsName = (ctx: Ctx) => w.workspaces.find((x) => x.name.toLowerCase() === ctx.params.ws!.toLowerCase())!.name;
   const list = (ctx: Ctx, items: unknown[], pageSize = 50) => {
     const skip = Number(ctx.query.get('$skip') ?? 0) || 0;
     const page = items.slice(skip, skip + pageSize);
@@ -290,11 +291,11 @@ export function armRoutes(s: State): Route[] {
     };
   };
 
-  const findJob = (ctx: Ctx) => s.jobs.find((j) => j.workspace === wsName(ctx) && j.name.toLowerCase() === ctx.params.id!.toLowerCase());
+  const findJob = (ws: string, ctx: Ctx) => s.jobs.find((j) => j.workspace === ws && j.name.toLowerCase() === ctx.params.id!.toLowerCase());
 
-  const findEndpoint = <E extends { name: string; workspace: string }>(records: E[], ctx: Ctx) =>
-    records.find((e) => e.workspace === wsName(ctx) && e.name.toLowerCase() === ctx.params.ep!.toLowerCase());
-  const online = (ctx: Ctx) => findEndpoint(w.onlineEndpoints, ctx);
+  const findEndpoint = <E extends { name: string; workspace: string }>(records: E[], ws: string, ctx: Ctx) =>
+    records.find((e) => e.workspace === ws && e.name.toLowerCase() === ctx.params.ep!.toLowerCase());
+  const online = (ws: string, ctx: Ctx) => findEndpoint(w.onlineEndpoints, ws, ctx);
 
   /** The read routes both endpoint kinds have: list, get, list deployments, get a deployment. */
   function endpointReadRoutes<E extends { name: string; workspace: string; deployments: D[] }, D extends { name: string }>(k: {
@@ -312,8 +313,9 @@ export function armRoutes(s: State): Route[] {
         method: 'GET',
         path: re(`${WS}/${k.segment}`),
         handler: (ctx) => {
-          if (!inWorkspace(ctx, `${action}/read`)) return;
-          list(ctx, k.records.filter((e) => e.workspace === wsName(ctx)).map(k.body));
+          const g = inWorkspace(ctx, `${action}/read`);
+          if (!g) return;
+          list(ctx, k.records.filter((e) => e.workspace === g.ws.name).map(k.body));
         },
       },
       {
@@ -321,8 +323,9 @@ export function armRoutes(s: State): Route[] {
         method: 'GET',
         path: re(`${WS}/${k.segment}/(?<ep>[^/]+)`),
         handler: (ctx) => {
-          if (!inWorkspace(ctx, `${action}/read`, endpointScope(ctx))) return;
-          const e = findEndpoint(k.records, ctx);
+          const g = inWorkspace(ctx, `${action}/read`, endpointScope(ctx));
+          if (!g) return;
+          const e = findEndpoint(k.records, g.ws.name, ctx);
           if (!e) return mlNotFound(ctx, `${k.word} endpoint '${ctx.params.ep}'`);
           ctx.json(200, k.body(e));
         },
@@ -332,8 +335,9 @@ export function armRoutes(s: State): Route[] {
         method: 'GET',
         path: re(`${WS}/${k.segment}/(?<ep>[^/]+)/deployments`),
         handler: (ctx) => {
-          if (!inWorkspace(ctx, `${action}/deployments/read`, endpointScope(ctx))) return;
-          const e = findEndpoint(k.records, ctx);
+          const g = inWorkspace(ctx, `${action}/deployments/read`, endpointScope(ctx));
+          if (!g) return;
+          const e = findEndpoint(k.records, g.ws.name, ctx);
           if (!e) return mlNotFound(ctx, `${k.word} endpoint '${ctx.params.ep}'`);
           list(ctx, e.deployments.map((d) => k.deploymentBody(e, d)));
         },
@@ -343,8 +347,9 @@ export function armRoutes(s: State): Route[] {
         method: 'GET',
         path: re(`${WS}/${k.segment}/(?<ep>[^/]+)/deployments/(?<dep>[^/]+)`),
         handler: (ctx) => {
-          if (!inWorkspace(ctx, `${action}/deployments/read`, `${endpointScope(ctx)}/deployments/${ctx.params.dep}`)) return;
-          const e = findEndpoint(k.records, ctx);
+          const g = inWorkspace(ctx, `${action}/deployments/read`, `${endpointScope(ctx)}/deployments/${ctx.params.dep}`);
+          if (!g) return;
+          const e = findEndpoint(k.records, g.ws.name, ctx);
           const d = e?.deployments.find((x) => x.name.toLowerCase() === ctx.params.dep!.toLowerCase());
           if (!e || !d) return mlNotFound(ctx, `${k.word} deployment '${ctx.params.dep}'`);
           ctx.json(200, k.deploymentBody(e, d));
@@ -368,8 +373,9 @@ export function armRoutes(s: State): Route[] {
       method: 'GET',
       path: re(WS),
       handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/read`)) return;
-        ctx.json(200, workspaceBody(wsName(ctx)));
+        const g = inWorkspace(ctx, `${ML}/workspaces/read`);
+        if (!g) return;
+        ctx.json(200, workspaceBody(g.ws.name));
       },
     },
     ...endpointReadRoutes({ segment: 'batchEndpoints', word: 'batch', records: w.batchEndpoints, body: batchBody, deploymentBody: batchDeploymentBody }),
@@ -380,8 +386,9 @@ export function armRoutes(s: State): Route[] {
       method: 'POST',
       path: re(`${WS}/onlineEndpoints/(?<ep>[^/]+)/listKeys`),
       handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/listKeys/action`, `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}`)) return;
-        const e = online(ctx);
+        const g = inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/listKeys/action`, `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}`);
+        if (!g) return;
+        const e = online(g.ws.name, ctx);
         if (!e) return mlNotFound(ctx, `online endpoint '${ctx.params.ep}'`);
         if (e.authMode !== 'key') return armError(ctx, 400, 'UserError', `Keys are only available for endpoints with auth mode Key; '${e.name}' uses ${e.authMode}.`);
         ctx.json(200, { primaryKey: e.keys.primaryKey, secondaryKey: e.keys.secondaryKey });
@@ -395,7 +402,7 @@ export function armRoutes(s: State): Route[] {
       handler: (ctx) => {
         const g = inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/token/action`, `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}`);
         if (!g) return;
-        const e = online(ctx);
+        const e = online(g.ws.name, ctx);
         if (!e) return mlNotFound(ctx, `online endpoint '${ctx.params.ep}'`);
         if (e.authMode !== 'aml_token') return armError(ctx, 400, 'UserError', `Tokens are only available for endpoints with auth mode AMLToken; '${e.name}' uses ${e.authMode}.`);
         const now = Math.floor(Date.now() / 1000);
@@ -409,12 +416,13 @@ export function armRoutes(s: State): Route[] {
       method: 'GET',
       path: re(`${WS}/jobs`),
       handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/jobs/read`)) return;
+        const g = inWorkspace(ctx, `${ML}/workspaces/jobs/read`);
+        if (!g) return;
         const tag = ctx.query.get('tag');
         const jobType = ctx.query.get('jobType');
         const view = ctx.query.get('listViewType') ?? 'ActiveOnly';
         const jobs = s.jobs
-          .filter((j) => j.workspace === wsName(ctx))
+          .filter((j) => j.workspace === g.ws.name)
           .filter((j) => !tag || Object.keys(j.tags).includes(tag))
           .filter(() => !jobType || jobType.toLowerCase() === 'pipeline')
           .filter(() => view !== 'ArchivedOnly')
@@ -428,8 +436,9 @@ export function armRoutes(s: State): Route[] {
       method: 'GET',
       path: re(`${WS}/jobs/(?<id>[^/]+)`),
       handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/jobs/read`)) return;
-        const job = findJob(ctx);
+        const g = inWorkspace(ctx, `${ML}/workspaces/jobs/read`);
+        if (!g) return;
+        const job = findJob(g.ws.name, ctx);
         if (!job) return mlNotFound(ctx, `job '${ctx.params.id}'`);
         ctx.json(200, jobBody(job));
       },
@@ -441,14 +450,14 @@ export function armRoutes(s: State): Route[] {
       method: 'POST',
       path: re(`${WS}/jobs/(?<id>[^/]+)/cancel`),
       handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/jobs/cancel/action`)) return;
-        const job = findJob(ctx);
+        const g = inWorkspace(ctx, `${ML}/workspaces/jobs/cancel/action`);
+        if (!g) return;
+        const job = findJob(g.ws.name, ctx);
         if (!job) return mlNotFound(ctx, `job '${ctx.params.id}'`);
         if (isFinal(statusAt(job, s.clock.now()))) return ctx.empty(200);
         job.cancelRequestedAt ??= s.clock.now();
-        const ws = w.workspaces.find((x) => x.name === job.workspace)!;
         ctx.json(202, null, {
-          location: `${w.urls.management}/subscriptions/${w.subscriptionId}/providers/${ML}/locations/${w.location}/mfeOperationResults/jc:${ws.workspaceId}:${job.name}?api-version=${ctx.query.get('api-version')}`,
+          location: `${w.urls.management}/subscriptions/${w.subscriptionId}/providers/${ML}/locations/${w.location}/mfeOperationResults/jc:${g.ws.workspaceId}:${job.name}?api-version=${ctx.query.get('api-version')}`,
           'x-ms-async-operation-timeout': 'PT1H',
         });
       },
@@ -473,8 +482,9 @@ export function armRoutes(s: State): Route[] {
       method: 'GET',
       path: re(`${WS}/data/(?<name>[^/]+)`),
       handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/data/read`)) return;
-        const d = w.dataAssets.find((x) => x.workspace === wsName(ctx) && x.name === ctx.params.name);
+        const g = inWorkspace(ctx, `${ML}/workspaces/data/read`);
+        if (!g) return;
+        const d = w.dataAssets.find((x) => x.workspace === g.ws.name && x.name === ctx.params.name);
         if (!d) return mlNotFound(ctx, `data asset '${ctx.params.name}'`);
         ctx.json(200, {
           id: `${workspaceScope(w, d.workspace)}/data/${d.name}`,
@@ -490,8 +500,9 @@ export function armRoutes(s: State): Route[] {
       method: 'GET',
       path: re(`${WS}/data/(?<name>[^/]+)/versions`),
       handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/data/versions/read`)) return;
-        const d = w.dataAssets.find((x) => x.workspace === wsName(ctx) && x.name === ctx.params.name);
+        const g = inWorkspace(ctx, `${ML}/workspaces/data/versions/read`);
+        if (!g) return;
+        const d = w.dataAssets.find((x) => x.workspace === g.ws.name && x.name === ctx.params.name);
         if (!d) return mlNotFound(ctx, `data asset '${ctx.params.name}'`);
         list(ctx, [...d.versions].reverse().map((v) => dataVersionBody(w, d, v, created)));
       },
@@ -502,8 +513,9 @@ export function armRoutes(s: State): Route[] {
       method: 'GET',
       path: re(`${WS}/data/(?<name>[^/]+)/versions/(?<version>[^/]+)`),
       handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/data/versions/read`)) return;
-        const d = w.dataAssets.find((x) => x.workspace === wsName(ctx) && x.name === ctx.params.name);
+        const g = inWorkspace(ctx, `${ML}/workspaces/data/versions/read`);
+        if (!g) return;
+        const d = w.dataAssets.find((x) => x.workspace === g.ws.name && x.name === ctx.params.name);
         if (!d || !d.versions.includes(ctx.params.version!)) return mlNotFound(ctx, `data asset '${ctx.params.name}' version '${ctx.params.version}'`);
         ctx.json(200, dataVersionBody(w, d, ctx.params.version!, created));
       },
