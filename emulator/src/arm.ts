@@ -71,23 +71,31 @@ export function armRoutes(s: State): Route[] {
   const { w } = s;
   const created = Date.now() - 30 * 86_400_000;
 
-  /** api-version, subscription, token, RBAC, resource group: the front door every route passes. */
-  const guard = (ctx: Ctx, action: string, scope: string): Caller | undefined => {
+  /** api-version, then the bearer token: the checks every resource manager call starts with. */
+  const admit = (ctx: Ctx): Caller | undefined => {
     if (!ctx.query.get('api-version')) {
-      armError(ctx, 400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+      armError(ctx, 400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
       return undefined;
     }
-    const caller = authenticate(ctx, w, s.keys, 'management');
+    return authenticate(ctx, w, s.keys, 'management');
+  };
+
+  /** Answers ARM's 404 when the request names a resource group other than the world's. */
+  const resourceGroupMissing = (ctx: Ctx): boolean => {
+    if (!ctx.params.rg || ctx.params.rg.toLowerCase() === w.resourceGroup.toLowerCase()) return false;
+    armError(ctx, 404, 'ResourceGroupNotFound', `Resource group '${ctx.params.rg}' could not be found.`);
+    return true;
+  };
+
+  /** api-version, subscription, token, RBAC, resource group: the front door every route passes. */
+  const guard = (ctx: Ctx, action: string, scope: string): Caller | undefined => {
+    const caller = admit(ctx);
     if (!caller) return undefined;
     if (ctx.params.sub && ctx.params.sub.toLowerCase() !== w.subscriptionId.toLowerCase()) {
       armError(ctx, 404, 'SubscriptionNotFound', `The subscription '${ctx.params.sub}' could not be found.`);
       return undefined;
     }
-    if (!authorize(ctx, w, caller, action, scope)) return undefined;
-    if (ctx.params.rg && ctx.params.rg.toLowerCase() !== w.resourceGroup.toLowerCase()) {
-      armError(ctx, 404, 'ResourceGroupNotFound', `Resource group '${ctx.params.rg}' could not be found.`);
-      return undefined;
-    }
+    if (!authorize(ctx, w, caller, action, scope) || resourceGroupMissing(ctx)) return undefined;
     return caller;
   };
 
@@ -560,14 +568,13 @@ export function armRoutes(s: State): Route[] {
   // Permissions_ListForResourceGroup / _ListForResource (2022-04-01): one entry per permission of
   // every role that applies to the caller at that scope, inherited ones included.
   const permissions = (ctx: Ctx) => {
-    if (!ctx.query.get('api-version')) return armError(ctx, 400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
-    const caller = authenticate(ctx, w, s.keys, 'management');
+    const caller = admit(ctx);
     if (!caller) return;
     const scope = `${rgScope(ctx)}${ctx.params.resource ?? ''}`;
     ctx.entry.action = 'Microsoft.Authorization/permissions/read';
     if (w.spec.permissionsApi === 'denied') return ctx.json(403, authorizationFailed(caller, 'Microsoft.Authorization/permissions/read', scope));
     if (w.spec.permissionsApi === 'error') return armError(ctx, 500, 'InternalServerError', 'Encountered internal server error. Diagnostic information: timestamp, MSIT.');
-    if (ctx.params.rg!.toLowerCase() !== w.resourceGroup.toLowerCase()) return armError(ctx, 404, 'ResourceGroupNotFound', `Resource group '${ctx.params.rg}' could not be found.`);
+    if (resourceGroupMissing(ctx)) return;
     const entries = effectivePermissions(w.assignments, caller.identity.objectId, scope).map((p) => ({
       actions: p.actions,
       notActions: p.notActions,
