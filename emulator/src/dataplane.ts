@@ -2,7 +2,7 @@
 // online endpoint's scoring URI, the workspace discovery document and run history.
 import catalog from '../../src/catalog/required-actions.json' with { type: 'json' };
 import { authorizationFailed, authorize, studioUrl, wsScope } from './arm.js';
-import { authenticate } from './identity.js';
+import { authenticate, mlAudiences } from './identity.js';
 import { displayName, newJobName, statusAt, DEFAULT_PLAN, type Job } from './jobs.js';
 import { decodeJwt } from './jwt.js';
 import { isAuthorized } from './rbac.js';
@@ -197,8 +197,7 @@ export function dataPlaneRoutes(s: State): Route[] {
     }
     if (e.kubernetes) return deny(ctx, 'aad_token auth is not supported for Kubernetes online endpoints');
     if (!decoded?.valid || Number(decoded.claims.exp) * 1000 < Date.now()) return deny(ctx, 'Unauthorized');
-    const aud = String(decoded.claims.aud);
-    if (aud !== w.resources.ml && aud !== `${w.resources.ml}/`) return deny(ctx, 'Unauthorized');
+    if (!mlAudiences(w).includes(String(decoded.claims.aud))) return deny(ctx, 'Unauthorized');
     ctx.entry.action = SCORE_ACTION;
     if (!isAuthorized(w.assignments, String(decoded.claims.oid), SCORE_ACTION, e.id)) return deny(ctx, 'Unauthorized');
     return true;

@@ -320,6 +320,11 @@ function armTime(ms: number): string {
   return `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()} ${h}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${d.getUTCHours() < 12 ? 'AM' : 'PM'}`;
 }
 
+/** The audiences an Azure ML token may carry: the ML resource with or without its trailing slash. */
+export function mlAudiences(w: World): string[] {
+  return [`${w.resources.ml}/`, w.resources.ml];
+}
+
 /**
  * The caller of a resource manager or ML data-plane route, from its Entra bearer token. Answers
  * the resource manager's 401 (AuthenticationFailed, InvalidAuthenticationToken,
@@ -354,7 +359,7 @@ export function authenticate(ctx: Ctx, w: World, keys: Keys, expect: 'management
       ? w.cloud === 'AzureCloud'
         ? ['https://management.core.windows.net/', 'https://management.core.windows.net', `${w.resources.management}/`, w.resources.management]
         : [`${w.resources.management}/`, w.resources.management]
-      : [`${w.resources.ml}/`, w.resources.ml];
+      : mlAudiences(w);
   if (!allowed.includes(String(c.aud))) {
     return fail('InvalidAuthenticationTokenAudience', `The access token has been obtained for wrong audience or resource '${c.aud}'. It should exactly match with one of the allowed audiences '${allowed.join("','")}'.`);
   }
