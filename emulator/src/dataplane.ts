@@ -9,7 +9,7 @@ import { isAuthorized } from './rbac.js';
 import type { Ctx, Route } from './server.js';
 import type { State } from './state.js';
 import type { ScoringResponse } from './types.js';
-import { workspaceScope, type OnlineEndpointRec } from './world.js';
+import { workspaceScope, type BatchEndpointRec, type OnlineEndpointRec } from './world.js';
 
 const ML = 'Microsoft.MachineLearningServices';
 const SCORE_ACTION = `${ML}/workspaces/onlineEndpoints/score/action`;
@@ -53,7 +53,7 @@ export function dataPlaneRoutes(s: State): Route[] {
     const dedupeKey = repeatability ? `${caller.identity.objectId}:${repeatability}` : undefined;
     if (dedupeKey && (w.spec.service?.dedupeRepeatability ?? true)) {
       const earlier = s.jobs.find((j) => j.name === s.repeatability.get(dedupeKey));
-      if (earlier) return ctx.json(201, invokeReply(earlier), replyHeaders(earlier));
+      if (earlier) return replyCreated(ctx, earlier);
     }
 
     let body: unknown;
@@ -117,24 +117,30 @@ export function dataPlaneRoutes(s: State): Route[] {
     job.batchId = `${e.id}/deployments/${deployment.name}/jobs/${job.name}`;
     s.jobs.push(job);
     if (dedupeKey) s.repeatability.set(dedupeKey, job.name);
-    ctx.json(201, invokeReply(job), replyHeaders(job));
+    replyCreated(ctx, job);
   };
 
-  const replyHeaders = (job: Job) => ({
+  /** The 201 for a job; its endpoint is looked up by the job, as a repeated request id may name a job of another endpoint. */
+  const replyCreated = (ctx: Ctx, job: Job) => {
+    const e = w.batchEndpoints.find((b) => b.name === job.endpoint)!;
+    ctx.json(201, invokeReply(job, e), replyHeaders(job, e));
+  };
+
+  const replyHeaders = (job: Job, e: BatchEndpointRec) => ({
     'azureml-model-deployment': job.deployment,
-    location: `${w.urls.mlapi}/mferp/managementfrontend${w.batchEndpoints.find((b) => b.name === job.endpoint)!.id}/deployments/${job.deployment}?api-version=2020-09-01-dataplanepreview`,
+    location: `${w.urls.mlapi}/mferp/managementfrontend${e.id}/deployments/${job.deployment}?api-version=2020-09-01-dataplanepreview`,
     'x-request-id': crypto.randomUUID(),
   });
 
   // The 201 body of the test_batch_invoke recording (notes §8).
-  const invokeReply = (job: Job) => ({
+  const invokeReply = (job: Job, e: BatchEndpointRec) => ({
     id: job.batchId,
     name: job.name,
     type: `${ML}/workspaces/batchEndpoints/deployments/jobs`,
     properties: {
       provisioningState: 'Succeeded',
       inputData: job.inputs,
-      compute: { target: w.batchEndpoints.find((b) => b.name === job.endpoint)!.deployments.find((d) => d.name === job.deployment)!.compute, instanceCount: null, isLocal: false, location: null, instanceType: null, properties: null },
+      compute: { target: e.deployments.find((d) => d.name === job.deployment)!.compute, instanceCount: null, isLocal: false, location: null, instanceType: null, properties: null },
       output: { datastoreId: null, path: null },
       retrySettings: { maxRetries: 3, timeout: 'PT30S' },
       status: statusAt(job, s.clock.now()) === 'NotStarted' ? 'NotStarted' : 'Preparing',
