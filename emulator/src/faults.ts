@@ -48,11 +48,13 @@ export class Faults {
     return hit ? kind : undefined;
   }
 
-  retryAfterFor(_service: Service, _method: string, _path: string): number {
+  /** Retry-After of the fault the last draw returned: its rule's, else 1. */
+  retryAfterSeconds(): number {
     return this.last?.retryAfterSeconds ?? 1;
   }
 
-  delayFor(_service: Service, _method: string, _path: string): number {
+  /** Delay of the 'slow' fault the last draw returned: its rule's, else 2 s. */
+  delayMs(): number {
     return this.last?.delayMs ?? 2000;
   }
 }

@@ -149,7 +149,9 @@ export function makeHandler(o: ServerOptions) {
 
     const latency = o.latency(service);
     if (latency > 0) await sleep(latency);
-    const fault: FaultKind | undefined = o.faults()?.draw(service, method, path);
+    // Read once: nothing awaits between the draw and the fault's answer, so setFaults cannot swap it.
+    const faults = o.faults();
+    const fault: FaultKind | undefined = faults?.draw(service, method, path);
     if (fault) entry.fault = fault;
     try {
       switch (fault) {
@@ -158,7 +160,7 @@ export function makeHandler(o: ServerOptions) {
           req.socket.destroy();
           return;
         case 'slow':
-          await sleep(o.faults()!.delayFor(service, method, path));
+          await sleep(faults!.delayMs());
           break;
         case 'lost-response':
           lost = true;
@@ -171,7 +173,7 @@ export function makeHandler(o: ServerOptions) {
         case '504': {
           const status = Number(fault.slice(0, 3));
           const { body: fb, headers } = o.faultBody(service, status);
-          const extra: Record<string, string> = fault === '429' ? { 'retry-after': String(o.faults()!.retryAfterFor(service, method, path)) } : {};
+          const extra: Record<string, string> = fault === '429' ? { 'retry-after': String(faults!.retryAfterSeconds()) } : {};
           ctx.json(status, fb, { ...headers, ...extra });
           return;
         }
