@@ -234,7 +234,9 @@ export function armRoutes(s: State): Route[] {
     identity: { type: 'SystemAssigned', principalId: e.principalId, tenantId: w.tenantId },
   });
 
-  // OnlineDeployment Get: ManagedOnlineDeployment/get.json or KubernetesOnlineDeployment/get.json.
+  // OnlineDeployment Get: ManagedOnlineDeployment/get.json or KubernetesOnlineDeployment/get.json;
+  // the spec examples give liveness and readiness the same probe settings.
+  const probe = { failureThreshold: 30, successThreshold: 1, timeout: 'PT2S', period: 'PT10S', initialDelay: 'PT10S' };
   const onlineDeploymentBody = (e: OnlineEndpointRec, d: OnlineEndpointRec['deployments'][number]) => ({
     id: `${e.id}/deployments/${d.name}`,
     name: d.name,
@@ -248,14 +250,14 @@ export function armRoutes(s: State): Route[] {
       scaleSettings: { scaleType: 'Default' },
       requestSettings: { maxQueueWait: 'PT0.5S', requestTimeout: 'PT5S', maxConcurrentRequestsPerInstance: 1 },
       appInsightsEnabled: false,
-      livenessProbe: { failureThreshold: 30, successThreshold: 1, timeout: 'PT2S', period: 'PT10S', initialDelay: 'PT10S' },
+      livenessProbe: probe,
       provisioningState: d.provisioningState,
       instanceType: e.kubernetes ? null : 'Standard_DS3_v2',
       model: `${workspaceScope(w, e.workspace)}/models/${e.name}-model/versions/1`,
       endpointComputeType: e.kubernetes ? 'Kubernetes' : 'Managed',
       ...(e.kubernetes
         ? { containerResourceRequirements: { containerResourceRequests: { cpu: '1', memory: '2Gi' }, containerResourceLimits: { cpu: '1', memory: '2Gi' } } }
-        : { readinessProbe: { failureThreshold: 30, successThreshold: 1, timeout: 'PT2S', period: 'PT10S', initialDelay: 'PT10S' } }),
+        : { readinessProbe: probe }),
     },
     systemData: systemData(created),
     tags: {},

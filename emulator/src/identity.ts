@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, jwk, signJwt, type Claims, type SigningKey } from './jwt.js';
 import type { Ctx, Route } from './server.js';
-import { DEFAULT_AUDIENCE, findIdentity, GITHUB_ISSUER, githubSubject, type IdentityRec, type World } from './world.js';
+import { DEFAULT_AUDIENCE, DEFAULT_REF, DEFAULT_REPOSITORY, findIdentity, GITHUB_ISSUER, githubSubject, type IdentityRec, type World } from './world.js';
 
 export interface Keys {
   github: SigningKey;
@@ -46,8 +46,8 @@ export function entraError(ctx: Ctx, status: number, error: string, code: number
 /** GitHub's OIDC claims (docs.github.com, "About security hardening with OpenID Connect"). */
 export function githubClaims(w: World, audience: string, overrides: Claims = {}): Claims {
   const g = w.spec.github ?? {};
-  const repository = g.repository ?? 'contoso/scoring';
-  const ref = g.ref ?? 'refs/heads/main';
+  const repository = g.repository ?? DEFAULT_REPOSITORY;
+  const ref = g.ref ?? DEFAULT_REF;
   const iat = nowSeconds();
   return {
     jti: randomUUID(),
@@ -332,14 +332,14 @@ export function mlAudiences(w: World): string[] {
  * when the token does not do.
  */
 export function authenticate(ctx: Ctx, w: World, keys: Keys, expect: 'management' | 'ml'): Caller | undefined {
-  const challenge = { 'www-authenticate': `Bearer authorization_uri="${w.urls.login}/${w.tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."` };
   const auth = ctx.header('authorization');
   const fail = (code: string, message: string) => {
     ctx.json(401, { error: { code, message } }, { 'www-authenticate': `Bearer authorization_uri="${w.urls.login}/${w.tenantId}", error="invalid_token", error_description="${message.replace(/"/g, "'")}"` });
     return undefined;
   };
   if (!auth || !/^Bearer\s+\S+/i.test(auth)) {
-    ctx.json(401, { error: { code: 'AuthenticationFailed', message: "Authentication failed. The 'Authorization' header is missing." } }, challenge);
+    const challenge = `Bearer authorization_uri="${w.urls.login}/${w.tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`;
+    ctx.json(401, { error: { code: 'AuthenticationFailed', message: "Authentication failed. The 'Authorization' header is missing." } }, { 'www-authenticate': challenge });
     return undefined;
   }
   const decoded = decodeJwt(auth.replace(/^Bearer\s+/i, ''), [keys.entra]);

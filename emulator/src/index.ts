@@ -11,7 +11,7 @@ import { close, listen, makeHandler, type Listener } from './server.js';
 import type { State } from './state.js';
 import { makeTls } from './tls.js';
 import type { Clock, Emulator, FaultPlan, RequestLogEntry, Service, WorldSpec } from './types.js';
-import { assign, buildWorld, findIdentity } from './world.js';
+import { assign, buildWorld, DEFAULT_AUDIENCE, findIdentity } from './world.js';
 
 export type * from './types.js';
 
@@ -124,7 +124,7 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
       ...w.identities.flatMap((i) => i.secrets),
       spec.github!.requestToken!,
     ],
-    mintGithubToken: (claims = {}) => signJwt(keys.github, githubClaims(w, String(claims.aud ?? 'api://AzureADTokenExchange'), claims)),
+    mintGithubToken: (claims = {}) => signJwt(keys.github, githubClaims(w, String(claims.aud ?? DEFAULT_AUDIENCE), claims)),
     close: async () => {
       await Promise.all(Object.values(listeners).map((l) => close(l!)));
       if (tls.dir) rmSync(tls.dir, { recursive: true, force: true });

@@ -16,6 +16,9 @@ import type {
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 export const DEFAULT_AUDIENCE = 'api://AzureADTokenExchange';
+/** The workflow's repository and ref when the spec names none (types.ts documents them). */
+export const DEFAULT_REPOSITORY = 'contoso/scoring';
+export const DEFAULT_REF = 'refs/heads/main';
 
 /** Resource manager and ML audiences by cloud (protocol.md; azure-ai-ml _azure_environments.py). */
 export const CLOUD_RESOURCES: Record<Cloud, { management: string; ml: string }> = {
@@ -145,8 +148,8 @@ export function assign(w: World, identity: IdentityRec, roles: RoleAssignmentSpe
 export function githubSubject(spec: WorldSpec): string {
   const g = spec.github ?? {};
   if (g.subject) return g.subject;
-  const repo = g.repository ?? 'contoso/scoring';
-  return g.environment ? `repo:${repo}:environment:${g.environment}` : `repo:${repo}:ref:${g.ref ?? 'refs/heads/main'}`;
+  const repo = g.repository ?? DEFAULT_REPOSITORY;
+  return g.environment ? `repo:${repo}:environment:${g.environment}` : `repo:${repo}:ref:${g.ref ?? DEFAULT_REF}`;
 }
 
 /** Default scoring handler: one prediction per input row. */
