@@ -2,8 +2,7 @@
 // long polls past token lifetimes, cancellation by signal, timeout and the post step.
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulator, firstLine, JOB_POST, QUICK, requests, step, type Emulator, type StepResult } from './helpers.js';
-import { runStep } from '../../scripts/runner.js';
+import { emulator, firstLine, JOB_POST, QUICK, requests, step, stepWithPost, type Emulator } from './helpers.js';
 import type { WorldSpec } from '../../emulator/src/index.js';
 import { faultedBatchRuns } from '../../scripts/fault-runs.js';
 
@@ -129,12 +128,10 @@ describe.concurrent('long polls', () => {
 });
 
 /** Runs a batch step, sends it a signal once its job exists, and returns what happened. */
-async function signalled(emu: Emulator, signal: NodeJS.Signals, inputs: Record<string, string> = {}) {
+async function signalled(emu: Emulator, signal: NodeJS.Signals) {
   let child: ChildProcess | undefined;
   let sentAt = 0;
-  const r = await runStep({
-    inputs: { ...emu.actionInputs(), ...batch, ...inputs },
-    env: emu.env(),
+  const r = await step(emu, batch, {
     onStart: (c) => (child = c),
     onStdout: (text) => {
       if (!sentAt && /\n?.*: Running \(after/.test(text)) {
@@ -165,9 +162,8 @@ describe.concurrent('cancellation', () => {
 
   it('leaves a wait: false job alone', () =>
     withEmulator({ batchEndpoints: [{ name: 'score-batch', jobPlan: LONG }] }, async (emu) => {
-      const r = await step(emu, { ...batch, wait: 'false' });
-      expect(r.code).toBe(0);
-      const post = await runStep({ inputs: { ...emu.actionInputs(), ...batch, wait: 'false' }, env: emu.env(), state: r.state });
+      const { main, post } = await stepWithPost(emu, { ...batch, wait: 'false' });
+      expect(main.code).toBe(0);
       expect(post.code).toBe(0);
       expect(requests(emu, 'POST', /\/cancel$/)).toHaveLength(0);
       expect(emu.jobs()[0]!.status).toBe('Running');
@@ -194,7 +190,7 @@ describe.concurrent('cancellation', () => {
       const { r } = await signalled(emu, 'SIGKILL');
       expect(r.signal).toBe('SIGKILL');
       expect(JSON.parse(r.state.pendingJob!)).toEqual({ name: emu.jobs()[0]!.name });
-      const post: StepResult = await runStep({ inputs: { ...emu.actionInputs(), ...batch }, env: emu.env(), state: r.state });
+      const post = await step(emu, batch, { state: r.state });
       expect(post.code).toBe(0);
       expect(post.visibleLog).toContain(`Job ${emu.jobs()[0]!.name} is still Running after the main step ended; cancelling it (cancel-on-timeout: true).`);
       expect(post.visibleLog).toMatch(/cancel requested; its status is now Canceled\./);
