@@ -9,6 +9,16 @@ export async function emulator(spec?: WorldSpec): Promise<Emulator> {
   return startEmulator(spec);
 }
 
+/** An emulator of its own for one test, closed however the test ends. */
+export async function withEmulator<T>(spec: WorldSpec, fn: (emu: Emulator) => Promise<T>): Promise<T> {
+  const emu = await emulator(spec);
+  try {
+    return await fn(emu);
+  } finally {
+    await emu.close();
+  }
+}
+
 type Extra = Omit<StepOptions, 'inputs'> & { identity?: string };
 
 function options(emu: Emulator, inputs: Record<string, string>, extra: Extra = {}): StepOptions {

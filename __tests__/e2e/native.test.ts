@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulator, firstLine, JOB_POST, QUICK, requests, step, type Emulator } from './helpers.js';
+import { emulator, firstLine, JOB_POST, QUICK, requests, step, withEmulator, type Emulator } from './helpers.js';
 import type { Cloud } from '../../emulator/src/index.js';
 
 const online = { 'endpoint-type': 'online', endpoint: 'score-key', request: '{"data": [[1]]}' };
@@ -67,9 +67,8 @@ describe.concurrent('clouds', () => {
   it.each([
     ['AzureUSGovernment', 'https://management.usgovcloudapi.net/', 'https://ml.azure.us'],
     ['AzureChinaCloud', 'https://management.chinacloudapi.cn/', 'https://ml.azure.cn'],
-  ] as [Cloud, string, string][])('%s: tokens for its own audiences, hosts from the overrides', async (cloud, arm, ml) => {
-    const emu = await emulator({ cloud, batchEndpoints: [{ name: 'score-batch', jobPlan: QUICK }] });
-    try {
+  ] as [Cloud, string, string][])('%s: tokens for its own audiences, hosts from the overrides', (cloud, arm, ml) =>
+    withEmulator({ cloud, batchEndpoints: [{ name: 'score-batch', jobPlan: QUICK }] }, async (emu) => {
       const r = await step(emu, batch);
       expect(r.code, r.stdout).toBe(0);
       expect(r.visibleLog).toContain(`Signing in to ${cloud}`);
@@ -78,10 +77,8 @@ describe.concurrent('clouds', () => {
       const wrong = await step(emu, { ...batch, cloud: 'AzureCloud' });
       expect(wrong.code).toBe(1);
       expect(firstLine(wrong)).toMatch(/^Check 'cloud': tenant .+ does not know the resource this action asked a token for \(AADSTS500011\)\.$/);
-    } finally {
-      await emu.close();
-    }
-  });
+    }),
+  );
 });
 
 describe('.jsonl smoke tests', () => {

@@ -2,21 +2,12 @@
 // long polls past token lifetimes, cancellation by signal, timeout and the post step.
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulator, firstLine, JOB_POST, QUICK, requests, step, stepWithPost, type Emulator } from './helpers.js';
+import { emulator, firstLine, JOB_POST, QUICK, requests, step, stepWithPost, withEmulator, type Emulator } from './helpers.js';
 import type { WorldSpec } from '../../emulator/src/index.js';
 import { faultedBatchRuns } from '../../scripts/fault-runs.js';
 
 const batch = { 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://example.blob.core.windows.net/data/' };
 const LONG = { steps: [{ status: 'Running' as const, durationMs: 120_000 }], cancelDelayMs: 300 };
-
-async function withEmulator<T>(spec: WorldSpec, fn: (emu: Emulator) => Promise<T>): Promise<T> {
-  const emu = await emulator(spec);
-  try {
-    return await fn(emu);
-  } finally {
-    await emu.close();
-  }
-}
 
 describe.concurrent('transient failures of reads are retried, with the reason logged', () => {
   it('503 twice on reading the endpoint, 429 with Retry-After on a poll', () =>

@@ -1,7 +1,7 @@
 // Sign-in failures as the user meets them: translated, with the presented token's claims and the
 // command that fixes it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulator, firstLine, requests, step, type Emulator } from './helpers.js';
+import { emulator, firstLine, requests, step, withEmulator, type Emulator } from './helpers.js';
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -35,17 +35,13 @@ describe.concurrent('sign-in diagnostics', () => {
     expect(emu.log.filter((e) => e.service === 'management' && e.token?.appid === app)).toHaveLength(0);
   });
 
-  it('AADSTS70021 (the older form) prints the presented subject too', async () => {
-    const legacy = await emulator({ entra: { legacyFederationErrors: true }, identities: [{ federatedCredentials: [{ subject: 'repo:contoso/other:ref:refs/heads/main' }] }] });
-    try {
+  it('AADSTS70021 (the older form) prints the presented subject too', () =>
+    withEmulator({ entra: { legacyFederationErrors: true }, identities: [{ federatedCredentials: [{ subject: 'repo:contoso/other:ref:refs/heads/main' }] }] }, async (legacy) => {
       const r = await step(legacy, online);
       expect(r.code).toBe(1);
       expect(firstLine(r)).toContain("(AADSTS70021)");
       expect(r.annotations[0]!.message).toContain('  subject:  repo:contoso/scoring:ref:refs/heads/main');
-    } finally {
-      await legacy.close();
-    }
-  });
+    }));
 
   it('a custom audience that the credential does not accept: AADSTS700212 names the audience input', async () => {
     const r = await step(emu, { ...online, audience: 'api://custom' }, { identity: 'env' });
