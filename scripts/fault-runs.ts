@@ -4,7 +4,7 @@
 // with a deliberate message (not "unexpected error"), created at most one job, and left no job
 // running once its post step had run. Used by the test suite (a few seeds) and `npm run faults`.
 import { startEmulator, type FaultKind } from '../emulator/src/index.js';
-import { runMainAndPost } from './runner.js';
+import { firstLine, runMainAndPost } from './runner.js';
 
 export interface RunVerdict {
   seed: number;
@@ -37,7 +37,7 @@ export async function faultedBatchRun(seed: number, rate: number): Promise<RunVe
     });
     emu.setFaults(undefined);
     const jobs = emu.jobs();
-    const error = main.annotations.find((a) => a.level === 'error')?.message.split('\n')[0] ?? '';
+    const error = firstLine(main);
     const running = jobs.filter((j) => !FINAL.has(j.status) && j.status !== 'CancelRequested');
     let why = '';
     if (jobs.length > 1) why = `${jobs.length} jobs created`;

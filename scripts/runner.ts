@@ -64,6 +64,11 @@ export interface StepResult {
   wallMs: number;
 }
 
+/** The first error annotation's first line: what the user reads first. */
+export function firstLine(r: StepResult): string {
+  return (r.annotations.find((a) => a.level === 'error')?.message ?? '').split('\n')[0]!;
+}
+
 /** Parses a file command file (name<<delimiter / value / delimiter, or name=value). */
 export function parseFileCommands(text: string): Record<string, string> {
   const out: Record<string, string> = {};

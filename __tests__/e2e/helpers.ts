@@ -4,6 +4,7 @@ import { startEmulator, type Emulator, type RequestLogEntry, type WorldSpec } fr
 import { runStep, runMainAndPost, type StepOptions, type StepResult } from '../../scripts/runner.js';
 
 export type { Emulator, StepResult };
+export { firstLine } from '../../scripts/runner.js';
 
 export async function emulator(spec?: WorldSpec): Promise<Emulator> {
   return startEmulator(spec);
@@ -42,11 +43,6 @@ export function requests(emu: Emulator, method: string, path: RegExp): RequestLo
 }
 
 export const JOB_POST = /\/jobs$/;
-
-/** The first error annotation's first line: what the user reads first. */
-export function firstLine(r: StepResult): string {
-  return (r.annotations.find((a) => a.level === 'error')?.message ?? '').split('\n')[0]!;
-}
 
 /** A job plan short enough for tests: done before the second poll. */
 export const QUICK = { steps: [{ status: 'Running' as const, durationMs: 200 }] };
