@@ -2,14 +2,14 @@
 // emulator. Every comparison is made in the same run, pair by pair, and reported as the median
 // with min and max (the machines are noisy). Flags: --runs N (default 7), --latency-ms N (added
 // to every emulator request, default 0).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type Emulator, type RequestLogEntry } from '../emulator/src/index.js';
 import { pollJob, type JobState } from '../src/jobs.js';
-import { ROOT, runStep, type StepResult } from './runner.js';
+import { ROOT, runAndSignal, runStep, type StepResult } from './runner.js';
 import { accessToken, call, mlClient } from '../emulator/test/client.js';
 
 const flag = (name: string, fallback: number) => {
@@ -18,7 +18,6 @@ const flag = (name: string, fallback: number) => {
 };
 const RUNS = flag('runs', 7);
 const LATENCY = flag('latency-ms', 0);
-let child: ChildProcess | undefined;
 const TIME = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'maxrss=%M'] : undefined;
 
 interface Stat {
@@ -187,18 +186,9 @@ async function main(): Promise<void> {
   const toCancel: number[] = [];
   const toExit: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    let sentAt = 0;
-    const r = await runStep({
-      inputs: { ...cancel.actionInputs(), 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://x.blob.core.windows.net/d/' },
-      env: cancel.env(),
-      onStdout: (text) => {
-        if (!sentAt && /: Running \(after/.test(text)) {
-          sentAt = Date.now();
-          child?.kill('SIGINT');
-        }
-      },
-      onStart: (c) => (child = c),
-    });
+    const { result: r, sentAt } = await runAndSignal('SIGINT', (hooks) =>
+      runStep({ inputs: { ...cancel.actionInputs(), 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://x.blob.core.windows.net/d/' }, env: cancel.env(), ...hooks }),
+    );
     const posted = cancel.log.filter((e) => e.method === 'POST' && e.url.includes('/cancel')).at(-1);
     if (!posted || r.code !== 1) throw new Error('the cancel was not sent');
     toCancel.push(posted.time - sentAt);

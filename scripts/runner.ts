@@ -194,3 +194,25 @@ export async function runMainAndPost(o: StepOptions): Promise<{ main: StepResult
   const post = await runStep({ ...o, state: main.state, onStart: undefined });
   return { main, post };
 }
+
+/**
+ * Runs a step through `run`, which passes the given hooks on, and sends it `signal` as soon as it
+ * logs its job Running (as a cancelled workflow does); sentAt is Date.now() then, 0 if never sent.
+ */
+export async function runAndSignal(
+  signal: NodeJS.Signals,
+  run: (hooks: Pick<StepOptions, 'onStart' | 'onStdout'>) => Promise<StepResult>,
+): Promise<{ result: StepResult; sentAt: number }> {
+  let child: ChildProcess | undefined;
+  let sentAt = 0;
+  const result = await run({
+    onStart: (c) => (child = c),
+    onStdout: (text) => {
+      if (!sentAt && /: Running \(after/.test(text)) {
+        sentAt = Date.now();
+        child!.kill(signal);
+      }
+    },
+  });
+  return { result, sentAt };
+}

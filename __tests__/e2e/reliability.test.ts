@@ -1,8 +1,8 @@
 // Faults Azure and GitHub really produce: retried reads, exactly one job whatever answer is lost,
 // long polls past token lifetimes, cancellation by signal, timeout and the post step.
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulator, firstLine, JOB_POST, QUICK, requests, step, stepWithPost, withEmulator, type Emulator } from './helpers.js';
+import { runAndSignal } from '../../scripts/runner.js';
 import type { WorldSpec } from '../../emulator/src/index.js';
 import { faultedBatchRuns } from '../../scripts/fault-runs.js';
 
@@ -120,17 +120,7 @@ describe.concurrent('long polls', () => {
 
 /** Runs a batch step, sends it a signal once its job exists, and returns what happened. */
 async function signalled(emu: Emulator, signal: NodeJS.Signals) {
-  let child: ChildProcess | undefined;
-  let sentAt = 0;
-  const r = await step(emu, batch, {
-    onStart: (c) => (child = c),
-    onStdout: (text) => {
-      if (!sentAt && /\n?.*: Running \(after/.test(text)) {
-        sentAt = Date.now();
-        child!.kill(signal);
-      }
-    },
-  });
+  const { result: r, sentAt } = await runAndSignal(signal, (hooks) => step(emu, batch, hooks));
   const cancel = requests(emu, 'POST', /\/jobs\/batchjob-[^/]+\/cancel$/)[0];
   return { r, sentAt, cancelAt: cancel?.time, endedAt: Date.now() };
 }
