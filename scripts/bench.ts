@@ -37,17 +37,15 @@ const row = (figure: string, value: string, target = '') => {
   console.error(`  ${figure}: ${value}${target ? `   [${target}]` : ''}`);
 };
 
-function spawnBare(mode: 'one' | 'key', config: Record<string, unknown>, env: Record<string, string>): Promise<{ startedAt: number; wallMs: number; lastResponseMs: number; code: number | null }> {
+/** Runs scripts/<script>, a bare yardstick, in a node process of its own with its config in BENCH_CONFIG. */
+function runBare(script: string, args: string[], config: Record<string, unknown>, env: Record<string, string>): Promise<{ startedAt: number; started: number; wallMs: number; out: string; code: number | null }> {
   return new Promise((resolve) => {
     const startedAt = Date.now();
-    const t = performance.now();
+    const started = performance.now();
     let out = '';
-    const child = spawn(process.execPath, [join(ROOT, 'scripts', 'bare-invoke.mjs'), mode], { env: { PATH: process.env.PATH, ...env, BENCH_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(ROOT, 'scripts', script), ...args], { env: { PATH: process.env.PATH, ...env, BENCH_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'inherit'] });
     child.stdout.on('data', (d) => (out += d));
-    child.on('close', (code) => {
-      const lastResponseAt = code === 0 ? (JSON.parse(out) as { lastResponseAt: number }).lastResponseAt : NaN;
-      resolve({ startedAt, wallMs: performance.now() - t, lastResponseMs: lastResponseAt - (performance.timeOrigin + t), code });
-    });
+    child.on('close', (code) => resolve({ startedAt, started, wallMs: performance.now() - started, out, code }));
   });
 }
 
@@ -123,7 +121,7 @@ async function main(): Promise<void> {
   const bareLast: number[] = [];
   const strictRatio: number[] = [];
   const rss: number[] = [];
-  await spawnBare('key', bareConfig, env); // warm the file cache for both
+  await runBare('bare-invoke.mjs', ['key'], bareConfig, env); // warm the file cache for both
   const warmFrom = emu.log.length;
   await runStep({ inputs: online('score-key'), env });
   const keyRequests = emu.log.slice(warmFrom); // a whole key-mode invoke: counted in section 2
@@ -133,18 +131,19 @@ async function main(): Promise<void> {
     if (r.code !== 0) throw new Error(`the action failed: ${r.stdout}`);
     const c = firstRequestAfter(r.startedAt, from);
     from = emu.log.length;
-    const one = await spawnBare('one', bareConfig, env);
+    const one = await runBare('bare-invoke.mjs', ['one'], bareConfig, env);
     const cb = firstRequestAfter(one.startedAt, from);
-    const bare = await spawnBare('key', bareConfig, env);
+    const bare = await runBare('bare-invoke.mjs', ['key'], bareConfig, env);
     if (bare.code !== 0) throw new Error('the bare yardstick failed');
+    const lastResponseMs = (JSON.parse(bare.out) as { lastResponseAt: number }).lastResponseAt - (performance.timeOrigin + bare.started);
     cold.push(c);
     coldBare.push(cb);
     coldRatio.push(c / cb);
     wall.push(r.wallMs);
     wallBare.push(bare.wallMs);
     wallRatio.push(r.wallMs / bare.wallMs);
-    bareLast.push(bare.lastResponseMs);
-    strictRatio.push(r.wallMs / bare.lastResponseMs);
+    bareLast.push(lastResponseMs);
+    strictRatio.push(r.wallMs / lastResponseMs);
     const m = maxRss(r);
     if (m) rss.push(m);
   }
@@ -236,7 +235,8 @@ async function main(): Promise<void> {
     p50.push(Number(r.outputs['latency-p50-ms']));
     p95.push(Number(r.outputs['latency-p95-ms']));
     const bareFrom = emu.log.length;
-    await bareScore(emu, key);
+    const scored = await runBare('bare-score.mjs', [], { scoringUri: `${emu.urls.inference}/score-smoke/score`, key, body: '{"input_data": {"data": [[1, 2]]}}', count: 1000, concurrency: 16 }, env);
+    if (scored.code !== 0 || !(JSON.parse(scored.out).wallMs > 0)) throw new Error('bare scoring failed');
     const bare = scoringRate(emu.log.slice(bareFrom));
     ceiling.push(bare);
     share.push(rps / bare);
@@ -259,17 +259,6 @@ function scoringRate(log: RequestLogEntry[]): number {
   const scores = log.filter((e) => e.service === 'inference');
   const span = Math.max(...scores.map((e) => e.time + e.durationMs)) - Math.min(...scores.map((e) => e.time));
   return (scores.length / span) * 1000;
-}
-
-function bareScore(emu: Emulator, key: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const config = { scoringUri: `${emu.urls.inference}/score-smoke/score`, key, body: '{"input_data": {"data": [[1, 2]]}}', count: 1000, concurrency: 16 };
-    let out = '';
-    const child = spawn(process.execPath, [join(ROOT, 'scripts', 'bare-score.mjs')], { env: { PATH: process.env.PATH, ...emu.env(), BENCH_CONFIG: JSON.stringify(config) } });
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.pipe(process.stderr);
-    child.on('close', (code) => (code === 0 && JSON.parse(out).wallMs > 0 ? resolve() : reject(new Error('bare scoring failed'))));
-  });
 }
 
 /** The action's poller on a job that ends after endsAfterMs of emulator time; sleeping advances the clock. */
