@@ -8,6 +8,18 @@ import { ROOT } from '../../scripts/runner.js';
 
 const read = (...p: string[]) => readFileSync(join(ROOT, ...p), 'utf8');
 
+/** The files in ROOT/dir (and, if recursive, below it) whose names match, as paths from ROOT. */
+const filesIn = (dir: string, name: RegExp, recursive = false) =>
+  readdirSync(join(ROOT, dir), { recursive, encoding: 'utf8' })
+    .filter((f) => name.test(f))
+    .map((f) => join(dir, f));
+
+const srcFiles = filesIn('src', /\.ts$/);
+
+/** The keys of the entries (file → text, member → body) that pass the test, in order. */
+const namesWhere = (entries: Map<string, string>, test: (text: string, name: string) => boolean) =>
+  [...entries].filter(([name, text]) => test(text, name)).map(([name]) => name);
+
 /** The methods (or inner functions) of a compiled file, each with its body: 4-space indented members. */
 function methods(source: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -21,74 +33,58 @@ describe('undici, left out of the entry bundle', () => {
     const source = read('node_modules/@actions/http-client/lib/index.js');
     expect(source.match(/^import .* from 'undici';$/gm)).toEqual(["import { ProxyAgent } from 'undici';"]);
     const members = methods(source);
-    const usingProxyAgent = [...members].filter(([, body]) => /\bProxyAgent\b/.test(body)).map(([name]) => name);
+    const usingProxyAgent = namesWhere(members, (body) => /\bProxyAgent\b/.test(body));
     expect(usingProxyAgent).toEqual(['_getProxyAgentDispatcher']);
-    const callers = [...members].filter(([name, body]) => name !== '_getProxyAgentDispatcher' && body.includes('_getProxyAgentDispatcher(')).map(([name]) => name);
+    const callers = namesWhere(members, (body, name) => name !== '_getProxyAgentDispatcher' && body.includes('_getProxyAgentDispatcher('));
     expect(callers).toEqual(['getAgentDispatcher']);
   });
 
   it('nothing else the entry bundle holds calls getAgentDispatcher() or imports undici', () => {
-    const files = [
-      ...['core', 'exec', 'io'].flatMap((pkg) =>
-        readdirSync(join(ROOT, 'node_modules/@actions', pkg, 'lib'))
-          .filter((f) => f.endsWith('.js'))
-          .map((f) => join('node_modules/@actions', pkg, 'lib', f)),
-      ),
-      ...readdirSync(join(ROOT, 'src'))
-        .filter((f) => f.endsWith('.ts'))
-        .map((f) => join('src', f)),
-    ];
+    const files = [...['core', 'exec', 'io'].flatMap((pkg) => filesIn(join('node_modules/@actions', pkg, 'lib'), /\.js$/)), ...srcFiles];
     expect(files.length).toBeGreaterThan(20);
     for (const f of files) expect(read(f), f).not.toMatch(/getAgentDispatcher|['"]undici['"]/);
   });
 
 });
 
-/** Every compiled file of the sign-in libraries' ES-module builds (those the bundle holds). */
-function signInLibraryFiles(): string[] {
-  const dirs = ['@azure/identity/dist/esm', '@azure/msal-node/dist', '@azure/msal-common/dist'].map((d) => join(ROOT, 'node_modules', d));
-  const files = dirs.flatMap((d) =>
-    readdirSync(d, { recursive: true, encoding: 'utf8' })
-      .filter((f) => /\.m?js$/.test(f))
-      .map((f) => relative(join(ROOT, 'node_modules'), join(d, f))),
-  );
-  expect(files.length).toBeGreaterThan(150);
+/** Every compiled file of the sign-in libraries' ES-module builds (those the bundle holds): path from node_modules → text. */
+function signInLibraryFiles(): Map<string, string> {
+  const dirs = ['@azure/identity/dist/esm', '@azure/msal-node/dist', '@azure/msal-common/dist'].map((d) => join('node_modules', d));
+  const files = new Map(dirs.flatMap((d) => filesIn(d, /\.m?js$/, true)).map((f) => [relative('node_modules', f), read(f)]));
+  expect(files.size).toBeGreaterThan(150);
   return files;
 }
 
 /** The files among them that import (statically or not) the package named. */
-const importersOf = (files: string[], pkg: string) =>
-  files.filter((f) => new RegExp(`(?:from |import\\()["']${pkg}["']`).test(read('node_modules', f)));
+const importersOf = (files: Map<string, string>, pkg: string) => namesWhere(files, (text) => new RegExp(`(?:from |import\\()["']${pkg}["']`).test(text));
 
 describe('jsonwebtoken and open, left out of the main bundle', () => {
   const files = signInLibraryFiles();
+  const msalClient = methods(files.get('@azure/identity/dist/esm/msal/nodeFlows/msalClient.js')!);
 
   it('MSAL signs with jsonwebtoken only a client assertion it builds from a certificate', () => {
     expect(importersOf(files, 'jsonwebtoken')).toEqual(['@azure/msal-node/dist/client/ClientAssertion.mjs']);
-    const members = methods(read('node_modules/@azure/msal-node/dist/client/ClientAssertion.mjs'));
-    expect([...members].filter(([, body]) => /\bjwt\./.test(body)).map(([name]) => name)).toEqual(['createJwt']);
+    const members = methods(files.get('@azure/msal-node/dist/client/ClientAssertion.mjs')!);
+    expect(namesWhere(members, (body) => /\bjwt\./.test(body))).toEqual(['createJwt']);
     expect(members.get('getJwt')).toMatch(/if \(this\.privateKey && this\.thumbprint\) \{[\s\S]*?return this\.createJwt\(/);
-    expect([...members].filter(([, body]) => body.includes('createJwt(')).map(([name]) => name)).toEqual(['getJwt', 'createJwt']);
-    expect([...members].filter(([, body]) => /\.privateKey = /.test(body)).map(([name]) => name)).toEqual(['fromCertificate', 'fromCertificateWithSha256Thumbprint']);
-    const certificateUsers = files.filter((f) => /ClientAssertion\.fromCertificate/.test(read('node_modules', f)));
+    expect(namesWhere(members, (body) => body.includes('createJwt('))).toEqual(['getJwt', 'createJwt']);
+    expect(namesWhere(members, (body) => /\.privateKey = /.test(body))).toEqual(['fromCertificate', 'fromCertificateWithSha256Thumbprint']);
+    const certificateUsers = namesWhere(files, (text) => /ClientAssertion\.fromCertificate/.test(text));
     expect(certificateUsers).toEqual(['@azure/msal-node/dist/client/ConfidentialClientApplication.mjs']);
-    const msalClient = methods(read('node_modules/@azure/identity/dist/esm/msal/nodeFlows/msalClient.js'));
-    expect([...msalClient].filter(([, body]) => /auth\.clientCertificate = /.test(body)).map(([name]) => name)).toEqual(['getTokenByClientCertificate', 'getTokenOnBehalfOf']);
+    expect(namesWhere(msalClient, (body) => /auth\.clientCertificate = /.test(body))).toEqual(['getTokenByClientCertificate', 'getTokenOnBehalfOf']);
   });
 
   it('@azure/identity imports open only to open a browser for interactive sign-in', () => {
     expect(importersOf(files, 'open')).toEqual(['@azure/identity/dist/esm/msal/nodeFlows/msalClient.js']);
-    const msalClient = methods(read('node_modules/@azure/identity/dist/esm/msal/nodeFlows/msalClient.js'));
-    const opening = [...msalClient].filter(([, body]) => /import\("open"\)/.test(body)).map(([name]) => name);
+    const opening = namesWhere(msalClient, (body) => /import\("open"\)/.test(body));
     expect(opening).toEqual(['createBaseInteractiveRequest']);
-    const callers = [...msalClient].filter(([name, body]) => name !== opening[0] && body.includes(`${opening[0]}(`)).map(([name]) => name);
+    const callers = namesWhere(msalClient, (body, name) => name !== opening[0] && body.includes(`${opening[0]}(`));
     expect(callers).toEqual(['getBrokeredTokenInternal', 'getTokenByInteractiveRequest']);
   });
 
   it('the action signs in only with credentials that need neither a certificate nor a browser', () => {
-    const imported = readdirSync(join(ROOT, 'src'))
-      .filter((f) => f.endsWith('.ts'))
-      .flatMap((f) => [...read('src', f).matchAll(/^import \{([^}]*)\} from '@azure\/identity';$/gm)].flatMap(([, names]) => names!.split(',')))
+    const imported = srcFiles
+      .flatMap((f) => [...read(f).matchAll(/^import \{([^}]*)\} from '@azure\/identity';$/gm)].flatMap(([, names]) => names!.split(',')))
       .map((n) => n.trim())
       .filter((n) => n && !n.startsWith('type '));
     expect(imported.sort()).toEqual(['AzureCliCredential', 'ClientAssertionCredential', 'ClientSecretCredential', 'ManagedIdentityCredential']);
