@@ -8,10 +8,9 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
 
 export function inputsTable(): string {
   const rows = Object.entries(actionYml.inputs).map(([name, spec]) => {
-    const s = spec as { description: string; default?: string; required?: boolean };
-    const fromEnv = /Defaults to the (\w+) environment variable/.exec(s.description)?.[1];
-    const dflt = s.required ? '**required**' : s.default !== undefined ? `\`${s.default}\`` : fromEnv ? `env \`${fromEnv}\`` : '';
-    return `| \`${name}\` | ${dflt} | ${cell(s.description)} |`;
+    const fromEnv = /Defaults to the (\w+) environment variable/.exec(spec.description)?.[1];
+    const dflt = spec.required ? '**required**' : spec.default !== undefined ? `\`${spec.default}\`` : fromEnv ? `env \`${fromEnv}\`` : '';
+    return `| \`${name}\` | ${dflt} | ${cell(spec.description)} |`;
   });
   return ['| input | default | what it does |', '| --- | --- | --- |', ...rows].join('\n');
 }

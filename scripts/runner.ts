@@ -11,9 +11,14 @@ import { load as parseYaml } from 'js-yaml';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUNDLE = join(ROOT, 'dist', 'index.js');
 
+/** The fields of action.yml that the scripts and tests read (its tests check they are there). */
 interface ActionYml {
-  inputs: Record<string, { default?: string; required?: boolean }>;
+  name: string;
+  description: string;
+  branding: { icon: string; color: string };
+  inputs: Record<string, { description: string; default?: string; required?: boolean }>;
   outputs: Record<string, { description: string }>;
+  runs: { using: string; main: string; post: string };
 }
 
 export const actionYml = parseYaml(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYml;

@@ -61,13 +61,12 @@ describe('steps that use this action', () => {
 });
 
 describe('action.yml', () => {
-  const meta = actionYml as unknown as Record<string, unknown> & { runs: Record<string, string>; branding: Record<string, string> };
   it('has the fields GitHub requires, node24 and existing entry files', () => {
-    expect(typeof meta.name).toBe('string');
-    expect(typeof meta.description).toBe('string');
-    expect(meta.runs.using).toBe('node24');
-    for (const entry of [meta.runs.main, meta.runs.post]) expect(existsSync(join(ROOT, entry!)), entry).toBe(true);
-    expect(['white', 'black', 'yellow', 'blue', 'green', 'orange', 'red', 'purple', 'gray-dark']).toContain(meta.branding.color);
+    expect(typeof actionYml.name).toBe('string');
+    expect(typeof actionYml.description).toBe('string');
+    expect(actionYml.runs.using).toBe('node24');
+    for (const entry of [actionYml.runs.main, actionYml.runs.post]) expect(existsSync(join(ROOT, entry)), entry).toBe(true);
+    expect(['white', 'black', 'yellow', 'blue', 'green', 'orange', 'red', 'purple', 'gray-dark']).toContain(actionYml.branding.color);
   });
 
   it('declares inputs with string defaults and boolean required flags', () => {

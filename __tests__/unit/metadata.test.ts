@@ -12,13 +12,12 @@ const sources = readdirSync(join(ROOT, 'src'))
 
 describe('action.yml', () => {
   it('runs on node24 with a post step, from the committed bundle', () => {
-    const runs = (actionYml as unknown as { runs: Record<string, string> }).runs;
-    expect(runs).toEqual({ using: 'node24', main: 'dist/index.js', post: 'dist/index.js' });
+    expect(actionYml.runs).toEqual({ using: 'node24', main: 'dist/index.js', post: 'dist/index.js' });
   });
 
   it('declares exactly the inputs the code knows, each with a description', () => {
     expect(Object.keys(actionYml.inputs).sort()).toEqual(Object.values(Input).sort());
-    for (const [name, spec] of Object.entries(actionYml.inputs)) expect((spec as { description?: string }).description, name).toBeTruthy();
+    for (const [name, spec] of Object.entries(actionYml.inputs)) expect(spec.description, name).toBeTruthy();
   });
 
   it('declares exactly the outputs the code sets, each with a description', () => {
