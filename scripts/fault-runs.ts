@@ -6,7 +6,7 @@
 import { startEmulator, type FaultKind } from '../emulator/src/index.js';
 import { firstLine, runMainAndPost } from './runner.js';
 
-export interface RunVerdict {
+interface RunVerdict {
   seed: number;
   code: number | null;
   jobs: number;
@@ -21,7 +21,7 @@ export interface RunVerdict {
 const FINAL = new Set(['Completed', 'Failed', 'Canceled']);
 const KINDS: FaultKind[] = ['429', '429-no-retry-after', '500', '502', '503', '504', 'reset', 'lost-response'];
 
-export async function faultedBatchRun(seed: number, rate: number): Promise<RunVerdict> {
+async function faultedBatchRun(seed: number, rate: number): Promise<RunVerdict> {
   const emu = await startEmulator({
     seed,
     batchEndpoints: [{ name: 'score-batch', jobPlan: { steps: [{ status: 'Running', durationMs: 1500 }] } }],

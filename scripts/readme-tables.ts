@@ -6,7 +6,7 @@ import { actionYml, ROOT } from './runner.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
 
-export function inputsTable(): string {
+function inputsTable(): string {
   const rows = Object.entries(actionYml.inputs).map(([name, spec]) => {
     const fromEnv = /Defaults to the (\w+) environment variable/.exec(spec.description)?.[1];
     const dflt = spec.required ? '**required**' : spec.default !== undefined ? `\`${spec.default}\`` : fromEnv ? `env \`${fromEnv}\`` : '';
@@ -15,7 +15,7 @@ export function inputsTable(): string {
   return ['| input | default | what it does |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
-export function outputsTable(): string {
+function outputsTable(): string {
   const rows = Object.entries(actionYml.outputs).map(([name, spec]) => `| \`${name}\` | ${cell(spec.description)} |`);
   return ['| output | what it holds |', '| --- | --- |', ...rows].join('\n');
 }

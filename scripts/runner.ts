@@ -75,7 +75,7 @@ export function firstLine(r: StepResult): string {
 }
 
 /** Parses a file command file (name<<delimiter / value / delimiter, or name=value). */
-export function parseFileCommands(text: string): Record<string, string> {
+function parseFileCommands(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
