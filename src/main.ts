@@ -14,7 +14,7 @@ import type { Inputs } from './inputs.js';
 import type { Clock } from './clock.js';
 import { cancelJob, getJob, pollJob, readRunError, STUCK_AFTER_MS, type JobState } from './jobs.js';
 import { responseFileContent, score, scoringCredential } from './online.js';
-import { findMissing, headline, permissionError, readPermissions, reportLines, reportMarkdown, type PermissionReport } from './permissions.js';
+import { findMissing, permissionError, readPermissions } from './permissions.js';
 import type { PermissionEntry } from './rbac.js';
 import type { CoreLike, Report } from './report.js';
 import { createSession, type Session } from './signin.js';
@@ -138,11 +138,12 @@ function preflight(ctx: Ctx, entries: PermissionEntry[] | undefined, required: R
     log.info(`All ${required.length} required actions are allowed.`);
     return true;
   }
-  const report: PermissionReport = { principal: session.principal, missing, source: 'pre-flight' };
-  if (inputs.checkPermissions !== 'warn') throw permissionError(report, ctx.diag);
-  deps.report.output(Output.missingActions, JSON.stringify(missing.map((m) => m.action)));
-  deps.core.warning([headline(report), '', ...reportLines(report, ctx.diag)].join('\n'));
-  deps.report.section(reportMarkdown(report, ctx.diag));
+  const gap = permissionError({ principal: session.principal, missing, source: 'pre-flight' }, ctx.diag);
+  if (inputs.checkPermissions !== 'warn') throw gap;
+  // warn: the same report the failure would give, as a warning, and the run goes on.
+  deps.report.output(Output.missingActions, JSON.stringify(gap.missingActions));
+  deps.core.warning([gap.message, '', ...gap.details].join('\n'));
+  deps.report.section(gap.summary!);
   return false;
 }
 
