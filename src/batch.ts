@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Arm } from './arm.js';
 import { armCall, ArmError } from './arm.js';
-import { parseDenial, parseErrorBody } from './azure-errors.js';
+import { parseErrorBody } from './azure-errors.js';
 import { JobTag } from './constants.js';
 import type { Endpoint } from './endpoints.js';
 import { ActionError, describeThrown } from './errors.js';
@@ -114,7 +114,7 @@ export interface CreateDeps {
   mlToken(): Promise<string>;
   principal: Principal;
   /** The 401/403 diagnosis for a data-plane refusal. */
-  refused(status: number, body: string, denial: ReturnType<typeof parseDenial>): ActionError;
+  refused(status: number, body: string): ActionError;
 }
 
 export interface CreateRequest {
@@ -179,7 +179,7 @@ export async function createJob(d: CreateDeps, r: CreateRequest): Promise<Create
 }
 
 function refusal(d: CreateDeps, status: number, text: string, r: CreateRequest): ActionError {
-  if (status === 401 || status === 403) return d.refused(status, text, parseDenial(parseErrorBody(text).message ?? ''));
+  if (status === 401 || status === 403) return d.refused(status, text);
   const said = parseErrorBody(text).message ?? `HTTP ${status}`;
   if (status === 404) {
     return new ActionError('not-found', `Check 'deployment': batch endpoint '${r.endpoint.name}' answered 404 to the job${r.deployment ? ` for deployment '${r.deployment}'` : ''}: ${said}`);
