@@ -5,6 +5,7 @@ import { parseDenial, type Denial } from './azure-errors.js';
 import { SCORE_ACTION, type Scopes } from './catalog.js';
 import { ActionError } from './errors.js';
 import { claim, decodeClaims } from './jwt.js';
+import { isRetryableStatus } from './retry.js';
 import { permissionError, type PermissionReport, type Principal, type ReportContext } from './permissions.js';
 
 export interface DiagnoseContext extends ReportContext {
@@ -44,7 +45,7 @@ export function explain(err: unknown, ctx: DiagnoseContext): unknown {
     return new ActionError('signin', `Re-run the job: the resource manager rejected the sign-in token (${f.code ?? 'HTTP 401'}).`, [`Azure said: ${f.message}`]);
   }
   if (f.status === 404) return new ActionError('not-found', `Azure found nothing to ${err.what}: ${f.message}`);
-  if (f.status === 429 || (f.status !== undefined && f.status >= 500) || f.status === undefined) {
+  if (isRetryableStatus(f.status)) {
     return new ActionError('azure', `Re-run later: Azure did not answer to ${err.what} after several retries (${f.status ? `HTTP ${f.status}` : f.code ?? 'network error'}: ${f.message}).`);
   }
   return new ActionError('azure', `Azure refused to ${err.what} (HTTP ${f.status}${f.code ? ` ${f.code}` : ''}): ${f.message}`);

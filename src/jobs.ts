@@ -4,7 +4,7 @@ import type { Arm } from './arm.js';
 import { armCall, ArmError } from './arm.js';
 import { send, type Http, type Log } from './http.js';
 import type { Inputs } from './inputs.js';
-import { pollIntervalMs } from './retry.js';
+import { isRetryableStatus, pollIntervalMs } from './retry.js';
 import { parseErrorBody } from './azure-errors.js';
 import { realClock, type Clock } from './clock.js';
 import { duration } from './format.js';
@@ -90,7 +90,7 @@ export async function pollJob(o: PollOptions): Promise<PollOutcome> {
     } catch (err) {
       // A read that failed for good (after the transport's retries) is tolerated a few times:
       // abandoning a paid job over a passing outage is worse than waiting a little longer.
-      const transient = err instanceof ArmError && (err.failure.status === undefined || err.failure.status >= 500 || err.failure.status === 429);
+      const transient = err instanceof ArmError && isRetryableStatus(err.failure.status);
       if (!transient || ++failedReads > (o.maxFailedReads ?? 3)) throw err;
       o.log.warning(`Could not read the job's status (${err.failure.message}); trying again.`);
     }

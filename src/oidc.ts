@@ -2,7 +2,7 @@
 // the bundle does not load @actions/core a second time). The first token is requested while the
 // Azure libraries are still loading.
 import { ActionError } from './errors.js';
-import { backoffMs } from './retry.js';
+import { backoffMs, isRetryableStatus } from './retry.js';
 
 const ATTEMPTS = 4;
 
@@ -43,7 +43,7 @@ export async function fetchOidcToken(
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const status = Number(/Error Code : (\d+)/.exec(message)?.[1]);
-      const transient = !Number.isFinite(status) || status === 429 || status >= 500;
+      const transient = isRetryableStatus(Number.isFinite(status) ? status : undefined);
       if (!transient || attempt + 1 >= ATTEMPTS) {
         throw new ActionError('signin', `GitHub did not issue an OIDC token: ${message.replace(/\s+/g, ' ').trim()}`, [
           Number.isFinite(status) && status < 500

@@ -33,6 +33,14 @@ export function isTransientStatus(status: number | undefined): boolean {
   return status !== undefined && TRANSIENT_STATUS.has(status);
 }
 
+/**
+ * Whether a call that failed for good, after the transport's own retries, may still pass later: no
+ * answer at all, 429 or any 5xx. Broader than isTransientStatus, which decides single retries.
+ */
+export function isRetryableStatus(status?: number): boolean {
+  return status === undefined || status === 429 || status >= 500;
+}
+
 export function isTransientErrorCode(code: string | undefined): boolean {
   return code !== undefined && TRANSIENT_CODES.has(code);
 }

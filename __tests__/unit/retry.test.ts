@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, describeTransient, isTransientErrorCode, isTransientStatus, parseRetryAfter, pollIntervalMs, retryDelayMs } from '../../src/retry.js';
+import { backoffMs, describeTransient, isRetryableStatus, isTransientErrorCode, isTransientStatus, parseRetryAfter, pollIntervalMs, retryDelayMs } from '../../src/retry.js';
 
 describe('transient classification', () => {
   it.each([408, 429, 500, 502, 503, 504])('%i is retried', (s) => expect(isTransientStatus(s)).toBe(true));
@@ -14,6 +14,11 @@ describe('transient classification', () => {
     expect(describeTransient(503, undefined)).toBe('503 Service Unavailable');
     expect(describeTransient(undefined, 'ECONNRESET')).toBe('connection reset (ECONNRESET)');
   });
+});
+
+describe('worth retrying after the transport gave up', () => {
+  it.each([undefined, 429, 500, 501, 503, 599])('%s is', (s) => expect(isRetryableStatus(s)).toBe(true));
+  it.each([200, 400, 401, 403, 404, 408, 409, 499])('%i is not', (s) => expect(isRetryableStatus(s)).toBe(false));
 });
 
 describe('Retry-After', () => {
