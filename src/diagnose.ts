@@ -2,7 +2,7 @@
 // form as the pre-flight report — the principal, the action, the scope and the fix.
 import { ArmError } from './arm.js';
 import { parseDenial, type Denial } from './azure-errors.js';
-import { SCORE_ACTION, type Scopes } from './catalog.js';
+import { SCORE_ACTION } from './catalog.js';
 import { ActionError } from './errors.js';
 import { claim, decodeClaims } from './jwt.js';
 import { isRetryableStatus } from './retry.js';
@@ -60,7 +60,7 @@ export function explain(err: unknown, ctx: DiagnoseContext): unknown {
 export function explainDataPlane(
   status: number,
   body: string,
-  p: { ctx: DiagnoseContext; token?: string; expectedAudience: string; authMode?: string; scopes: Scopes; preflightPassed: boolean },
+  p: { ctx: DiagnoseContext; token?: string; expectedAudience: string; authMode?: string; preflightPassed: boolean },
 ): ActionError {
   const said = body.trim() ? `The endpoint said: ${body.trim().slice(0, 500)}` : 'The endpoint gave no reason.';
   const denial = parseDenial(body);
@@ -76,7 +76,7 @@ export function explainDataPlane(
     }
     const report: PermissionReport = {
       principal: p.ctx.principal,
-      missing: [{ action: SCORE_ACTION, scope: p.scopes.endpoint }],
+      missing: [{ action: SCORE_ACTION, scope: p.ctx.scopes.endpoint }],
       source: 'denied',
       note: `The scoring URI answered ${status} to a valid Microsoft Entra token: an identity without '${SCORE_ACTION}' gets this answer (it does not name the action; run with check-permissions: true to confirm). ${said}`,
     };

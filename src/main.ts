@@ -201,7 +201,7 @@ async function runBatch(ctx: Ctx): Promise<void> {
         principal: session.principal,
         mlToken: async () => (mlToken = await session.token(inputs.cloud.mlScope)),
         refused: (status, text) =>
-          explainDataPlane(status, text, { ctx: ctx.diag, token: mlToken, expectedAudience: inputs.cloud.mlScope, scopes: ctx.scopes, preflightPassed }),
+          explainDataPlane(status, text, { ctx: ctx.diag, token: mlToken, expectedAudience: inputs.cloud.mlScope, preflightPassed }),
       },
       { inputs, endpoint, deployment: inputs.deployment, body, invocation },
     );
@@ -354,7 +354,6 @@ async function runOnline(ctx: Ctx): Promise<void> {
         token: result.mlToken,
         expectedAudience: inputs.cloud.mlScope,
         authMode: endpoint.authMode,
-        scopes: ctx.scopes,
         preflightPassed,
       });
     }
