@@ -3,7 +3,7 @@
 // role, a minimal custom role and the az commands — in one report for the log, summary and output.
 import type { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { ActionError } from './errors.js';
-import { missingActions, type PermissionEntry } from './rbac.js';
+import { isAllowed, type PermissionEntry } from './rbac.js';
 import { suggestRole, type Requirement, type Scopes } from './catalog.js';
 
 export interface Principal {
@@ -43,10 +43,9 @@ export async function readPermissions(
   return entries;
 }
 
-/** The required actions the entries do not allow. */
+/** The required actions the entries do not allow, in the order given. */
 export function findMissing(entries: PermissionEntry[], required: Requirement[]): Requirement[] {
-  const missing = new Set(missingActions(entries, required.map((r) => r.action)).map((a) => a.toLowerCase()));
-  return required.filter((r) => missing.has(r.action.toLowerCase()));
+  return required.filter((r) => !isAllowed(entries, r.action));
 }
 
 function shortScope(scope: string): string {
