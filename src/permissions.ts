@@ -50,7 +50,7 @@ export function findMissing(entries: PermissionEntry[], required: Requirement[])
 
 function shortScope(scope: string): string {
   const m = /\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)(?:\/(batchEndpoints|onlineEndpoints)\/([^/]+))?$/i.exec(scope);
-  if (m?.[3]) return `${m[2] === 'batchEndpoints' || m[2]?.toLowerCase() === 'batchendpoints' ? 'batch endpoint' : 'online endpoint'} '${m[3]}'`;
+  if (m?.[3]) return `${m[2]?.toLowerCase() === 'batchendpoints' ? 'batch endpoint' : 'online endpoint'} '${m[3]}'`;
   if (m?.[1]) return `workspace '${m[1]}'`;
   const rg = /\/resourceGroups\/([^/]+)$/i.exec(scope);
   if (rg) return `resource group '${rg[1]}'`;
