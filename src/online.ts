@@ -60,12 +60,10 @@ export async function scoringCredential(
   }
 }
 
-/** Nearest-rank percentile of the values (0 when there are none). */
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
+/** Nearest-rank percentiles of the values, one per p, from a single sort (0 when there are none). */
+export function percentiles(values: number[], ...ps: number[]): number[] {
   const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[rank - 1]!;
+  return ps.map((p) => (sorted.length === 0 ? 0 : sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]!));
 }
 
 export interface ScoreOptions {
@@ -115,8 +113,8 @@ export async function score(o: ScoreOptions): Promise<OnlineResult> {
   };
   await Promise.all(Array.from({ length: Math.min(o.concurrency, o.bodies.length) }, worker));
 
-  const latencies = results.map((r) => r.latencyMs);
-  return { results, failed, p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: percentile(latencies, 100) };
+  const [p50, p95, max] = percentiles(results.map((r) => r.latencyMs), 50, 95, 100) as [number, number, number];
+  return { results, failed, p50, p95, max };
 }
 
 /** The response-file content: the body itself, or for .jsonl one compact JSON line per request. */

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { percentile, responseFileContent } from '../../src/online.js';
+import { percentiles, responseFileContent } from '../../src/online.js';
 import { buildJobBody } from '../../src/batch.js';
 
 describe('percentile (nearest rank)', () => {
   it('handles the usual cases', () => {
-    expect(percentile([], 50)).toBe(0);
-    expect(percentile([5], 95)).toBe(5);
-    expect(percentile([1, 2, 3, 4], 50)).toBe(2);
+    expect(percentiles([], 50)).toEqual([0]);
+    expect(percentiles([5], 95)).toEqual([5]);
+    expect(percentiles([1, 2, 3, 4], 50)).toEqual([2]);
     const hundred = Array.from({ length: 100 }, (_, i) => 100 - i);
-    expect(percentile(hundred, 50)).toBe(50);
-    expect(percentile(hundred, 95)).toBe(95);
+    expect(percentiles(hundred, 50, 95)).toEqual([50, 95]);
   });
 });
 
