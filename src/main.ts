@@ -7,7 +7,7 @@ import { buildJobBody, createJob, newInvocation, resolveInputs } from './batch.j
 import { batchRequirements, onlineRequirements, resourceScopes, BATCH_DATA_ACCESS_REMEDY, type Requirement, type Scopes } from './catalog.js';
 import { Output, RESPONSE_OUTPUT_LIMIT, State } from './constants.js';
 import { explain, explainDataPlane, type DiagnoseContext } from './diagnose.js';
-import { readDeployment, readEndpoint, type Endpoint } from './endpoints.js';
+import { readDeployment, readEndpoint, type Deployment, type Endpoint } from './endpoints.js';
 import { ActionError, describeThrown } from './errors.js';
 import { createHttp, type Http, type Log } from './http.js';
 import type { Inputs } from './inputs.js';
@@ -241,7 +241,7 @@ async function runBatch(ctx: Ctx): Promise<void> {
   if (outcome.kind === 'final') {
     if (mayCancel) core.saveState(State.pendingJob, '');
     if (final.status === 'Completed') return;
-    if (final.status === 'Failed') throw await jobFailed(ctx, final, studio, deployment?.compute, deploymentName);
+    if (final.status === 'Failed') throw await jobFailed(ctx, final, studio, deployment, deploymentName);
     if (final.status === 'Canceled') throw new ActionError('job-canceled', `Job ${final.name} was canceled (not by this run); see ${studio}`);
     throw new ActionError('job-failed', `Check job ${final.name} in the studio: it has been ${final.status} for ${STUCK_AFTER_MS / 60_000} minutes, so this run stopped waiting: ${studio}`);
   }
@@ -267,7 +267,7 @@ async function runBatch(ctx: Ctx): Promise<void> {
   );
 }
 
-async function jobFailed(ctx: Ctx, job: JobState, studio: string, compute: string | undefined, deploymentName: string): Promise<ActionError> {
+async function jobFailed(ctx: Ctx, job: JobState, studio: string, deployment: Deployment | undefined, deploymentName: string): Promise<ActionError> {
   const { arm, http, inputs, session, log } = ctx;
   const error = await readRunError(arm, http, inputs, job.name, () => session.token(inputs.cloud.armScope)).catch((err: unknown) => {
     log.warning(`Could not read the job's error from run history: ${describeThrown(err)}`);
@@ -276,8 +276,8 @@ async function jobFailed(ctx: Ctx, job: JobState, studio: string, compute: strin
   const message = error?.message ?? 'run history gave no error message; see the job logs in the studio';
   const details = [`Studio: ${studio}`];
   if (error && isStorageAuthError(`${error.code ?? ''} ${error.message}`)) {
-    // The deployment was read only when named; the default one's compute is read now.
-    const resourceId = compute ?? (await readDeployment(arm, inputs, deploymentName).catch(() => undefined))?.compute;
+    // The deployment was read only when named; the default one is read now.
+    const resourceId = (deployment ?? (await readDeployment(arm, inputs, deploymentName).catch(() => undefined)))?.compute;
     const cluster = resourceId?.split('/').pop();
     details.push('', `The job could not read or write storage. ${BATCH_DATA_ACCESS_REMEDY}`);
     if (cluster) details.push(`Here that identity is '${inputs.workspace}/computes/${cluster}'.`);
