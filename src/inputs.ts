@@ -63,14 +63,15 @@ export interface InputSource {
   setSecret(value: string): void;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const GUID_BODY = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const GUID = new RegExp(`^${GUID_BODY}$`, 'i');
 // Tenant: a GUID or a verified domain such as contoso.onmicrosoft.com.
-const TENANT = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)$/i;
+const TENANT = new RegExp(`^(?:${GUID_BODY}|[a-z0-9][a-z0-9-]*(?:\\.[a-z0-9-]+)+)$`, 'i');
 // Azure naming rules (Microsoft Learn, "Naming rules and restrictions for Azure resources").
 const RESOURCE_GROUP = /^[-\w.()]{1,90}$/u;
 const WORKSPACE = /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/;
-const ENDPOINT = /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;
-const DEPLOYMENT = /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;
+// Endpoints and their deployments are named by the same rule.
+const ENDPOINT_OR_DEPLOYMENT = /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;
 const EXPERIMENT = /^[a-zA-Z0-9][\w.-]{0,254}$/;
 const INPUT_NAME = /^[a-zA-Z_][a-zA-Z0-9_]{0,254}$/;
 const DATASTORE_URI = /^azureml:\/\/datastores\/([a-zA-Z0-9_]+)\/paths\/(.+)$/;
@@ -286,10 +287,10 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   const endpointType = oneOf(Input.endpointType, endpointTypeRaw, ['batch', 'online'] as const);
   const endpoint = get(Input.endpoint);
   if (!endpoint) bad(Input.endpoint, '', `name the ${endpointType} endpoint to invoke.`);
-  matches(Input.endpoint, endpoint, ENDPOINT, 'an endpoint name has 3-32 letters, digits or hyphens, starts with a letter and does not end with a hyphen.');
+  matches(Input.endpoint, endpoint, ENDPOINT_OR_DEPLOYMENT, 'an endpoint name has 3-32 letters, digits or hyphens, starts with a letter and does not end with a hyphen.');
   const deploymentRaw = get(Input.deployment);
   const deployment = deploymentRaw
-    ? matches(Input.deployment, deploymentRaw, DEPLOYMENT, 'a deployment name has 3-32 letters, digits or hyphens, starts with a letter and does not end with a hyphen.')
+    ? matches(Input.deployment, deploymentRaw, ENDPOINT_OR_DEPLOYMENT, 'a deployment name has 3-32 letters, digits or hyphens, starts with a letter and does not end with a hyphen.')
     : undefined;
 
   const checkPermissions = oneOf(Input.checkPermissions, get(Input.checkPermissions) || 'true', CHECK_VALUES);
