@@ -1,6 +1,7 @@
 // Asks GitHub for an OIDC token through @actions/core's getIDToken (passed in, so the Azure half of
 // the bundle does not load @actions/core a second time). The first token is requested while the
 // Azure libraries are still loading.
+import { realClock } from './clock.js';
 import { ActionError } from './errors.js';
 import { backoffMs, isRetryableStatus } from './retry.js';
 
@@ -35,7 +36,7 @@ export async function fetchOidcToken(
   getIdToken: GetIdToken,
   audience: string,
   log: { info(message: string): void },
-  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: (ms: number) => Promise<void> = realClock.sleep,
 ): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     try {
