@@ -19,11 +19,16 @@ export interface Scopes {
   endpoint: string;
 }
 
+/** The endpoint's resource type under a workspace, as resource ids spell it. */
+export function endpointResourceType(endpointType: 'batch' | 'online'): 'batchEndpoints' | 'onlineEndpoints' {
+  return endpointType === 'batch' ? 'batchEndpoints' : 'onlineEndpoints';
+}
+
 export function resourceScopes(p: { subscriptionId: string; resourceGroup: string; workspace: string; endpointType: 'batch' | 'online'; endpoint: string }): Scopes {
   const subscription = `/subscriptions/${p.subscriptionId}`;
   const resourceGroup = `${subscription}/resourceGroups/${p.resourceGroup}`;
   const workspace = `${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${p.workspace}`;
-  const endpoint = `${workspace}/${p.endpointType === 'batch' ? 'batchEndpoints' : 'onlineEndpoints'}/${p.endpoint}`;
+  const endpoint = `${workspace}/${endpointResourceType(p.endpointType)}/${p.endpoint}`;
   return { subscription, resourceGroup, workspace, endpoint };
 }
 

@@ -4,7 +4,7 @@
 import type { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { ActionError } from './errors.js';
 import { isAllowed, type PermissionEntry } from './rbac.js';
-import { suggestRole, type Requirement, type Scopes } from './catalog.js';
+import { endpointResourceType, suggestRole, type Requirement, type Scopes } from './catalog.js';
 
 export interface Principal {
   clientId?: string;
@@ -36,7 +36,7 @@ export async function readPermissions(
     p.resourceGroup,
     'Microsoft.MachineLearningServices',
     `workspaces/${p.workspace}`,
-    p.endpointType === 'batch' ? 'batchEndpoints' : 'onlineEndpoints',
+    endpointResourceType(p.endpointType),
     p.endpoint,
   );
   for await (const entry of pages) entries.push(entry);
