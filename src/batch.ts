@@ -12,7 +12,7 @@ import { send, type Http, type Log } from './http.js';
 import type { BatchInput, Inputs } from './inputs.js';
 import { describeTransient, isTransientErrorCode, isTransientStatus, parseRetryAfter, retryDelayMs } from './retry.js';
 import type { Clock } from './clock.js';
-import { toState, type JobState } from './jobs.js';
+import { toState } from './jobs.js';
 import type { Principal } from './permissions.js';
 
 /** POST attempts at most; each after the first only when no job of this run was found. */
@@ -226,5 +226,3 @@ export async function findOwnJob(d: Pick<CreateDeps, 'arm' | 'principal'>, r: Cr
     ]);
   }
 }
-
-export type { CreatedJob, JobState };

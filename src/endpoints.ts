@@ -7,10 +7,8 @@ import { ActionError } from './errors.js';
 import type { Inputs } from './inputs.js';
 
 export interface Endpoint {
-  type: 'batch' | 'online';
   name: string;
   scoringUri: string;
-  provisioningState: string;
   /** Online only. */
   authMode?: OnlineAuthMode;
   /** Online only: a Kubernetes (Arc) endpoint rather than a managed one. */
@@ -21,8 +19,6 @@ export interface Endpoint {
 }
 
 export interface Deployment {
-  name: string;
-  provisioningState: string;
   /** Batch: the compute cluster's resource id. */
   compute?: string;
 }
@@ -89,10 +85,8 @@ export async function readEndpoint(arm: Arm, inputs: Where): Promise<Endpoint> {
     const e = await getOr404(`read batch endpoint '${name}'`, () => arm.ml.batchEndpoints.get(rg, ws, name), () => notFound(arm, inputs, 'endpoint'));
     ready('batch endpoint', name, e.properties.provisioningState);
     return {
-      type: 'batch',
       name,
       scoringUri: e.properties.scoringUri ?? '',
-      provisioningState: e.properties.provisioningState ?? 'Succeeded',
       kubernetes: false,
       defaultDeployment: e.properties.defaults?.deploymentName ?? undefined,
       traffic: {},
@@ -103,10 +97,8 @@ export async function readEndpoint(arm: Arm, inputs: Where): Promise<Endpoint> {
   const authMode = AUTH_MODES[(e.properties.authMode ?? '').toLowerCase()];
   if (!authMode) throw new ActionError('azure', `Online endpoint '${name}' reports auth mode '${e.properties.authMode}', which this action does not know.`);
   return {
-    type: 'online',
     name,
     scoringUri: e.properties.scoringUri ?? '',
-    provisioningState: e.properties.provisioningState ?? 'Succeeded',
     authMode,
     // A Kubernetes endpoint names the attached compute it runs on; a managed one has none.
     kubernetes: Boolean(e.properties.compute),
@@ -120,9 +112,9 @@ export async function readDeployment(arm: Arm, inputs: Where, deployment: string
   if (inputs.endpointType === 'batch') {
     const d = await getOr404(`read deployment '${deployment}'`, () => arm.ml.batchDeployments.get(rg, ws, endpoint, deployment), missing);
     ready('deployment', deployment, d.properties.provisioningState);
-    return { name: deployment, provisioningState: d.properties.provisioningState ?? 'Succeeded', compute: d.properties.compute };
+    return { compute: d.properties.compute };
   }
   const d = await getOr404(`read deployment '${deployment}'`, () => arm.ml.onlineDeployments.get(rg, ws, endpoint, deployment), missing);
   ready('deployment', deployment, d.properties.provisioningState);
-  return { name: deployment, provisioningState: d.properties.provisioningState ?? 'Succeeded' };
+  return {};
 }

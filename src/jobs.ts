@@ -19,7 +19,6 @@ export interface JobState {
   status: string;
   studioUrl?: string;
   experimentName?: string;
-  displayName?: string;
 }
 
 export interface StatusChange {
@@ -43,7 +42,6 @@ export function toState(name: string, job: JobBase): JobState {
     status: p.status ?? 'Unknown',
     studioUrl: p.services?.Studio?.endpoint,
     experimentName: p.experimentName,
-    displayName: p.displayName,
   };
 }
 
