@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type Emulator, type RequestLogEntry } from '../emulator/src/index.js';
-import { pollJob, type JobState } from '../src/jobs.js';
+import { pollJob, type JobState } from '../src/batch/jobs.js';
 import { ROOT, runAndSignal, runStep, type StepResult } from './runner.js';
 import { accessToken, call, mlClient } from '../emulator/test/client.js';
 

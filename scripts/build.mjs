@@ -6,7 +6,7 @@
 // and cost about 30 ms of start-up. Output is written as the CLI writes it.
 //
 // Three packages are left out, each replaced by a stand-in that throws, naming itself, if it is ever
-// called. __tests__/unit/bundle.test.ts reads the installed libraries and fails if an upgrade
+// called. __tests__/repo/bundle.test.ts reads the installed libraries and fails if an upgrade
 // reaches one of them from anywhere else, and the e2e tests run every auth type through the bundle.
 // - undici: @actions/http-client imports it only for ProxyAgent, which only its getAgentDispatcher()
 //   uses, a fetch dispatcher nothing here asks for (the OIDC request goes through node:https, and

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import { Input, State } from './constants.js';
 import { getInputs, type InputSource } from './inputs.js';
-import { fetchOidcToken } from './oidc.js';
-import { Report } from './report.js';
+import { fetchOidcToken } from './signin/oidc.js';
+import { Report } from './reporting/report.js';
 import { realClock } from './clock.js';
 
 const source: InputSource = {

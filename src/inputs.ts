@@ -1,8 +1,8 @@
 // Reads and validates every input up front. Nothing here touches the network: a bad input fails
 // with one line naming the input, the value and what is allowed, before any request is made.
-import { CLOUDS, CLOUD_NAMES, type Cloud } from './clouds.js';
+import { CLOUDS, CLOUD_NAMES, type Cloud } from './signin/clouds.js';
 import { Input } from './constants.js';
-import { InputError } from './errors.js';
+import { InputError } from './reporting/errors.js';
 
 export type AuthType = 'oidc' | 'client-secret' | 'managed-identity' | 'azure-cli';
 export type EndpointType = 'batch' | 'online';

@@ -2,23 +2,23 @@
 // report. Every phase lives in its own module; this file only puts them in order. It is also the
 // entry of the second bundle (dist/main/), which holds the Azure libraries and never
 // @actions/core: the first bundle hands that in.
-import { createArm, type Arm } from './arm.js';
-import { buildJobBody, createJob, newInvocation, resolveInputs } from './batch.js';
-import { batchRequirements, onlineRequirements, resourceScopes, BATCH_DATA_ACCESS_REMEDY, type Requirement, type Scopes } from './catalog.js';
+import { createArm, type Arm } from './azure/arm.js';
+import { buildJobBody, createJob, newInvocation, resolveInputs } from './batch/batch.js';
+import { batchRequirements, onlineRequirements, resourceScopes, BATCH_DATA_ACCESS_REMEDY, type Requirement, type Scopes } from './permissions/catalog.js';
 import { Output, RESPONSE_OUTPUT_LIMIT, State } from './constants.js';
-import { explain, explainDataPlane, type DiagnoseContext } from './diagnose.js';
-import { readDeployment, readEndpoint, type Deployment, type Endpoint } from './endpoints.js';
-import { ActionError, describeThrown } from './errors.js';
-import { createHttp, type Http, type Log } from './http.js';
+import { explain, explainDataPlane, type DiagnoseContext } from './permissions/diagnose.js';
+import { readDeployment, readEndpoint, type Deployment, type Endpoint } from './azure/endpoints.js';
+import { ActionError, describeThrown } from './reporting/errors.js';
+import { createHttp, type Http, type Log } from './azure/http.js';
 import type { Inputs } from './inputs.js';
 import type { Clock } from './clock.js';
-import { cancelJob, getJob, pollJob, readRunError, STUCK_AFTER_MS, type JobState } from './jobs.js';
-import { responseFileContent, score, scoringCredential } from './online.js';
-import { findMissing, permissionError, readPermissions } from './permissions.js';
-import type { PermissionEntry } from './rbac.js';
-import type { CoreLike, Report } from './report.js';
-import { createSession, type Session } from './signin.js';
-import { toAzureFailure } from './azure-errors.js';
+import { cancelJob, getJob, pollJob, readRunError, STUCK_AFTER_MS, type JobState } from './batch/jobs.js';
+import { responseFileContent, score, scoringCredential } from './online/online.js';
+import { findMissing, permissionError, readPermissions } from './permissions/permissions.js';
+import type { PermissionEntry } from './permissions/rbac.js';
+import type { CoreLike, Report } from './reporting/report.js';
+import { createSession, type Session } from './signin/signin.js';
+import { toAzureFailure } from './azure/azure-errors.js';
 
 export { post } from './post.js';
 

@@ -1,11 +1,11 @@
 // The post step: a job the main step left running (it was killed, or the runner stopped it) is
 // cancelled here, when cancel-on-timeout allows. Jobs started with wait: false are never touched.
-import { createArm } from './arm.js';
-import { describeThrown } from './errors.js';
-import { createHttp, type Log } from './http.js';
+import { createArm } from './azure/arm.js';
+import { describeThrown } from './reporting/errors.js';
+import { createHttp, type Log } from './azure/http.js';
 import type { Inputs } from './inputs.js';
-import { cancelJob, FINAL_STATUSES, getJob } from './jobs.js';
-import { createSession } from './signin.js';
+import { cancelJob, FINAL_STATUSES, getJob } from './batch/jobs.js';
+import { createSession } from './signin/signin.js';
 
 export interface PostDeps {
   log: Log;

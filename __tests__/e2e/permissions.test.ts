@@ -1,7 +1,7 @@
 // Permission diagnostics end to end: the pre-flight check names exactly what is missing, where, and
 // how to fix it, before anything is invoked; refusals met on the way are reported the same way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import catalog from '../../src/catalog/required-actions.json' with { type: 'json' };
+import catalog from '../../src/permissions/catalog/required-actions.json' with { type: 'json' };
 import { emulator, firstLine, JOB_POST, QUICK, requests, step, type Emulator } from './helpers.js';
 
 const ML = 'Microsoft.MachineLearningServices/workspaces';

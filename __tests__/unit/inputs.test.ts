@@ -3,7 +3,7 @@ import { CORE_SCHEMA, load } from 'js-yaml';
 
 const parseYaml = (text: string) => load(text, { schema: CORE_SCHEMA });
 import { getInputs, parseBatchInput, type InputSource } from '../../src/inputs.js';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/reporting/errors.js';
 import { BAD_INPUTS as bad } from '../bad-inputs.js';
 
 const GUID = '11111111-2222-3333-4444-555555555555';

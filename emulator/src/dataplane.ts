@@ -1,6 +1,6 @@
 // The Azure Machine Learning data planes: the batch endpoint's scoring URI (creates a job), the
 // online endpoint's scoring URI, the workspace discovery document and run history.
-import catalog from '../../src/catalog/required-actions.json' with { type: 'json' };
+import catalog from '../../src/permissions/catalog/required-actions.json' with { type: 'json' };
 import { authorizationFailed, authorize, studioUrl, wsScope } from './arm.js';
 import { authenticate, mlAudiences } from './identity.js';
 import { displayName, newJobName, statusAt, DEFAULT_PLAN, type Job } from './jobs.js';

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, existsSync } from 'node:fs';
-import { BATCH_INVOKE_ACTIONS, batchRequirements, onlineRequirements, resourceScopes, suggestRole } from '../../src/catalog.js';
-import catalog from '../../src/catalog/required-actions.json' with { type: 'json' };
+import { join } from 'node:path';
+import { ROOT } from '../../../scripts/runner.js';
+import { BATCH_INVOKE_ACTIONS, batchRequirements, onlineRequirements, resourceScopes, suggestRole } from '../../../src/permissions/catalog.js';
+import catalog from '../../../src/permissions/catalog/required-actions.json' with { type: 'json' };
 
 const scopes = resourceScopes({ subscriptionId: 'sub', resourceGroup: 'rg', workspace: 'ws', endpointType: 'batch', endpoint: 'ep' });
 const ML = 'Microsoft.MachineLearningServices/workspaces';
 
 describe('required-action catalogs', () => {
-  const shared = new URL('../../../shared/reference/required-actions.json', import.meta.url);
+  const shared = join(ROOT, '..', 'shared', 'reference', 'required-actions.json');
   it.skipIf(!existsSync(shared))('are the shared reference, unchanged', () => {
     expect(catalog).toEqual(JSON.parse(readFileSync(shared, 'utf8')));
   });

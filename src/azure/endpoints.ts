@@ -2,9 +2,9 @@
 // missing or unready resource into a message that names what exists.
 import type { Arm } from './arm.js';
 import { armCall, ArmError, listNames } from './arm.js';
-import type { OnlineAuthMode } from './catalog.js';
-import { ActionError } from './errors.js';
-import type { Inputs } from './inputs.js';
+import type { OnlineAuthMode } from '../permissions/catalog.js';
+import { ActionError } from '../reporting/errors.js';
+import type { Inputs } from '../inputs.js';
 
 export interface Endpoint {
   name: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildFix, findMissing, headline, permissionError, reportLines, reportMarkdown, type PermissionReport } from '../../src/permissions.js';
-import { batchRequirements, onlineRequirements, resourceScopes } from '../../src/catalog.js';
+import { buildFix, findMissing, headline, permissionError, reportLines, reportMarkdown, type PermissionReport } from '../../../src/permissions/permissions.js';
+import { batchRequirements, onlineRequirements, resourceScopes } from '../../../src/permissions/catalog.js';
 
 const ML = 'Microsoft.MachineLearningServices/workspaces';
 const batchScopes = resourceScopes({ subscriptionId: 'sub-1', resourceGroup: 'rg', workspace: 'ws', endpointType: 'batch', endpoint: 'nightly' });

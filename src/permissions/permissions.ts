@@ -2,7 +2,7 @@
 // Microsoft.Authorization/permissions, or learned from a denial), and the exact fix — a built-in
 // role, a minimal custom role and the az commands — in one report for the log, summary and output.
 import type { AuthorizationManagementClient } from '@azure/arm-authorization';
-import { ActionError } from './errors.js';
+import { ActionError } from '../reporting/errors.js';
 import { isAllowed, type PermissionEntry } from './rbac.js';
 import { endpointResourceType, suggestRole, type Requirement, type Scopes } from './catalog.js';
 

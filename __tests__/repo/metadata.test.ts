@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { actionYml, ROOT } from '../../scripts/runner.js';
 import { Input, Output } from '../../src/constants.js';
 
-const sources = readdirSync(join(ROOT, 'src'))
+const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.ts'))
   .map((f) => readFileSync(join(ROOT, 'src', f), 'utf8'))
   .join('\n');

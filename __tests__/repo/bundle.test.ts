@@ -2,7 +2,7 @@
 // nothing the action runs reaches them; these checks read the installed libraries, so an upgrade
 // that starts using one elsewhere fails here rather than on a runner.
 import { readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/runner.js';
 
@@ -14,7 +14,7 @@ const filesIn = (dir: string, name: RegExp, recursive = false) =>
     .filter((f) => name.test(f))
     .map((f) => join(dir, f));
 
-const srcFiles = filesIn('src', /\.ts$/);
+const srcFiles = filesIn('src', /\.ts$/, true);
 
 /** The keys of the entries (file → text, member → body) that pass the test, in order. */
 const namesWhere = (entries: Map<string, string>, test: (text: string, name: string) => boolean) =>
@@ -113,7 +113,7 @@ function packagesImportedFrom(entry: string): Set<string> {
     if (seen.has(file)) return;
     seen.add(file);
     for (const [, spec] of read(file).matchAll(/^(?:import|export) (?!type )[^;]*? from '([^']+)';$/gms)) {
-      if (spec!.startsWith('./')) walk(join('src', spec!.replace(/\.js$/, '.ts')));
+      if (spec!.startsWith('.')) walk(join(dirname(file), spec!.replace(/\.js$/, '.ts')));
       else if (!spec!.startsWith('node:')) packages.add(/^(?:@[^/]+\/)?[^/]+/.exec(spec!)![0]);
     }
   };

@@ -1,42 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDenial, parseErrorBody, toAzureFailure } from '../../src/azure-errors.js';
-import { aadstsCode, credentialName, entraSentence, federatedCredentialCommand, translateSignInError } from '../../src/signin-errors.js';
-import { decodeClaims, describeAccessToken } from '../../src/jwt.js';
-import { isStorageAuthError, truncateUtf8 } from '../../src/main.js';
-
-describe('resource manager denials', () => {
-  it('reads AuthorizationFailed (protocol.md wording)', () => {
-    const msg = "The client 'aaaa' with object id 'bbbb' does not have authorization to perform action 'Microsoft.MachineLearningServices/workspaces/batchEndpoints/read' over scope '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/batchEndpoints/ep' or the scope is invalid. If access was recently granted, please refresh your credentials.";
-    expect(parseDenial(msg)).toEqual({
-      clientId: 'aaaa',
-      objectId: 'bbbb',
-      action: 'Microsoft.MachineLearningServices/workspaces/batchEndpoints/read',
-      scope: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/batchEndpoints/ep',
-      linked: false,
-    });
-  });
-
-  it('reads LinkedAuthorizationFailed', () => {
-    const msg = "The client 'aaaa' with object id 'bbbb' has permission to perform action 'Microsoft.Compute/disks/write' on scope '/subscriptions/s/disk'; however, it does not have permission to perform action 'Microsoft.Network/read' on the linked scope(s) '/subscriptions/s/net' or the linked scope(s) are invalid.";
-    expect(parseDenial(msg)).toMatchObject({ action: 'Microsoft.Network/read', scope: '/subscriptions/s/net', linked: true });
-  });
-
-  it('ignores other messages', () => {
-    expect(parseDenial('Not found')).toBeUndefined();
-  });
-
-  it('reads JSON and plain-text bodies', () => {
-    expect(parseErrorBody('{"error":{"code":"UserError","message":"bad input"}}')).toEqual({ code: 'UserError', message: 'bad input' });
-    expect(parseErrorBody('key_auth_access_denied')).toEqual({ message: 'key_auth_access_denied' });
-    expect(parseErrorBody('{"message":"upstream timed out"}')).toEqual({ code: undefined, message: 'upstream timed out' });
-    expect(parseErrorBody('')).toEqual({});
-  });
-
-  it('normalizes RestError-like errors', () => {
-    expect(toAzureFailure({ statusCode: 404, code: 'ResourceNotFound', message: 'gone' })).toEqual({ status: 404, code: 'ResourceNotFound', message: 'gone' });
-    expect(toAzureFailure({ code: 'ECONNRESET', message: 'socket hang up' })).toEqual({ status: undefined, code: 'ECONNRESET', message: 'socket hang up' });
-  });
-});
+import { aadstsCode, credentialName, entraSentence, federatedCredentialCommand, translateSignInError } from '../../../src/signin/signin-errors.js';
+import { decodeClaims, describeAccessToken } from '../../../src/signin/jwt.js';
 
 const assertion = { iss: 'https://token.actions.githubusercontent.com', sub: 'repo:contoso/scoring:environment:prod', aud: 'api://AzureADTokenExchange' };
 const ctx = { authType: 'oidc' as const, clientId: 'cid', tenantId: 'tid', audience: 'api://AzureADTokenExchange', cloud: 'AzureCloud', assertion };
@@ -94,20 +58,5 @@ describe('jwt claims', () => {
     expect(decodeClaims(token)).toMatchObject({ aud: 'https://ml.azure.com' });
     expect(describeAccessToken(decodeClaims(token))).toBe('aud=https://ml.azure.com oid=o appid=a tid=t exp=1970-01-01T00:00:00.000Z');
     expect(decodeClaims('not-a-jwt')).toBeUndefined();
-  });
-});
-
-describe('small helpers', () => {
-  it('recognises storage authorization failures of batch jobs', () => {
-    expect(isStorageAuthError('AuthorizationPermissionMismatch: This request is not authorized to perform this operation using this permission.')).toBe(true);
-    expect(isStorageAuthError('ScriptExecution.StreamAccess.Authentication')).toBe(true);
-    expect(isStorageAuthError('Datastore has no credentials, and workspace msi failed to authenticate storage account')).toBe(true);
-    expect(isStorageAuthError('UserError: score.py raised ValueError')).toBe(false);
-  });
-
-  it('truncates UTF-8 without splitting a character', () => {
-    expect(truncateUtf8('héllo', 2)).toBe('h');
-    expect(truncateUtf8('héllo', 3)).toBe('hé');
-    expect(truncateUtf8('abc', 10)).toBe('abc');
   });
 });

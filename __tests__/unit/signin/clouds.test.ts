@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CLOUDS } from '../../src/clouds.js';
-import { planCredential } from '../../src/signin.js';
+import { CLOUDS } from '../../../src/signin/clouds.js';
+import { planCredential } from '../../../src/signin/signin.js';
 
 describe('clouds', () => {
   it.each([

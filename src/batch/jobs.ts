@@ -1,13 +1,13 @@
 // Following a batch job: polling its status to the end, cancelling it, and reading a failed job's
 // own error from run history (the resource manager's Job carries none).
-import type { Arm } from './arm.js';
-import { armCall, ArmError } from './arm.js';
-import { send, type Http, type Log } from './http.js';
-import type { Inputs } from './inputs.js';
-import { isRetryableStatus, pollIntervalMs } from './retry.js';
-import { parseErrorBody } from './azure-errors.js';
-import { realClock, type Clock } from './clock.js';
-import { duration } from './format.js';
+import type { Arm } from '../azure/arm.js';
+import { armCall, ArmError } from '../azure/arm.js';
+import { send, type Http, type Log } from '../azure/http.js';
+import type { Inputs } from '../inputs.js';
+import { isRetryableStatus, pollIntervalMs } from '../azure/retry.js';
+import { parseErrorBody } from '../azure/azure-errors.js';
+import { realClock, type Clock } from '../clock.js';
+import { duration } from '../reporting/format.js';
 
 export const FINAL_STATUSES = new Set(['Completed', 'Failed', 'Canceled']);
 /** Statuses that end a wait only when they persist: a job can come back from them. */

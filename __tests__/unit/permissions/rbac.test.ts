@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionMatches, carvedOutBy, isAllowed, isDataActionAllowed, missingActions, type PermissionEntry } from '../../src/rbac.js';
+import { actionMatches, carvedOutBy, isAllowed, isDataActionAllowed, missingActions, type PermissionEntry } from '../../../src/permissions/rbac.js';
 
 const ML = 'Microsoft.MachineLearningServices';
 const scientist: PermissionEntry = {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import catalog from '../../src/catalog/required-actions.json' with { type: 'json' };
+import catalog from '../../src/permissions/catalog/required-actions.json' with { type: 'json' };
 import { ROOT } from '../../scripts/runner.js';
 import { withTables } from '../../scripts/readme-tables.js';
 

@@ -2,18 +2,18 @@
 // lost answer or a 5xx the run first looks for the job it may have created (by its invocation tag,
 // then by creator and time) and adopts it, and posts again only when there is none.
 import { randomUUID } from 'node:crypto';
-import type { Arm } from './arm.js';
-import { armCall, ArmError } from './arm.js';
-import { parseErrorBody } from './azure-errors.js';
-import { JobTag } from './constants.js';
-import type { Endpoint } from './endpoints.js';
-import { ActionError, describeThrown } from './errors.js';
-import { send, type Http, type Log } from './http.js';
-import type { BatchInput, Inputs } from './inputs.js';
-import { describeTransient, isTransientErrorCode, isTransientStatus, parseRetryAfter, retryDelayMs } from './retry.js';
-import type { Clock } from './clock.js';
+import type { Arm } from '../azure/arm.js';
+import { armCall, ArmError } from '../azure/arm.js';
+import { parseErrorBody } from '../azure/azure-errors.js';
+import { JobTag } from '../constants.js';
+import type { Endpoint } from '../azure/endpoints.js';
+import { ActionError, describeThrown } from '../reporting/errors.js';
+import { send, type Http, type Log } from '../azure/http.js';
+import type { BatchInput, Inputs } from '../inputs.js';
+import { describeTransient, isTransientErrorCode, isTransientStatus, parseRetryAfter, retryDelayMs } from '../azure/retry.js';
+import type { Clock } from '../clock.js';
 import { toState } from './jobs.js';
-import type { Principal } from './permissions.js';
+import type { Principal } from '../permissions/permissions.js';
 
 /** POST attempts at most; each after the first only when no job of this run was found. */
 export const MAX_CREATE_ATTEMPTS = 4;

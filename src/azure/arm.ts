@@ -4,10 +4,10 @@ import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import type { Pipeline } from '@azure/core-rest-pipeline';
 import { USER_AGENT, type Http } from './http.js';
-import type { Inputs } from './inputs.js';
-import type { Session } from './signin.js';
+import type { Inputs } from '../inputs.js';
+import type { Session } from '../signin/signin.js';
 import { toAzureFailure, type AzureFailure } from './azure-errors.js';
-import { ActionError } from './errors.js';
+import { ActionError } from '../reporting/errors.js';
 
 export interface Arm {
   ml: AzureMachineLearningWorkspaces;

@@ -1,11 +1,11 @@
 // Reactive diagnosis: what a refusal from the resource manager or a data plane means, in the same
 // form as the pre-flight report — the principal, the action, the scope and the fix.
-import { ArmError } from './arm.js';
-import { parseDenial, type Denial } from './azure-errors.js';
+import { ArmError } from '../azure/arm.js';
+import { parseDenial, type Denial } from '../azure/azure-errors.js';
 import { SCORE_ACTION } from './catalog.js';
-import { ActionError } from './errors.js';
-import { claim, decodeClaims } from './jwt.js';
-import { isRetryableStatus } from './retry.js';
+import { ActionError } from '../reporting/errors.js';
+import { claim, decodeClaims } from '../signin/jwt.js';
+import { isRetryableStatus } from '../azure/retry.js';
 import { permissionError, type PermissionReport, type Principal, type ReportContext } from './permissions.js';
 
 export interface DiagnoseContext extends ReportContext {

@@ -11,13 +11,13 @@ import {
   type TokenCredential,
 } from '@azure/identity';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { ActionError, describeThrown } from './errors.js';
-import type { Inputs } from './inputs.js';
+import { ActionError, describeThrown } from '../reporting/errors.js';
+import type { Inputs } from '../inputs.js';
 import { claim, decodeClaims, describeAccessToken, type Claims } from './jwt.js';
 import { fetchOidcToken, missingIdTokenError, type GetIdToken } from './oidc.js';
-import type { Principal } from './permissions.js';
+import type { Principal } from '../permissions/permissions.js';
 import { translateSignInError } from './signin-errors.js';
-import type { Http, Log } from './http.js';
+import type { Http, Log } from '../azure/http.js';
 
 export interface Session {
   /** For Azure SDK clients: masked, shared per scope, failures translated. */

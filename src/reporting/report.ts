@@ -1,7 +1,7 @@
 // What the user reads: step outputs, the job summary and, on failure, one error annotation whose
 // first line says what to do. The summary is written even when the run fails, and writing it never
 // fails the step.
-import { Output } from './constants.js';
+import { Output } from '../constants.js';
 import { ActionError, describeThrown, isActionError } from './errors.js';
 import { duration } from './format.js';
 

@@ -1,8 +1,8 @@
 // Turns a Microsoft Entra sign-in failure into what the user must do. Pure: the message of the
 // error @azure/identity threw, plus the claims of the OIDC token that was presented.
 import { claim, type Claims } from './jwt.js';
-import { ActionError } from './errors.js';
-import type { AuthType } from './inputs.js';
+import { ActionError } from '../reporting/errors.js';
+import type { AuthType } from '../inputs.js';
 
 export interface SignInContext {
   authType: AuthType;

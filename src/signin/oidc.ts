@@ -1,9 +1,9 @@
 // Asks GitHub for an OIDC token through @actions/core's getIDToken (passed in, so the Azure half of
 // the bundle does not load @actions/core a second time). The first token is requested while the
 // Azure libraries are still loading.
-import { realClock } from './clock.js';
-import { ActionError } from './errors.js';
-import { backoffMs, isRetryableStatus } from './retry.js';
+import { realClock } from '../clock.js';
+import { ActionError } from '../reporting/errors.js';
+import { backoffMs, isRetryableStatus } from '../azure/retry.js';
 
 const ATTEMPTS = 4;
 

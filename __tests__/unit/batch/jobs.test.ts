@@ -1,8 +1,8 @@
 // The poller on a compressed clock: no real waiting.
 import { describe, expect, it } from 'vitest';
-import { pollJob, STUCK_AFTER_MS, type JobState } from '../../src/jobs.js';
-import { ArmError } from '../../src/arm.js';
-import type { Clock } from '../../src/clock.js';
+import { pollJob, STUCK_AFTER_MS, type JobState } from '../../../src/batch/jobs.js';
+import { ArmError } from '../../../src/azure/arm.js';
+import type { Clock } from '../../../src/clock.js';
 
 function fakeClock(): Clock & { t: number } {
   const c = { t: 0, now: () => c.t, sleep: async (ms: number) => void (c.t += ms) };

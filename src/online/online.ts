@@ -1,12 +1,12 @@
 // Online scoring: the credential the endpoint's auth mode needs, then each request body POSTed to
 // the scoring URI (a .jsonl file: one per line, `concurrency` in flight), timed and recorded.
 import { performance } from 'node:perf_hooks';
-import type { Arm } from './arm.js';
-import { armCall } from './arm.js';
-import type { Endpoint } from './endpoints.js';
-import { ActionError } from './errors.js';
-import { send, type Http, type Log } from './http.js';
-import type { Inputs } from './inputs.js';
+import type { Arm } from '../azure/arm.js';
+import { armCall } from '../azure/arm.js';
+import type { Endpoint } from '../azure/endpoints.js';
+import { ActionError } from '../reporting/errors.js';
+import { send, type Http, type Log } from '../azure/http.js';
+import type { Inputs } from '../inputs.js';
 
 /** Scoring requests get this long before they count as failed (the service's own maximum is 180 s). */
 const REQUEST_TIMEOUT_MS = 180_000;
