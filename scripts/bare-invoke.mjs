@@ -12,7 +12,11 @@ async function json(res) {
   return res.json();
 }
 
-const oidc = await json(await fetch(`${c.oidcRequestUrl}&audience=${encodeURIComponent('api://AzureADTokenExchange')}`, { headers: { authorization: `Bearer ${c.oidcRequestToken}` } }));
+const oidc = await json(
+  await fetch(`${c.oidcRequestUrl}&audience=${encodeURIComponent('api://AzureADTokenExchange')}`, {
+    headers: { authorization: `Bearer ${c.oidcRequestToken}` },
+  }),
+);
 if (mode === 'key') {
   const meta = await json(await fetch(`${c.authorityHost}/${c.tenantId}/v2.0/.well-known/openid-configuration`));
   const token = await json(
@@ -32,9 +36,19 @@ if (mode === 'key') {
   const ws = `/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${c.workspace}`;
   const [endpoint] = await Promise.all([
     fetch(`${c.resourceManagerEndpoint}${ws}/onlineEndpoints/${c.endpoint}?api-version=2022-10-01`, { headers: auth }).then(json),
-    fetch(`${c.resourceManagerEndpoint}${ws}/onlineEndpoints/${c.endpoint}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`, { headers: auth }).then(json),
+    fetch(`${c.resourceManagerEndpoint}${ws}/onlineEndpoints/${c.endpoint}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`, {
+      headers: auth,
+    }).then(json),
   ]);
-  const keys = await json(await fetch(`${c.resourceManagerEndpoint}${ws}/onlineEndpoints/${c.endpoint}/listKeys?api-version=2022-10-01`, { method: 'POST', headers: auth }));
-  await json(await fetch(endpoint.properties.scoringUri, { method: 'POST', headers: { authorization: `Bearer ${keys.primaryKey}`, 'content-type': 'application/json' }, body: c.request }));
+  const keys = await json(
+    await fetch(`${c.resourceManagerEndpoint}${ws}/onlineEndpoints/${c.endpoint}/listKeys?api-version=2022-10-01`, { method: 'POST', headers: auth }),
+  );
+  await json(
+    await fetch(endpoint.properties.scoringUri, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.primaryKey}`, 'content-type': 'application/json' },
+      body: c.request,
+    }),
+  );
 }
 process.stdout.write(JSON.stringify({ lastResponseAt: performance.timeOrigin + performance.now() }));

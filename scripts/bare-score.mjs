@@ -12,10 +12,14 @@ let next = 0;
 
 function post() {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${c.key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(c.body) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { authorization: `Bearer ${c.key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(c.body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+      },
+    );
     req.on('error', reject);
     req.end(c.body);
   });

@@ -27,8 +27,8 @@ interface Stat {
 }
 function stat(values: number[]): Stat {
   const s = [...values].sort((a, b) => a - b);
-  const mid = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-  return { median: mid, min: s[0]!, max: s.at(-1)! };
+  const mid = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { median: mid, min: s[0], max: s.at(-1)! };
 }
 const fmt = (s: Stat, unit = 'ms', digits = 0) => `${s.median.toFixed(digits)} ${unit} (min ${s.min.toFixed(digits)}, max ${s.max.toFixed(digits)})`;
 const rows: [string, string, string][] = [];
@@ -38,12 +38,20 @@ const row = (figure: string, value: string, target = '') => {
 };
 
 /** Runs scripts/<script>, a bare yardstick, in a node process of its own with its config in BENCH_CONFIG. */
-function runBare(script: string, args: string[], config: Record<string, unknown>, env: Record<string, string>): Promise<{ startedAt: number; started: number; wallMs: number; out: string; code: number | null }> {
+function runBare(
+  script: string,
+  args: string[],
+  config: Record<string, unknown>,
+  env: Record<string, string>,
+): Promise<{ startedAt: number; started: number; wallMs: number; out: string; code: number | null }> {
   return new Promise((resolve) => {
     const startedAt = Date.now();
     const started = performance.now();
     let out = '';
-    const child = spawn(process.execPath, [join(ROOT, 'scripts', script), ...args], { env: { PATH: process.env.PATH, ...env, BENCH_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(ROOT, 'scripts', script), ...args], {
+      env: { PATH: process.env.PATH, ...env, BENCH_CONFIG: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     child.stdout.on('data', (d) => (out += d));
     child.on('close', (code) => resolve({ startedAt, started, wallMs: performance.now() - started, out, code }));
   });
@@ -51,7 +59,7 @@ function runBare(script: string, args: string[], config: Record<string, unknown>
 
 function label(e: RequestLogEntry): string {
   const path = e.url
-    .split('?')[0]!
+    .split('?')[0]
     .replace(/^\/subscriptions\/[^/]+\/resource[gG]roups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+/, '{ws}')
     .replace(/^\/_apis\/distributedtask\/.*\/idtoken$/, '…/idtoken')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '{id}')
@@ -100,7 +108,7 @@ async function main(): Promise<void> {
     oidcRequestUrl: emu.oidcRequestUrl,
     oidcRequestToken: emu.oidcRequestToken,
     tenantId: emu.tenantId,
-    clientId: emu.identities[0]!.clientId,
+    clientId: emu.identities[0].clientId,
     subscriptionId: emu.subscriptionId,
     resourceGroup: emu.resourceGroup,
     workspace: emu.workspace,
@@ -109,7 +117,7 @@ async function main(): Promise<void> {
     endpoint: 'score-key',
     request,
   };
-  const firstRequestAfter = (startedAt: number, from: number) => emu.log.slice(from)[0]!.time - startedAt;
+  const firstRequestAfter = (startedAt: number, from: number) => emu.log.slice(from)[0].time - startedAt;
 
   // 1. Cold start and a whole key-mode online invoke, each paired with the bare yardstick.
   const cold: number[] = [];
@@ -162,7 +170,10 @@ async function main(): Promise<void> {
   for (const [name, inputs] of [
     ['Online invoke, aml_token', online('score-token')],
     ['Online invoke, aad_token', online('score-aad')],
-    ['Batch invoke + poll (job ends at once)', { ...emu.actionInputs(), 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://x.blob.core.windows.net/d/' }],
+    [
+      'Batch invoke + poll (job ends at once)',
+      { ...emu.actionInputs(), 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://x.blob.core.windows.net/d/' },
+    ],
   ] as const) {
     const times: number[] = [];
     const peak: number[] = [];
@@ -178,7 +189,8 @@ async function main(): Promise<void> {
     row(`${name}: wall time`, fmt(stat(times)));
     if (peak.length) row(`${name}: peak RSS`, fmt(stat(peak), 'MB', 1), 'target ≤ 100 MB');
   }
-  counts['Online invoke, key'] = `${keyRequests.length} requests (protocol minimum 7: OIDC, Entra metadata, token, endpoint, permissions, listKeys, score)\n${breakdown(keyRequests)}`;
+  counts['Online invoke, key'] =
+    `${keyRequests.length} requests (protocol minimum 7: OIDC, Entra metadata, token, endpoint, permissions, listKeys, score)\n${breakdown(keyRequests)}`;
 
   // 3. SIGINT (a cancelled workflow) to the cancel request reaching Azure, for a running job.
   const cancel = await startEmulator({ batchEndpoints: [{ name: 'score-batch', jobPlan: { steps: [{ status: 'Running', durationMs: 600_000 }] } }] });
@@ -186,7 +198,11 @@ async function main(): Promise<void> {
   const toExit: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const { result: r, sentAt } = await runAndSignal('SIGINT', (hooks) =>
-      runStep({ inputs: { ...cancel.actionInputs(), 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://x.blob.core.windows.net/d/' }, env: cancel.env(), ...hooks }),
+      runStep({
+        inputs: { ...cancel.actionInputs(), 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://x.blob.core.windows.net/d/' },
+        env: cancel.env(),
+        ...hooks,
+      }),
     );
     const posted = cancel.log.filter((e) => e.method === 'POST' && e.url.includes('/cancel')).at(-1);
     if (!posted || r.code !== 1) throw new Error('the cancel was not sent');
@@ -235,8 +251,13 @@ async function main(): Promise<void> {
     p50.push(Number(r.outputs['latency-p50-ms']));
     p95.push(Number(r.outputs['latency-p95-ms']));
     const bareFrom = emu.log.length;
-    const scored = await runBare('bare-score.mjs', [], { scoringUri: `${emu.urls.inference}/score-smoke/score`, key, body: '{"input_data": {"data": [[1, 2]]}}', count: 1000, concurrency: 16 }, env);
-    if (scored.code !== 0 || !(JSON.parse(scored.out).wallMs > 0)) throw new Error('bare scoring failed');
+    const scored = await runBare(
+      'bare-score.mjs',
+      [],
+      { scoringUri: `${emu.urls.inference}/score-smoke/score`, key, body: '{"input_data": {"data": [[1, 2]]}}', count: 1000, concurrency: 16 },
+      env,
+    );
+    if (scored.code !== 0 || !((JSON.parse(scored.out) as { wallMs: number }).wallMs > 0)) throw new Error('bare scoring failed');
     const bare = scoringRate(emu.log.slice(bareFrom));
     ceiling.push(bare);
     share.push(rps / bare);
@@ -273,12 +294,12 @@ async function simulate(emu: Emulator, endsAfterMs: number): Promise<{ noticedAf
   const start = emu.clock.now();
   let reads = 0;
   const outcome = await pollJob({
-    read: async (): Promise<JobState> => {
+    read: (): Promise<JobState> => {
       reads++;
-      return { name, status: emu.jobs().find((j) => j.name === name)!.status };
+      return Promise.resolve({ name, status: emu.jobs().find((j) => j.name === name)!.status });
     },
     initial: { name, status: 'Preparing' },
-    clock: { now: () => emu.clock.now(), sleep: async (ms) => emu.clock.advance(ms) },
+    clock: { now: () => emu.clock.now(), sleep: (ms) => Promise.resolve(emu.clock.advance(ms)) },
     signal: new AbortController().signal,
     timeoutMs: 24 * 3600_000,
     log: { info: () => undefined, warning: () => undefined, debug: () => undefined },

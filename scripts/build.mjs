@@ -27,7 +27,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const standIn = (name, body) => `data:text/javascript,${encodeURIComponent(body.replace('THROW', `throw new Error('${name} is not bundled with azureml-invoke (see scripts/build.mjs)')`))}`;
+const standIn = (name, body) =>
+  `data:text/javascript,${encodeURIComponent(body.replace('THROW', `throw new Error('${name} is not bundled with azureml-invoke (see scripts/build.mjs)')`))}`;
 const externals = {
   undici: standIn('undici', 'export class ProxyAgent { constructor() { THROW } }'),
   jsonwebtoken: standIn('jsonwebtoken', 'export default { sign() { THROW } }'),

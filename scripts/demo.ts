@@ -10,26 +10,56 @@ const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 function show(title: string, r: StepResult): void {
   console.log(`\n${bold(`━━━ ${title} ━━━`)}`);
   console.log(bold('Log (as the runner shows it):'));
-  console.log(r.visibleLog.trim().split('\n').map((l) => `  ${l}`).join('\n'));
+  console.log(
+    r.visibleLog
+      .trim()
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
+  );
   console.log(bold(`\nExit code: ${r.code}   (${(r.wallMs / 1000).toFixed(2)} s)`));
   console.log(bold('Outputs:'));
   for (const [k, v] of Object.entries(r.outputs)) console.log(`  ${k} = ${v.length > 200 ? `${v.slice(0, 200)}…` : v}`);
   console.log(bold('\nJob summary ($GITHUB_STEP_SUMMARY):'));
-  console.log(r.summary.trim().split('\n').map((l) => `  ${l}`).join('\n'));
+  console.log(
+    r.summary
+      .trim()
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
+  );
 }
 
 async function main(): Promise<void> {
   if (!existsSync(BUNDLE)) throw new Error('dist/index.js is missing: run npm run build');
-  const emu = await startEmulator({ jobPlan: { steps: [{ status: 'Preparing', durationMs: 1500 }, { status: 'Running', durationMs: 2500 }, { status: 'Finalizing', durationMs: 500 }] } });
+  const emu = await startEmulator({
+    jobPlan: {
+      steps: [
+        { status: 'Preparing', durationMs: 1500 },
+        { status: 'Running', durationMs: 2500 },
+        { status: 'Finalizing', durationMs: 500 },
+      ],
+    },
+  });
   console.log(`Azure emulator on ${emu.url} (tenant ${emu.tenantId}, workspace ${emu.workspace})`);
   try {
     const batch = await runStep({
-      inputs: { ...emu.actionInputs(), 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data/' },
+      inputs: {
+        ...emu.actionInputs(),
+        'endpoint-type': 'batch',
+        endpoint: 'score-batch',
+        input: 'https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data/',
+      },
       env: emu.env(),
     });
     show('Batch endpoint: create a scoring job and wait for it', batch);
     const online = await runStep({
-      inputs: { ...emu.actionInputs(), 'endpoint-type': 'online', endpoint: 'score-key', request: '{"input_data": {"columns": ["age", "chol"], "data": [[63, 233], [37, 250]]}}' },
+      inputs: {
+        ...emu.actionInputs(),
+        'endpoint-type': 'online',
+        endpoint: 'score-key',
+        request: '{"input_data": {"columns": ["age", "chol"], "data": [[63, 233], [37, 250]]}}',
+      },
       env: emu.env(),
     });
     show('Online endpoint: score one request', online);

@@ -41,12 +41,22 @@ async function faultedBatchRun(seed: number, rate: number): Promise<RunVerdict> 
     const running = jobs.filter((j) => !FINAL.has(j.status) && j.status !== 'CancelRequested');
     let why = '';
     if (jobs.length > 1) why = `${jobs.length} jobs created`;
-    else if (main.code === 0 && !(jobs.length === 1 && main.outputs['job-name'] === jobs[0]!.name && main.outputs['job-status'] === 'Completed')) why = 'succeeded without reporting its one completed job';
+    else if (main.code === 0 && !(jobs.length === 1 && main.outputs['job-name'] === jobs[0].name && main.outputs['job-status'] === 'Completed'))
+      why = 'succeeded without reporting its one completed job';
     else if (main.code !== 0 && (!error || /unexpected error/.test(error))) why = `failed without a deliberate message: ${error || main.stderr.slice(0, 200)}`;
     else if (main.code !== 0 && running.length && post.code !== 0) why = 'left its job running';
-    else if (main.code !== 0 && running.length) why = `job still ${running[0]!.status} after the post step`;
+    else if (main.code !== 0 && running.length) why = `job still ${running[0].status} after the post step`;
     const postFaults = emu.log.filter((e) => e.fault && e.method === 'POST' && e.service === 'inference').map((e) => e.fault!);
-    return { seed, code: main.code, jobs: jobs.length, correct: why === '', why: why || (main.code === 0 ? 'ok' : error), faults: emu.log.filter((e) => e.fault).length, postFaults, wallMs: main.wallMs };
+    return {
+      seed,
+      code: main.code,
+      jobs: jobs.length,
+      correct: why === '',
+      why: why || (main.code === 0 ? 'ok' : error),
+      faults: emu.log.filter((e) => e.fault).length,
+      postFaults,
+      wallMs: main.wallMs,
+    };
   } finally {
     await emu.close();
   }
@@ -69,10 +79,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const rate = Number(process.argv[3] ?? 0.2);
   const started = Date.now();
   const verdicts = await faultedBatchRuns(1, count, rate, 4);
-  for (const v of verdicts) console.log(`seed ${String(v.seed).padStart(3)}  exit ${v.code}  jobs ${v.jobs}  faults ${String(v.faults).padStart(2)}${v.postFaults.length ? ` (job POST: ${v.postFaults.join(', ')})` : ''}  ${v.correct ? 'correct' : 'WRONG'}  ${v.why}`);
+  for (const v of verdicts)
+    console.log(
+      `seed ${String(v.seed).padStart(3)}  exit ${v.code}  jobs ${v.jobs}  faults ${String(v.faults).padStart(2)}${v.postFaults.length ? ` (job POST: ${v.postFaults.join(', ')})` : ''}  ${v.correct ? 'correct' : 'WRONG'}  ${v.why}`,
+    );
   const ok = verdicts.filter((v) => v.code === 0).length;
   const correct = verdicts.filter((v) => v.correct).length;
   const jobs = verdicts.reduce((t, v) => t + v.jobs, 0);
-  console.log(`\n${count} runs at ${rate * 100} % faulted responses: ${correct} ended correctly (${ok} succeeded, ${count - ok} failed with a deliberate message), ${jobs} jobs created, max ${Math.max(...verdicts.map((v) => v.jobs))} per run, ${verdicts.reduce((t, v) => t + v.faults, 0)} faults injected, ${verdicts.filter((v) => v.postFaults.length).length} runs with the job POST itself faulted (${verdicts.filter((v) => v.postFaults.includes('lost-response')).length} of them a lost answer after the job was created); ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `\n${count} runs at ${rate * 100} % faulted responses: ${correct} ended correctly (${ok} succeeded, ${count - ok} failed with a deliberate message), ${jobs} jobs created, max ${Math.max(...verdicts.map((v) => v.jobs))} per run, ${verdicts.reduce((t, v) => t + v.faults, 0)} faults injected, ${verdicts.filter((v) => v.postFaults.length).length} runs with the job POST itself faulted (${verdicts.filter((v) => v.postFaults.includes('lost-response')).length} of them a lost answer after the job was created); ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
   process.exitCode = correct === count ? 0 : 1;
 }

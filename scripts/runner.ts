@@ -71,7 +71,7 @@ export interface StepResult {
 
 /** The first error annotation's first line: what the user reads first. */
 export function firstLine(r: StepResult): string {
-  return (r.annotations.find((a) => a.level === 'error')?.message ?? '').split('\n')[0]!;
+  return (r.annotations.find((a) => a.level === 'error')?.message ?? '').split('\n')[0];
 }
 
 /** Parses a file command file (name<<delimiter / value / delimiter, or name=value). */
@@ -79,12 +79,12 @@ function parseFileCommands(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+    const line = lines[i];
     const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
     if (heredoc) {
       const value: string[] = [];
-      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i]!);
-      out[heredoc[1]!] = value.join('\n');
+      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i]);
+      out[heredoc[1]] = value.join('\n');
     } else if (line.includes('=')) {
       out[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
     }
@@ -132,7 +132,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
   const started = performance.now();
   const startedAt = Date.now();
   const argv = [...(o.prefix ?? []), o.node ?? process.execPath, BUNDLE];
-  const child = spawn(argv[0]!, argv.slice(1), { env, cwd: o.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0], argv.slice(1), { env, cwd: o.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   o.onStart?.(child);
   let stdout = '';
   let stderr = '';

@@ -1,9 +1,9 @@
 // Time as the waiting code sees it: injectable, so long waits are tested without waiting.
 
 export interface Clock {
-  now(): number;
+  now: () => number;
   /** Resolves after ms, or early when the signal aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export const realClock: Clock = {

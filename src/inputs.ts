@@ -136,7 +136,7 @@ export function parseBatchInput(name: string, raw: string, type: 'uri_folder' | 
   if (/^https:\/\/\S+$/i.test(value)) return { kind: 'uri', type, path: value };
   if (DATASTORE_URI.test(value)) return { kind: 'uri', type, path: value };
   const asset = ASSET_REF.exec(value);
-  if (asset) return { kind: 'asset', type, name: asset[1]!, version: asset[2] ?? 'latest' };
+  if (asset) return { kind: 'asset', type, name: asset[1], version: asset[2] ?? 'latest' };
   if (/^azureml:/i.test(value) && !value.startsWith('azureml://')) {
     bad(name, raw, "name a data asset as 'azureml:<name>:<version>' or 'azureml:<name>@latest'.");
   }
@@ -169,7 +169,7 @@ export function parseNamedInputs(raw: string, parseYaml: (text: string) => unkno
       bad(where, String(spec), 'give {type, path} for data or {type, value} for a literal.');
     }
     const { type, path, value } = spec as Record<string, unknown>;
-    const typeName = String(type ?? '');
+    const typeName = typeof type === 'string' ? type : type === undefined || type === null ? '' : JSON.stringify(type);
     if ((URI_TYPES as readonly string[]).includes(typeName)) {
       if (typeof path !== 'string' || path === '') bad(`${where}.path`, '', `a ${typeName} input needs a path.`);
       out[key] = parseBatchInput(`${where}.path`, path, typeName as 'uri_folder' | 'uri_file');
@@ -254,8 +254,14 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   if (clientId !== undefined) matches(Input.clientId, clientId, GUID, 'use the application (client) id, a GUID such as 00000000-0000-0000-0000-000000000000.');
   if (tenantId !== undefined) matches(Input.tenantId, tenantId, TENANT, 'use the directory (tenant) id, a GUID, or a domain such as contoso.onmicrosoft.com.');
   if (authType === 'oidc' || authType === 'client-secret') {
-    if (!clientId) bad(Input.clientId, '', `auth-type '${authType}' needs the application (client) id; set '${Input.clientId}' or the AZURE_CLIENT_ID environment variable.`);
-    if (!tenantId) bad(Input.tenantId, '', `auth-type '${authType}' needs the directory (tenant) id; set '${Input.tenantId}' or the AZURE_TENANT_ID environment variable.`);
+    if (!clientId)
+      bad(
+        Input.clientId,
+        '',
+        `auth-type '${authType}' needs the application (client) id; set '${Input.clientId}' or the AZURE_CLIENT_ID environment variable.`,
+      );
+    if (!tenantId)
+      bad(Input.tenantId, '', `auth-type '${authType}' needs the directory (tenant) id; set '${Input.tenantId}' or the AZURE_TENANT_ID environment variable.`);
   }
   if (authType === 'client-secret' && !clientSecret) {
     bad(Input.clientSecret, '', "auth-type 'client-secret' needs it; pass it from a secret: client-secret: ${{ secrets.AZURE_CLIENT_SECRET }}.");
@@ -276,7 +282,11 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   const resourceGroup = get(Input.resourceGroup);
   if (!resourceGroup) bad(Input.resourceGroup, '', 'name the resource group of the workspace.');
   if (!RESOURCE_GROUP.test(resourceGroup) || resourceGroup.endsWith('.')) {
-    bad(Input.resourceGroup, resourceGroup, 'a resource group name has 1-90 letters, digits, underscores, hyphens, periods or parentheses and does not end with a period.');
+    bad(
+      Input.resourceGroup,
+      resourceGroup,
+      'a resource group name has 1-90 letters, digits, underscores, hyphens, periods or parentheses and does not end with a period.',
+    );
   }
   const workspace = get(Input.workspace);
   if (!workspace) bad(Input.workspace, '', 'name the Azure Machine Learning workspace.');
@@ -287,10 +297,20 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   const endpointType = oneOf(Input.endpointType, endpointTypeRaw, ['batch', 'online'] as const);
   const endpoint = get(Input.endpoint);
   if (!endpoint) bad(Input.endpoint, '', `name the ${endpointType} endpoint to invoke.`);
-  matches(Input.endpoint, endpoint, ENDPOINT_OR_DEPLOYMENT, 'an endpoint name has 3-32 letters, digits or hyphens, starts with a letter and does not end with a hyphen.');
+  matches(
+    Input.endpoint,
+    endpoint,
+    ENDPOINT_OR_DEPLOYMENT,
+    'an endpoint name has 3-32 letters, digits or hyphens, starts with a letter and does not end with a hyphen.',
+  );
   const deploymentRaw = get(Input.deployment);
   const deployment = deploymentRaw
-    ? matches(Input.deployment, deploymentRaw, ENDPOINT_OR_DEPLOYMENT, 'a deployment name has 3-32 letters, digits or hyphens, starts with a letter and does not end with a hyphen.')
+    ? matches(
+        Input.deployment,
+        deploymentRaw,
+        ENDPOINT_OR_DEPLOYMENT,
+        'a deployment name has 3-32 letters, digits or hyphens, starts with a letter and does not end with a hyphen.',
+      )
     : undefined;
 
   const checkPermissions = oneOf(Input.checkPermissions, get(Input.checkPermissions) || 'true', CHECK_VALUES);
@@ -307,10 +327,14 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   const batchOnly = [Input.input, Input.inputs, Input.outputPath, Input.experimentName].filter((n) => get(n));
   const onlineOnly = [Input.request, Input.requestFile, Input.maxLatencyMs].filter((n) => get(n));
   if (endpointType === 'online' && batchOnly.length) {
-    throw new InputError(`Input '${batchOnly[0]}' is for batch endpoints but endpoint-type is 'online': use '${Input.request}' or '${Input.requestFile}', or set endpoint-type: batch.`);
+    throw new InputError(
+      `Input '${batchOnly[0]}' is for batch endpoints but endpoint-type is 'online': use '${Input.request}' or '${Input.requestFile}', or set endpoint-type: batch.`,
+    );
   }
   if (endpointType === 'batch' && onlineOnly.length) {
-    throw new InputError(`Input '${onlineOnly[0]}' is for online endpoints but endpoint-type is 'batch': use '${Input.input}' or '${Input.inputs}', or set endpoint-type: online.`);
+    throw new InputError(
+      `Input '${onlineOnly[0]}' is for online endpoints but endpoint-type is 'batch': use '${Input.input}' or '${Input.inputs}', or set endpoint-type: online.`,
+    );
   }
 
   let batchInputs: Record<string, BatchInput> = {};
@@ -331,14 +355,24 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
     if (out) {
       const m = DATASTORE_URI.exec(out);
       if (!m) bad(Input.outputPath, out, "use 'azureml://datastores/<datastore>/paths/<path>' on a blob datastore.");
-      outputPath = { datastore: m[1]!, path: m[2]! };
+      outputPath = { datastore: m[1], path: m[2] };
     }
     const exp = get(Input.experimentName);
-    if (exp) experimentName = matches(Input.experimentName, exp, EXPERIMENT, 'an experiment name has up to 255 letters, digits, underscores, hyphens or periods and starts with a letter or digit.');
+    if (exp)
+      experimentName = matches(
+        Input.experimentName,
+        exp,
+        EXPERIMENT,
+        'an experiment name has up to 255 letters, digits, underscores, hyphens or periods and starts with a letter or digit.',
+      );
   } else {
     request = parseRequest(source, contentType);
     if (!request && checkPermissions !== 'only') {
-      bad(Input.request, '', `an online invoke needs a body: set '${Input.request}' (inline) or '${Input.requestFile}' (a file; .jsonl sends one request per line).`);
+      bad(
+        Input.request,
+        '',
+        `an online invoke needs a body: set '${Input.request}' (inline) or '${Input.requestFile}' (a file; .jsonl sends one request per line).`,
+      );
     }
   }
 

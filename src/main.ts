@@ -23,9 +23,10 @@ import { toAzureFailure } from './azure/azure-errors.js';
 export { post } from './post.js';
 
 export interface MainCore extends CoreLike {
-  setSecret(value: string): void;
-  getIDToken(audience: string): Promise<string>;
-  saveState(name: string, value: string): void;
+  // Function properties, not methods: they are handed on detached from core.
+  setSecret: (value: string) => void;
+  getIDToken: (audience: string) => Promise<string>;
+  saveState: (name: string, value: string) => void;
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }
 
@@ -65,7 +66,14 @@ export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
   report.output(Output.missingActions, '[]');
   let ctx: Ctx | undefined;
   try {
-    const session = createSession(inputs, { http, log, setSecret: core.setSecret, getIdToken: core.getIDToken, env: deps.env, prefetchedAssertion: deps.prefetchedAssertion });
+    const session = createSession(inputs, {
+      http,
+      log,
+      setSecret: core.setSecret,
+      getIdToken: core.getIDToken,
+      env: deps.env,
+      prefetchedAssertion: deps.prefetchedAssertion,
+    });
     const arm = createArm(inputs, session, http);
     const diag: DiagnoseContext = {
       scopes,
@@ -88,7 +96,12 @@ export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
 }
 
 async function signIn({ inputs, session, log }: Ctx): Promise<void> {
-  const how = { oidc: 'GitHub OIDC (federated credential)', 'client-secret': 'a client secret', 'managed-identity': 'the managed identity', 'azure-cli': 'the Azure CLI session' }[inputs.authType];
+  const how = {
+    oidc: 'GitHub OIDC (federated credential)',
+    'client-secret': 'a client secret',
+    'managed-identity': 'the managed identity',
+    'azure-cli': 'the Azure CLI session',
+  }[inputs.authType];
   log.info(`Signing in to ${inputs.cloud.name} with ${how}...`);
   await session.token(inputs.cloud.armScope);
   const p = session.principal;
@@ -117,13 +130,20 @@ async function readEndpointAndPermissions(ctx: Ctx, requiredBeforeRead: Requirem
     }
     const why = [f.status ? `HTTP ${f.status}` : undefined, f.code].filter(Boolean).join(' ') || 'no answer';
     if (inputs.checkPermissions === 'only') {
-      throw new ActionError('permission', `Grant the identity 'Microsoft.Authorization/permissions/read' or run the check as a user who can: its permissions could not be read (${why}).`, [f.message]);
+      throw new ActionError(
+        'permission',
+        `Grant the identity 'Microsoft.Authorization/permissions/read' or run the check as a user who can: its permissions could not be read (${why}).`,
+        [f.message],
+      );
     }
-    log.warning(`Could not read this identity's permissions (Microsoft.Authorization/permissions: ${why}); skipping the pre-flight check, Azure's own answers will name anything missing.`);
+    log.warning(
+      `Could not read this identity's permissions (Microsoft.Authorization/permissions: ${why}); skipping the pre-flight check, Azure's own answers will name anything missing.`,
+    );
   }
   if (endpoint.status === 'rejected') {
     const failure = explain(endpoint.reason, ctx.diag);
-    if (failure instanceof ActionError && failure.kind === 'permission' && entries && inputs.checkPermissions !== 'warn') preflight(ctx, entries, requiredBeforeRead);
+    if (failure instanceof ActionError && failure.kind === 'permission' && entries && inputs.checkPermissions !== 'warn')
+      preflight(ctx, entries, requiredBeforeRead);
     throw failure;
   }
   return { endpoint: endpoint.value, entries };
@@ -149,6 +169,7 @@ function preflight(ctx: Ctx, entries: PermissionEntry[] | undefined, required: R
 
 /** The Permissions phase; returns whether the check ran and found nothing missing. */
 function checkPermissions(ctx: Ctx, entries: PermissionEntry[] | undefined, required: Requirement[]): Promise<boolean> {
+  // eslint-disable-next-line @typescript-eslint/require-await -- group takes an async callback; a throw must become its rejection
   return ctx.deps.core.group('Permissions', async () => {
     if (ctx.inputs.checkPermissions === 'false') {
       ctx.log.info('Pre-flight permission check skipped (check-permissions: false).');
@@ -172,7 +193,9 @@ async function runBatch(ctx: Ctx): Promise<void> {
   const required = batchRequirements(ctx.scopes, inputs);
   const { endpoint, entries } = await core.group('Endpoint and permissions', async () => {
     const read = await readEndpointAndPermissions(ctx, required);
-    log.info(`Batch endpoint '${read.endpoint.name}': scoring URI ${read.endpoint.scoringUri}, default deployment ${read.endpoint.defaultDeployment ?? '(none)'}.`);
+    log.info(
+      `Batch endpoint '${read.endpoint.name}': scoring URI ${read.endpoint.scoringUri}, default deployment ${read.endpoint.defaultDeployment ?? '(none)'}.`,
+    );
     return read;
   });
   report.output(Output.scoringUri, endpoint.scoringUri);
@@ -200,8 +223,7 @@ async function runBatch(ctx: Ctx): Promise<void> {
         clock: deps.clock,
         principal: session.principal,
         mlToken: async () => (mlToken = await session.token(inputs.cloud.mlScope)),
-        refused: (status, text) =>
-          explainDataPlane(status, text, { ctx: ctx.diag, token: mlToken, expectedAudience: inputs.cloud.mlScope, preflightPassed }),
+        refused: (status, text) => explainDataPlane(status, text, { ctx: ctx.diag, token: mlToken, expectedAudience: inputs.cloud.mlScope, preflightPassed }),
       },
       { inputs, endpoint, deployment: inputs.deployment, body, invocation },
     );
@@ -243,12 +265,18 @@ async function runBatch(ctx: Ctx): Promise<void> {
     if (final.status === 'Completed') return;
     if (final.status === 'Failed') throw await jobFailed(ctx, final, studio, deployment, deploymentName);
     if (final.status === 'Canceled') throw new ActionError('job-canceled', `Job ${final.name} was canceled (not by this run); see ${studio}`);
-    throw new ActionError('job-failed', `Check job ${final.name} in the studio: it has been ${final.status} for ${STUCK_AFTER_MS / 60_000} minutes, so this run stopped waiting: ${studio}`);
+    throw new ActionError(
+      'job-failed',
+      `Check job ${final.name} in the studio: it has been ${final.status} for ${STUCK_AFTER_MS / 60_000} minutes, so this run stopped waiting: ${studio}`,
+    );
   }
 
   const why = outcome.kind === 'timeout' ? `still ${final.status} after timeout-minutes (${inputs.timeoutMs / 60_000})` : 'the workflow was cancelled';
   if (!mayCancel) {
-    throw new ActionError(outcome.kind === 'timeout' ? 'timeout' : 'cancelled', `Job ${final.name} is ${why}; it keeps running in Azure (cancel-on-timeout: false): ${studio}`);
+    throw new ActionError(
+      outcome.kind === 'timeout' ? 'timeout' : 'cancelled',
+      `Job ${final.name} is ${why}; it keeps running in Azure (cancel-on-timeout: false): ${studio}`,
+    );
   }
   let status: string | undefined;
   try {
@@ -299,8 +327,13 @@ async function runOnline(ctx: Ctx): Promise<void> {
   const endpoint = await core.group('Endpoint and permissions', async () => {
     const read = await readEndpointAndPermissions(ctx, onlineRequirements(ctx.scopes, 'key').slice(0, 1));
     const e = read.endpoint;
-    const traffic = Object.entries(e.traffic).map(([d, w]) => `${d} ${w}%`).join(', ') || 'none';
-    log.info(`Online endpoint '${e.name}': auth mode ${e.authMode}, ${e.kubernetes ? 'Kubernetes' : 'managed'}, traffic ${traffic}, scoring URI ${e.scoringUri}.`);
+    const traffic =
+      Object.entries(e.traffic)
+        .map(([d, w]) => `${d} ${w}%`)
+        .join(', ') || 'none';
+    log.info(
+      `Online endpoint '${e.name}': auth mode ${e.authMode}, ${e.kubernetes ? 'Kubernetes' : 'managed'}, traffic ${traffic}, scoring URI ${e.scoringUri}.`,
+    );
     return { ...e, entries: read.entries };
   });
   report.output(Output.scoringUri, endpoint.scoringUri);
@@ -319,11 +352,20 @@ async function runOnline(ctx: Ctx): Promise<void> {
   const result = await core.group(`Score (${request.bodies.length} request${request.bodies.length === 1 ? '' : 's'})`, async () => {
     let mlToken: string | undefined;
     const credential = await scoringCredential(arm, inputs, endpoint, async () => (mlToken = await session.token(inputs.cloud.mlScope)), core.setSecret);
-    const r = await score({ http, log, endpoint, deployment: inputs.deployment, credential, contentType: inputs.contentType, bodies: request.bodies, concurrency: request.jsonl ? inputs.concurrency : 1 });
+    const r = await score({
+      http,
+      log,
+      endpoint,
+      deployment: inputs.deployment,
+      credential,
+      contentType: inputs.contentType,
+      bodies: request.bodies,
+      concurrency: request.jsonl ? inputs.concurrency : 1,
+    });
     return { ...r, mlToken };
   });
 
-  const first = result.results[0]!;
+  const first = result.results[0];
   const firstFailure = result.results.find((r) => r.status < 200 || r.status >= 300);
   const content = responseFileContent(result.results, request.jsonl);
   const file = deps.writeResponse(request.jsonl ? 'response.jsonl' : 'response.json', content);
@@ -358,11 +400,12 @@ async function runOnline(ctx: Ctx): Promise<void> {
       });
     }
     const body = firstFailure.body.trim().slice(0, 1000);
-    const status = firstFailure.status === 0 ? firstFailure.detail ?? 'no answer' : `HTTP ${firstFailure.status}`;
-    throw new ActionError('scoring', `Fix the request or the deployment: ${result.failed} of ${result.results.length} scoring request(s) failed; the first${where} got ${status}.`, [
-      ...(firstFailure.detail && firstFailure.status !== 0 ? [`Detail: ${firstFailure.detail}`] : []),
-      ...(body ? [`Response: ${body}`] : []),
-    ]);
+    const status = firstFailure.status === 0 ? (firstFailure.detail ?? 'no answer') : `HTTP ${firstFailure.status}`;
+    throw new ActionError(
+      'scoring',
+      `Fix the request or the deployment: ${result.failed} of ${result.results.length} scoring request(s) failed; the first${where} got ${status}.`,
+      [...(firstFailure.detail && firstFailure.status !== 0 ? [`Detail: ${firstFailure.detail}`] : []), ...(body ? [`Response: ${body}`] : [])],
+    );
   }
   if (inputs.maxLatencyMs !== undefined && result.p95 > inputs.maxLatencyMs) {
     throw new ActionError('scoring', `Latency gate failed: p95 latency ${Math.round(result.p95)} ms exceeds max-latency-ms ${inputs.maxLatencyMs}.`);
@@ -374,5 +417,8 @@ async function runOnline(ctx: Ctx): Promise<void> {
 export function truncateUtf8(text: string, limit: number): string {
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= limit) return text;
-  return bytes.subarray(0, limit).toString('utf8').replace(/\uFFFD+$/, '');
+  return bytes
+    .subarray(0, limit)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '');
 }

@@ -9,8 +9,8 @@ import { createSession } from './signin/signin.js';
 
 export interface PostDeps {
   log: Log;
-  setSecret(value: string): void;
-  getIdToken(audience: string): Promise<string>;
+  setSecret: (value: string) => void;
+  getIdToken: (audience: string) => Promise<string>;
   env: Record<string, string | undefined>;
 }
 

@@ -30,9 +30,9 @@ describe('batch endpoint', () => {
 
     const posts = requests(emu, 'POST', JOB_POST);
     expect(posts).toHaveLength(1);
-    expect(posts[0]!.token?.aud).toMatch(/^https:\/\/ml\.azure\.com\/?$/);
-    expect(posts[0]!.headers['repeatability_request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(posts[0]!.headers['azureml-model-deployment']).toBeUndefined();
+    expect(posts[0].token?.aud).toMatch(/^https:\/\/ml\.azure\.com\/?$/);
+    expect(posts[0].headers['repeatability_request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(posts[0].headers['azureml-model-deployment']).toBeUndefined();
     const arm = emu.log.filter((e) => e.service === 'management');
     expect(arm.length).toBeGreaterThan(0);
     for (const e of arm) expect(e.token?.aud).toMatch(/^https:\/\/management\.azure\.com\/?$/);
@@ -48,7 +48,7 @@ describe('batch endpoint', () => {
     expect(r.code, r.stdout).toBe(0);
     const posts = requests(emu, 'POST', JOB_POST);
     expect(posts).toHaveLength(1);
-    expect(posts[0]!.headers['azureml-model-deployment']).toBe('dep-b');
+    expect(posts[0].headers['azureml-model-deployment']).toBe('dep-b');
     expect(emu.jobs().find((j) => j.name === r.outputs['job-name'])!.deployment).toBe('dep-b');
   });
 
@@ -59,16 +59,20 @@ describe('batch endpoint', () => {
     expect(r.outputs['job-status']).toBe('Failed');
     expect(firstLine(r)).toBe(`Job ${r.outputs['job-name']} failed: score.py raised ValueError: bad column "age"`);
     expect(r.annotations.filter((a) => a.level === 'error')).toHaveLength(1);
-    expect(r.annotations[0]!.message).toContain('Studio: ');
+    expect(r.annotations[0].message).toContain('Studio: ');
     expect(r.summary).toContain('failed');
   });
 
   it('adds the compute identity remedy when the job could not read storage', async () => {
-    emu.nextJobPlans.push({ ...QUICK, final: 'Failed', error: { code: 'UserError', message: 'AuthorizationPermissionMismatch: This request is not authorized to perform this operation using this permission.' } });
+    emu.nextJobPlans.push({
+      ...QUICK,
+      final: 'Failed',
+      error: { code: 'UserError', message: 'AuthorizationPermissionMismatch: This request is not authorized to perform this operation using this permission.' },
+    });
     const r = await step(emu, { ...batch, deployment: 'dep-b' });
     expect(r.code).toBe(1);
-    const text = r.annotations[0]!.message;
-    expect(text).toContain("Storage Blob Data Reader");
+    const text = r.annotations[0].message;
+    expect(text).toContain('Storage Blob Data Reader');
     expect(text).toContain(`'${emu.workspace}/computes/cpu-cluster'`);
   });
 
@@ -129,17 +133,17 @@ describe('online endpoint', () => {
     const r = await step(emu, online(endpoint));
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.outputs['status-code']).toBe('200');
-    expect(JSON.parse(r.outputs.response!)).toMatchObject({ deployment: 'blue' });
+    expect(JSON.parse(r.outputs.response)).toMatchObject({ deployment: 'blue' });
     expect(r.responseFile).toBe(r.outputs.response);
     expect(r.outputs['failed-requests']).toBe('0');
     expect(Number(r.outputs['latency-p95-ms'])).toBeGreaterThanOrEqual(0);
     expect(r.summary).toContain(mode);
     const scores = requests(emu, 'POST', /\/score$/);
     expect(scores).toHaveLength(1);
-    expect(scores[0]!.token?.kind).toBe(mode === 'key' ? 'key' : mode === 'aml_token' ? 'aml' : 'entra');
-    if (mode === 'aad_token') expect(scores[0]!.token?.aud).toMatch(/^https:\/\/ml\.azure\.com\/?$/);
-    const credentialCalls = emu.log.filter((e) => e.service === 'management' && /\/(listKeys|token)$/.test(e.url.split('?')[0]!));
-    expect(credentialCalls.map((e) => e.url.split('?')[0]!.match(credentialCall ?? /$^/) !== null)).toEqual(credentialCall ? [true] : []);
+    expect(scores[0].token?.kind).toBe(mode === 'key' ? 'key' : mode === 'aml_token' ? 'aml' : 'entra');
+    if (mode === 'aad_token') expect(scores[0].token?.aud).toMatch(/^https:\/\/ml\.azure\.com\/?$/);
+    const credentialCalls = emu.log.filter((e) => e.service === 'management' && /\/(listKeys|token)$/.test(e.url.split('?')[0]));
+    expect(credentialCalls.map((e) => e.url.split('?')[0].match(credentialCall ?? /$^/) !== null)).toEqual(credentialCall ? [true] : []);
   });
 
   it('sends the deployment header and fails on a non-2xx answer with the body', async () => {

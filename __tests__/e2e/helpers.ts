@@ -39,7 +39,7 @@ export function stepWithPost(emu: Emulator, inputs: Record<string, string>, extr
 
 /** Requests in the emulator log matching a method and a path pattern. */
 export function requests(emu: Emulator, method: string, path: RegExp): RequestLogEntry[] {
-  return emu.log.filter((e) => e.method === method && path.test(e.url.split('?')[0]!));
+  return emu.log.filter((e) => e.method === method && path.test(e.url.split('?')[0]));
 }
 
 export const JOB_POST = /\/jobs$/;

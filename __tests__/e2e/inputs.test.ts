@@ -26,12 +26,12 @@ describe('bad inputs', () => {
     expect(r.code).toBe(1);
     const errors = r.annotations.filter((a) => a.level === 'error');
     expect(errors).toHaveLength(1);
-    expect(errors[0]!.message).toMatch(message);
-    expect(errors[0]!.message).not.toContain('\n');
-    expect(errors[0]!.title).toBe('azureml-invoke: invalid input');
+    expect(errors[0].message).toMatch(message);
+    expect(errors[0].message).not.toContain('\n');
+    expect(errors[0].title).toBe('azureml-invoke: invalid input');
     expect(r.stderr).toBe('');
     expect(r.stdout).not.toMatch(/^\s+at /m);
     expect(emu.log).toEqual([]);
-    expect(r.summary).toContain(errors[0]!.message);
+    expect(r.summary).toContain(errors[0].message);
   });
 });

@@ -24,33 +24,45 @@ describe('sign-in flows', () => {
   afterAll(() => emu.close());
 
   it('managed-identity: a user-assigned identity on a self-hosted runner in Azure (IMDS)', async () => {
-    const vm = emu.identities[1]!;
-    const r = await step(emu, { ...online, 'auth-type': 'managed-identity', 'client-id': vm.clientId, 'tenant-id': '' }, { env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: emu.urls.imds, ACTIONS_ID_TOKEN_REQUEST_URL: undefined } });
+    const vm = emu.identities[1];
+    const r = await step(
+      emu,
+      { ...online, 'auth-type': 'managed-identity', 'client-id': vm.clientId, 'tenant-id': '' },
+      { env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: emu.urls.imds, ACTIONS_ID_TOKEN_REQUEST_URL: undefined } },
+    );
     expect(r.code, r.stdout).toBe(0);
     expect(r.visibleLog).toContain(`Signed in as service principal ${vm.clientId}`);
     expect(emu.log.some((e) => e.service === 'imds' && e.status === 200)).toBe(true);
   });
 
   it('managed-identity: no identity endpoint answers → a plain remedy', async () => {
-    const r = await step(emu, { ...online, 'auth-type': 'managed-identity', 'client-id': emu.identities[1]!.clientId }, { env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.1:9' } });
+    const r = await step(
+      emu,
+      { ...online, 'auth-type': 'managed-identity', 'client-id': emu.identities[1].clientId },
+      { env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.1:9' } },
+    );
     expect(r.code).toBe(1);
     expect(firstLine(r)).toBe('Use auth-type: managed-identity only on a runner hosted in Azure with a managed identity; none answered here.');
   }, 90_000);
 
   it('azure-cli: reuses the session of an earlier az login', async () => {
-    const cli = emu.identities[2]!;
+    const cli = emu.identities[2];
     const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
-    const r = await step(emu, { ...batch, 'auth-type': 'azure-cli', 'client-id': '', wait: 'false' }, {
-      env: {
-        PATH: `${fixtures}:${process.env.PATH}`,
-        FAKE_AZ_TOKEN_URL: `${emu.urls.login}/${emu.tenantId}/oauth2/v2.0/token`,
-        FAKE_AZ_CLIENT_ID: cli.clientId,
-        FAKE_AZ_SECRET: 'cli-session-secret-value',
-        FAKE_AZ_TENANT: emu.tenantId,
-        FAKE_AZ_SUBSCRIPTION: emu.subscriptionId,
-        ACTIONS_ID_TOKEN_REQUEST_URL: undefined,
+    const r = await step(
+      emu,
+      { ...batch, 'auth-type': 'azure-cli', 'client-id': '', wait: 'false' },
+      {
+        env: {
+          PATH: `${fixtures}:${process.env.PATH}`,
+          FAKE_AZ_TOKEN_URL: `${emu.urls.login}/${emu.tenantId}/oauth2/v2.0/token`,
+          FAKE_AZ_CLIENT_ID: cli.clientId,
+          FAKE_AZ_SECRET: 'cli-session-secret-value',
+          FAKE_AZ_TENANT: emu.tenantId,
+          FAKE_AZ_SUBSCRIPTION: emu.subscriptionId,
+          ACTIONS_ID_TOKEN_REQUEST_URL: undefined,
+        },
       },
-    });
+    );
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.visibleLog).toContain(`Signed in as service principal ${cli.clientId}`);
     expect(requests(emu, 'POST', JOB_POST).at(-1)!.token?.appid).toBe(cli.clientId);
@@ -73,7 +85,7 @@ describe.concurrent('clouds', () => {
       expect(r.code, r.stdout).toBe(0);
       expect(r.visibleLog).toContain(`Signing in to ${cloud}`);
       expect(emu.log.filter((e) => e.service === 'management').every((e) => e.token?.aud === arm)).toBe(true);
-      expect(requests(emu, 'POST', JOB_POST)[0]!.token?.aud).toBe(ml);
+      expect(requests(emu, 'POST', JOB_POST)[0].token?.aud).toBe(ml);
       const wrong = await step(emu, { ...batch, cloud: 'AzureCloud' });
       expect(wrong.code).toBe(1);
       expect(firstLine(wrong)).toMatch(/^Check 'cloud': tenant .+ does not know the resource this action asked a token for \(AADSTS500011\)\.$/);
@@ -92,8 +104,10 @@ describe('.jsonl smoke tests', () => {
           name: 'flaky',
           authMode: 'key',
           respond: (req) => {
-            const n = JSON.parse(req.body.toString()).n as number;
-            return n === 7 ? { status: 424, body: 'model crashed', headers: { 'ms-azureml-model-error-statuscode': '500', 'ms-azureml-model-error-reason': 'model_error' } } : { status: 200, body: { n } };
+            const { n } = JSON.parse(req.body.toString()) as { n: number };
+            return n === 7
+              ? { status: 424, body: 'model crashed', headers: { 'ms-azureml-model-error-statuscode': '500', 'ms-azureml-model-error-reason': 'model_error' } }
+              : { status: 200, body: { n } };
           },
         },
         { name: 'slow', authMode: 'key', latencyMs: 150 },
@@ -110,7 +124,7 @@ describe('.jsonl smoke tests', () => {
     expect(r.outputs['failed-requests']).toBe('1');
     expect(r.outputs['status-code']).toBe('424');
     expect(firstLine(r)).toBe('Fix the request or the deployment: 1 of 40 scoring request(s) failed; the first (line 8 of requests.jsonl) got HTTP 424.');
-    expect(r.annotations[0]!.message).toContain('Detail: the model answered 500 (model_error)');
+    expect(r.annotations[0].message).toContain('Detail: the model answered 500 (model_error)');
     const lines = r.responseFile!.trim().split('\n');
     expect(lines).toHaveLength(40);
     expect(lines[0]).toBe('{"n":0}');

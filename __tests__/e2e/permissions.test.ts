@@ -10,7 +10,8 @@ const FOLLOW = [...catalog.batchFollowJob.poll, ...catalog.batchFollowJob.cancel
 const ONLINE = catalog.onlineInvokeByAuthMode;
 
 let emu: Emulator;
-const workspaceScope = () => `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${emu.workspace}`;
+const workspaceScope = () =>
+  `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${emu.workspace}`;
 
 beforeAll(async () => {
   const without = (all: string[], one: string) => all.filter((a) => a !== one);
@@ -52,11 +53,15 @@ describe.concurrent('pre-flight: a role lacking one batch action fails before an
     const who = id(`batch-${i}`);
     const r = await step(emu, batch, { identity: who.name });
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.outputs['missing-actions']!)).toEqual([action]);
-    expect(firstLine(r)).toBe(`Grant service principal ${who.clientId} (object id ${who.objectId}) '${action}' on workspace '${emu.workspace}' (the az commands below do it), then re-run.`);
-    const text = r.annotations[0]!.message;
+    expect(JSON.parse(r.outputs['missing-actions'])).toEqual([action]);
+    expect(firstLine(r)).toBe(
+      `Grant service principal ${who.clientId} (object id ${who.objectId}) '${action}' on workspace '${emu.workspace}' (the az commands below do it), then re-run.`,
+    );
+    const text = r.annotations[0].message;
     expect(text).toContain(`  ${action}\n      at ${workspaceScope()}`);
-    expect(text).toContain(`--assignee-object-id ${who.objectId} --assignee-principal-type ServicePrincipal --role "azureml-invoke batch score-batch" --scope ${workspaceScope()}`);
+    expect(text).toContain(
+      `--assignee-object-id ${who.objectId} --assignee-principal-type ServicePrincipal --role "azureml-invoke batch score-batch" --scope ${workspaceScope()}`,
+    );
     expect(text).toContain(`"Actions":["${action}"]`);
     expect(text).toContain(`"AssignableScopes":["/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}"]`);
     expect(r.summary).toContain(`| \`${action}\` | \`${workspaceScope()}\` |`);
@@ -66,16 +71,16 @@ describe.concurrent('pre-flight: a role lacking one batch action fails before an
 
 describe.concurrent('pre-flight: online endpoints need read plus the auth mode action, at endpoint scope', () => {
   it.each([
-    ['score-key', ONLINE.key[1]!],
-    ['score-token', ONLINE.aml_token[1]!],
-    ['score-aad', ONLINE.aad_token[1]!],
+    ['score-key', ONLINE.key[1]],
+    ['score-token', ONLINE.aml_token[1]],
+    ['score-aad', ONLINE.aad_token[1]],
   ])('%s without %s', async (endpoint, action) => {
     const who = id('online-read');
     const r = await step(emu, online(endpoint), { identity: who.name });
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.outputs['missing-actions']!)).toEqual([action]);
+    expect(JSON.parse(r.outputs['missing-actions'])).toEqual([action]);
     expect(firstLine(r)).toContain(`'${action}' on online endpoint '${endpoint}'`);
-    expect(r.annotations[0]!.message).toContain(`--scope ${workspaceScope()}/onlineEndpoints/${endpoint}`);
+    expect(r.annotations[0].message).toContain(`--scope ${workspaceScope()}/onlineEndpoints/${endpoint}`);
     expect(requests(emu, 'POST', /\/score$/).filter((e) => e.url.startsWith(`/${endpoint}/`) && e.token?.appid === who.clientId)).toHaveLength(0);
   });
 });
@@ -91,16 +96,18 @@ describe.concurrent('roles that cover everything pass; carve-outs are caught', (
   it('a NotActions carve-out of one required action', async () => {
     const r = await step(emu, batch, { identity: 'ml-but-secrets' });
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.outputs['missing-actions']!)).toEqual([`${ML}/datastores/listsecrets/action`]);
+    expect(JSON.parse(r.outputs['missing-actions'])).toEqual([`${ML}/datastores/listsecrets/action`]);
   });
 
   it('AzureML Data Scientist: names what it lacks and why, and the role that covers it', async () => {
     const r = await step(emu, batch, { identity: 'scientist' });
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.outputs['missing-actions']!)).toEqual([`${ML}/read`, `${ML}/computes/listKeys/action`]);
-    const text = r.annotations[0]!.message;
+    expect(JSON.parse(r.outputs['missing-actions'])).toEqual([`${ML}/read`, `${ML}/computes/listKeys/action`]);
+    const text = r.annotations[0].message;
     expect(text).toContain("Or the built-in role 'Contributor', which covers them:");
-    expect(text).toContain(`AzureML Data Scientist is not enough: it lacks ${ML}/read (not matched by its Actions); ${ML}/computes/listKeys/action (removed by its NotActions '${ML}/computes/listKeys/action')`);
+    expect(text).toContain(
+      `AzureML Data Scientist is not enough: it lacks ${ML}/read (not matched by its Actions); ${ML}/computes/listKeys/action (removed by its NotActions '${ML}/computes/listKeys/action')`,
+    );
     expect(text).toContain('up to 10 minutes');
   });
 });
@@ -109,7 +116,7 @@ describe.concurrent('check-permissions modes', () => {
   it('warn: reports and goes on (Azure then refuses, and that is reported too)', async () => {
     const who = id('scientist');
     const r = await step(emu, { ...batch, 'check-permissions': 'warn' }, { identity: 'scientist' });
-    expect(r.annotations.filter((a) => a.level === 'warning')[0]!.message).toContain(`${ML}/computes/listKeys/action`);
+    expect(r.annotations.filter((a) => a.level === 'warning')[0].message).toContain(`${ML}/computes/listKeys/action`);
     expect(r.code).toBe(1);
     expect(posted(who.clientId).length).toBeGreaterThan(0);
     expect(firstLine(r)).toContain(`'${ML}/read' on batch endpoint 'score-batch'`);
@@ -126,7 +133,7 @@ describe.concurrent('check-permissions modes', () => {
   it('only: fails listing what is missing', async () => {
     const r = await step(emu, { ...online('score-key'), 'check-permissions': 'only' }, { identity: 'online-read' });
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.outputs['missing-actions']!)).toEqual([ONLINE.key[1]]);
+    expect(JSON.parse(r.outputs['missing-actions'])).toEqual([ONLINE.key[1]]);
   });
 
   it('false: no permissions request; the resource manager refusal is diagnosed', async () => {
@@ -134,8 +141,10 @@ describe.concurrent('check-permissions modes', () => {
     const r = await step(emu, { ...online('score-key'), 'check-permissions': 'false' }, { identity: 'nothing' });
     expect(r.code).toBe(1);
     expect(emu.log.filter((e) => e.url.includes('Microsoft.Authorization/permissions') && e.token?.appid === who.clientId)).toHaveLength(0);
-    expect(JSON.parse(r.outputs['missing-actions']!)).toEqual([ONLINE.key[0]]);
-    expect(firstLine(r)).toBe(`Grant service principal ${who.clientId} (object id ${who.objectId}) '${ONLINE.key[0]}' on online endpoint 'score-key' (the az commands below do it), then re-run.`);
+    expect(JSON.parse(r.outputs['missing-actions'])).toEqual([ONLINE.key[0]]);
+    expect(firstLine(r)).toBe(
+      `Grant service principal ${who.clientId} (object id ${who.objectId}) '${ONLINE.key[0]}' on online endpoint 'score-key' (the az commands below do it), then re-run.`,
+    );
   });
 });
 
@@ -143,15 +152,15 @@ describe('reactive diagnosis', () => {
   it('aad_token scoring answered 401 is read as the missing score/action', async () => {
     const r = await step(emu, { ...online('score-aad'), 'check-permissions': 'false' }, { identity: 'online-read' });
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.outputs['missing-actions']!)).toEqual([ONLINE.aad_token[1]]);
-    expect(r.annotations[0]!.message).toContain('answered 401 to a valid Microsoft Entra token');
+    expect(JSON.parse(r.outputs['missing-actions'])).toEqual([ONLINE.aad_token[1]]);
+    expect(r.annotations[0].message).toContain('answered 401 to a valid Microsoft Entra token');
   });
 
   it('a batch data-plane 403 is parsed like a resource manager denial', async () => {
     emu.setRoles('ml-but-secrets', [{ role: 'ml-but-secrets', scope: 'workspace' }]);
     const r = await step(emu, { ...batch, 'check-permissions': 'false' }, { identity: 'ml-but-secrets' });
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.outputs['missing-actions']!)).toEqual([`${ML}/datastores/listsecrets/action`]);
+    expect(JSON.parse(r.outputs['missing-actions'])).toEqual([`${ML}/datastores/listsecrets/action`]);
     expect(firstLine(r)).toContain("on batch endpoint 'score-batch'");
   });
 
@@ -161,9 +170,9 @@ describe('reactive diagnosis', () => {
       const r = await step(emu, online('score-key'), { identity: 'online-read' });
       const warnings = r.annotations.filter((a) => a.level === 'warning');
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]!.message).toMatch(/^Could not read this identity's permissions \(Microsoft.Authorization\/permissions: HTTP 403 AuthorizationFailed\)/);
+      expect(warnings[0].message).toMatch(/^Could not read this identity's permissions \(Microsoft.Authorization\/permissions: HTTP 403 AuthorizationFailed\)/);
       expect(r.code).toBe(1);
-      expect(JSON.parse(r.outputs['missing-actions']!)).toEqual([ONLINE.key[1]]);
+      expect(JSON.parse(r.outputs['missing-actions'])).toEqual([ONLINE.key[1]]);
     } finally {
       emu.world.permissionsApi = 'ok';
     }

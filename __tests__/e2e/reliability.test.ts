@@ -63,12 +63,12 @@ describe.concurrent('exactly one job per run', () => {
       const r = await step(emu, batch);
       expect(r.code, r.stdout).toBe(0);
       expect(emu.jobs()).toHaveLength(1);
-      expect(r.outputs['job-name']).toBe(emu.jobs()[0]!.name);
+      expect(r.outputs['job-name']).toBe(emu.jobs()[0].name);
       expect(r.outputs['job-status']).toBe('Completed');
       const posts = requests(emu, 'POST', JOB_POST);
       expect(posts.length).toBe(kind === 'lost-response' ? 1 : 2);
       expect(new Set(posts.map((p) => p.headers['repeatability_request-id'])).size).toBe(1);
-      if (kind === 'lost-response') expect(r.visibleLog).toContain(`Found job ${emu.jobs()[0]!.name}, created by this run: following it.`);
+      if (kind === 'lost-response') expect(r.visibleLog).toContain(`Found job ${emu.jobs()[0].name}, created by this run: following it.`);
       else expect(r.visibleLog).toContain('No job of this run exists; posting again (attempt 2 of 4)');
     }),
   );
@@ -98,14 +98,18 @@ describe.concurrent('exactly one job per run', () => {
       expect(requests(emu, 'POST', JOB_POST)).toHaveLength(1);
       expect(emu.jobs()).toHaveLength(1);
       expect(firstLine(r)).toMatch(/^Check the studio before re-running: this run could not tell whether its job was created/);
-      expect(r.annotations[0]!.message).toContain(`azureml-invoke.invocation-id=${emu.jobs()[0]!.tags['azureml-invoke.invocation-id']}`);
+      expect(r.annotations[0].message).toContain(`azureml-invoke.invocation-id=${emu.jobs()[0].tags['azureml-invoke.invocation-id']}`);
     }));
 });
 
 describe.concurrent('long polls', () => {
   it('keep working past the lifetime of the first OIDC token and of the access tokens', () =>
     withEmulator(
-      { github: { tokenLifetimeSeconds: 62 }, accessTokenLifetimeSeconds: 2, batchEndpoints: [{ name: 'score-batch', jobPlan: { steps: [{ status: 'Running', durationMs: 9_000 }] } }] },
+      {
+        github: { tokenLifetimeSeconds: 62 },
+        accessTokenLifetimeSeconds: 2,
+        batchEndpoints: [{ name: 'score-batch', jobPlan: { steps: [{ status: 'Running', durationMs: 9_000 }] } }],
+      },
       async (emu) => {
         const r = await step(emu, batch);
         expect(r.code, r.stdout).toBe(0);
@@ -131,15 +135,16 @@ describe.concurrent('cancellation', () => {
       const { r, sentAt, cancelAt, endedAt } = await signalled(emu, signal);
       expect(r.code).toBe(1);
       expect(cancelAt).toBeDefined();
-      expect(cancelAt! - sentAt).toBeLessThan(7_500);
+      expect(cancelAt - sentAt).toBeLessThan(7_500);
       expect(endedAt - sentAt).toBeLessThan(7_500);
       expect(r.visibleLog).toContain(`Received ${signal}: the workflow was cancelled.`);
       expect(r.visibleLog).toMatch(/Job batchjob-\S+ cancel requested; its status is now Canceled\./);
-      expect(emu.jobs()[0]!.status).toBe('Canceled');
+      expect(emu.jobs()[0].status).toBe('Canceled');
       expect(firstLine(r)).toMatch(/^Job batchjob-\S+ was cancelled because the workflow was \(status Canceled\)\.$/);
       expect(r.summary).toContain('| Canceled |');
       expect(r.state.pendingJob).toBe('');
-    }));
+    }),
+  );
 
   it('leaves a wait: false job alone', () =>
     withEmulator({ batchEndpoints: [{ name: 'score-batch', jobPlan: LONG }] }, async (emu) => {
@@ -147,7 +152,7 @@ describe.concurrent('cancellation', () => {
       expect(main.code).toBe(0);
       expect(post.code).toBe(0);
       expect(requests(emu, 'POST', /\/cancel$/)).toHaveLength(0);
-      expect(emu.jobs()[0]!.status).toBe('Running');
+      expect(emu.jobs()[0].status).toBe('Running');
     }));
 
   it('cancel-on-timeout: false keeps the job and says so', () =>
@@ -162,20 +167,22 @@ describe.concurrent('cancellation', () => {
     withEmulator({ batchEndpoints: [{ name: 'score-batch', jobPlan: LONG }] }, async (emu) => {
       const r = await step(emu, { ...batch, 'timeout-minutes': '0.05' });
       expect(r.code).toBe(1);
-      expect(firstLine(r)).toMatch(/^Raise timeout-minutes or speed up the job: job batchjob-\S+ was still Running after timeout-minutes \(0\.05\), so it was cancelled \(status Canceled\)\.$/);
-      expect(emu.jobs()[0]!.status).toBe('Canceled');
+      expect(firstLine(r)).toMatch(
+        /^Raise timeout-minutes or speed up the job: job batchjob-\S+ was still Running after timeout-minutes \(0\.05\), so it was cancelled \(status Canceled\)\.$/,
+      );
+      expect(emu.jobs()[0].status).toBe('Canceled');
     }));
 
   it('the post step cancels a job the main step left running when it was killed', () =>
     withEmulator({ batchEndpoints: [{ name: 'score-batch', jobPlan: LONG }] }, async (emu) => {
       const { r } = await signalled(emu, 'SIGKILL');
       expect(r.signal).toBe('SIGKILL');
-      expect(JSON.parse(r.state.pendingJob!)).toEqual({ name: emu.jobs()[0]!.name });
+      expect(JSON.parse(r.state.pendingJob)).toEqual({ name: emu.jobs()[0].name });
       const post = await step(emu, batch, { state: r.state });
       expect(post.code).toBe(0);
-      expect(post.visibleLog).toContain(`Job ${emu.jobs()[0]!.name} is still Running after the main step ended; cancelling it (cancel-on-timeout: true).`);
+      expect(post.visibleLog).toContain(`Job ${emu.jobs()[0].name} is still Running after the main step ended; cancelling it (cancel-on-timeout: true).`);
       expect(post.visibleLog).toMatch(/cancel requested; its status is now Canceled\./);
-      expect(emu.jobs()[0]!.status).toBe('Canceled');
+      expect(emu.jobs()[0].status).toBe('Canceled');
     }));
 });
 
@@ -183,8 +190,13 @@ describe('resource state', () => {
   let emu: Emulator;
   beforeAll(async () => {
     emu = await emulator({
-      batchEndpoints: [{ name: 'score-batch', provisioningState: 'Updating' }, { name: 'broken', provisioningState: 'Failed' }],
-      onlineEndpoints: [{ name: 'score-key', authMode: 'key', deployments: ['blue', { name: 'green', provisioningState: 'Creating' }], traffic: { blue: 100 } }],
+      batchEndpoints: [
+        { name: 'score-batch', provisioningState: 'Updating' },
+        { name: 'broken', provisioningState: 'Failed' },
+      ],
+      onlineEndpoints: [
+        { name: 'score-key', authMode: 'key', deployments: ['blue', { name: 'green', provisioningState: 'Creating' }], traffic: { blue: 100 } },
+      ],
     });
   });
   afterAll(() => emu.close());

@@ -23,8 +23,14 @@ const scenarios: [string, Record<string, string>, string?][] = [
   ['online, key', { 'endpoint-type': 'online', endpoint: 'score-key', request: '{"data": [[1]]}' }],
   ['online, aml_token', { 'endpoint-type': 'online', endpoint: 'score-token', request: '{"data": [[1]]}' }],
   ['online, aad_token', { 'endpoint-type': 'online', endpoint: 'score-aad', request: '{"data": [[1]]}' }],
-  ['client secret', { 'endpoint-type': 'online', endpoint: 'score-key', request: '{}', 'auth-type': 'client-secret', 'client-secret': 's3cret-value-of-the-app-7f2' }],
-  ['wrong client secret', { 'endpoint-type': 'online', endpoint: 'score-key', request: '{}', 'auth-type': 'client-secret', 'client-secret': 'not-the-s3cret-at-all-91x' }],
+  [
+    'client secret',
+    { 'endpoint-type': 'online', endpoint: 'score-key', request: '{}', 'auth-type': 'client-secret', 'client-secret': 's3cret-value-of-the-app-7f2' },
+  ],
+  [
+    'wrong client secret',
+    { 'endpoint-type': 'online', endpoint: 'score-key', request: '{}', 'auth-type': 'client-secret', 'client-secret': 'not-the-s3cret-at-all-91x' },
+  ],
   ['missing permissions', { 'endpoint-type': 'online', endpoint: 'score-key', request: '{}' }, 'reader'],
   ['federation mismatch', { 'endpoint-type': 'online', endpoint: 'score-key', request: '{}' }, 'stranger'],
   ['bad input', { 'endpoint-type': 'online', endpoint: 'score-key', request: '{', 'client-secret': 'another-s3cret-in-an-input' }],
@@ -36,7 +42,11 @@ function leaks(r: StepResult, secrets: string[]): string[] {
     .filter((l) => !l.startsWith('::add-mask::'))
     .join('\n');
   const places = { stdout: printed, stderr: r.stderr, outputs: JSON.stringify(r.outputs), summary: r.summary, state: JSON.stringify(r.state) };
-  return secrets.flatMap((s) => Object.entries(places).filter(([, text]) => text.includes(s)).map(([where]) => `${where}: ${s.slice(0, 12)}…`));
+  return secrets.flatMap((s) =>
+    Object.entries(places)
+      .filter(([, text]) => text.includes(s))
+      .map(([where]) => `${where}: ${s.slice(0, 12)}…`),
+  );
 }
 
 describe.each([
@@ -56,6 +66,6 @@ describe('the leak check itself', () => {
   it('finds a secret printed anywhere but in ::add-mask::', () => {
     const r = { stdout: '::add-mask::tok-123456789\nusing tok-123456789 now', stderr: '', outputs: {}, summary: '', state: {} } as unknown as StepResult;
     expect(leaks(r, ['tok-123456789'])).toEqual(['stdout: tok-12345678…']);
-    expect(leaks({ ...r, stdout: '::add-mask::tok-123456789' } as StepResult, ['tok-123456789'])).toEqual([]);
+    expect(leaks({ ...r, stdout: '::add-mask::tok-123456789' }, ['tok-123456789'])).toEqual([]);
   });
 });

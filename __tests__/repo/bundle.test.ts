@@ -24,7 +24,7 @@ const namesWhere = (entries: Map<string, string>, test: (text: string, name: str
 function methods(source: string): Map<string, string> {
   const out = new Map<string, string>();
   const starts = [...source.matchAll(/^ {4}(?:static )?(?:async )?(?:function )?(\w+)\(.*\) \{$/gm)];
-  starts.forEach((m, i) => out.set(m[1]!, source.slice(m.index, starts[i + 1]?.index ?? source.length)));
+  starts.forEach((m, i) => out.set(m[1], source.slice(m.index, starts[i + 1]?.index ?? source.length)));
   return out;
 }
 
@@ -44,7 +44,6 @@ describe('undici, left out of the entry bundle', () => {
     expect(files.length).toBeGreaterThan(20);
     for (const f of files) expect(read(f), f).not.toMatch(/getAgentDispatcher|['"]undici['"]/);
   });
-
 });
 
 /** Every compiled file of the sign-in libraries' ES-module builds (those the bundle holds): path from node_modules → text. */
@@ -84,23 +83,29 @@ describe('jsonwebtoken and open, left out of the main bundle', () => {
 
   it('the action signs in only with credentials that need neither a certificate nor a browser', () => {
     const imported = srcFiles
-      .flatMap((f) => [...read(f).matchAll(/^import \{([^}]*)\} from '@azure\/identity';$/gm)].flatMap(([, names]) => names!.split(',')))
+      .flatMap((f) => [...read(f).matchAll(/^import \{([^}]*)\} from '@azure\/identity';$/gm)].flatMap(([, names]) => names.split(',')))
       .map((n) => n.trim())
       .filter((n) => n && !n.startsWith('type '));
     expect(imported.sort()).toEqual(['AzureCliCredential', 'ClientAssertionCredential', 'ClientSecretCredential', 'ManagedIdentityCredential']);
   });
 });
 
+/** What the action would call on each left-out package; a stand-in has only the member it replaces. */
+interface StandIn {
+  ProxyAgent: new () => unknown;
+  default: ((url: string) => unknown) & { sign(payload: object, key: string): unknown };
+}
+
 describe('the stand-ins in the committed bundles', () => {
   it.each([
-    ['dist/index.js', 'undici', (m: any) => new m.ProxyAgent()],
-    ['dist/main/index.js', 'jsonwebtoken', (m: any) => m.default.sign({}, 'key')],
-    ['dist/main/index.js', 'open', (m: any) => m.default('https://example.invalid')],
+    ['dist/index.js', 'undici', (m: StandIn) => new m.ProxyAgent()],
+    ['dist/main/index.js', 'jsonwebtoken', (m: StandIn) => m.default.sign({}, 'key')],
+    ['dist/main/index.js', 'open', (m: StandIn) => m.default('https://example.invalid')],
   ])('%s: %s throws, saying it is not bundled', async (bundle, name, use) => {
-    const standIns = [...read(bundle).matchAll(/from"(data:text\/javascript,[^"]+)"/g)].map(([, url]) => url!);
+    const standIns = [...read(bundle).matchAll(/from"(data:text\/javascript,[^"]+)"/g)].map(([, url]) => url);
     const url = standIns.find((u) => decodeURIComponent(u).includes(`'${name} is not bundled`));
     expect(url, `${name} stand-in in ${bundle}`).toBeDefined();
-    const standIn = await import(url!);
+    const standIn = (await import(url!)) as StandIn;
     expect(() => use(standIn)).toThrow(`${name} is not bundled with azureml-invoke`);
   });
 });
@@ -113,8 +118,8 @@ function packagesImportedFrom(entry: string): Set<string> {
     if (seen.has(file)) return;
     seen.add(file);
     for (const [, spec] of read(file).matchAll(/^(?:import|export) (?!type )[^;]*? from '([^']+)';$/gms)) {
-      if (spec!.startsWith('.')) walk(join(dirname(file), spec!.replace(/\.js$/, '.ts')));
-      else if (!spec!.startsWith('node:')) packages.add(/^(?:@[^/]+\/)?[^/]+/.exec(spec!)![0]);
+      if (spec.startsWith('.')) walk(join(dirname(file), spec.replace(/\.js$/, '.ts')));
+      else if (!spec.startsWith('node:')) packages.add(/^(?:@[^/]+\/)?[^/]+/.exec(spec)![0]);
     }
   };
   walk(entry);
@@ -129,6 +134,10 @@ describe('licenses.txt', () => {
     const packages = packagesImportedFrom(entry);
     expect(packages.size).toBeGreaterThan(0);
     const named = new Set([...read(file).matchAll(/^((?:@[^/\s]+\/)?[^@\s]+)@\d[^\n]*\n(\S[^\n]*)\n/gm)].map(([, name, licence]) => `${name} ${licence}`));
-    for (const pkg of packages) expect([...named].find((n) => n.startsWith(`${pkg} `)), pkg).toMatch(/ (MIT|Apache-2\.0|ISC|BSD)/);
+    for (const pkg of packages)
+      expect(
+        [...named].find((n) => n.startsWith(`${pkg} `)),
+        pkg,
+      ).toMatch(/ (MIT|Apache-2\.0|ISC|BSD)/);
   });
 });

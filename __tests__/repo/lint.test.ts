@@ -41,7 +41,9 @@ describe('workflows (actionlint 1.7.7)', () => {
 });
 
 describe('steps that use this action', () => {
-  const required = Object.entries(actionYml.inputs).filter(([, s]) => s.required).map(([n]) => n);
+  const required = Object.entries(actionYml.inputs)
+    .filter(([, s]) => s.required)
+    .map(([n]) => n);
   it.each(workflows)('%s: only declared inputs, all required ones, and id-token: write', (path) => {
     const wf = load(readFileSync(join(ROOT, path), 'utf8')) as Workflow;
     let uses = 0;
@@ -72,7 +74,10 @@ describe('action.yml', () => {
   it('declares inputs with string defaults and boolean required flags', () => {
     for (const [name, spec] of Object.entries(actionYml.inputs)) {
       const s = spec as Record<string, unknown>;
-      expect(Object.keys(s).every((k) => ['description', 'required', 'default', 'deprecationMessage'].includes(k)), name).toBe(true);
+      expect(
+        Object.keys(s).every((k) => ['description', 'required', 'default', 'deprecationMessage'].includes(k)),
+        name,
+      ).toBe(true);
       if ('default' in s) expect(typeof s.default, name).toBe('string');
       if ('required' in s) expect(typeof s.required, name).toBe('boolean');
       expect(s.required === true && 'default' in s, `${name}: required with a default`).toBe(false);

@@ -35,7 +35,7 @@ describe('action.yml', () => {
     const design = readFileSync(designFile, 'utf8');
     const designInputs = [...design.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
     expect(designInputs.sort()).toEqual(Object.keys(actionYml.inputs).sort());
-    const outputsLine = /## 6\. Outputs\n([\s\S]*?)\n\n/.exec(design)![1]!;
+    const outputsLine = /## 6\. Outputs\n([\s\S]*?)\n\n/.exec(design)![1];
     const designOutputs = [...outputsLine.matchAll(/`([a-z0-9-]+)`/g)].map((m) => m[1]);
     expect(designOutputs.sort()).toEqual(Object.keys(actionYml.outputs).sort());
   });

@@ -15,10 +15,10 @@ describe('README', () => {
   });
 
   it('grants exactly the required actions in its least-privilege roles', () => {
-    const roles = [...readme.matchAll(/--role-definition '(\{[\s\S]*?\})'/g)].map((m) => JSON.parse(m[1]!) as { Actions: string[] });
+    const roles = [...readme.matchAll(/--role-definition '(\{[\s\S]*?\})'/g)].map((m) => JSON.parse(m[1]) as { Actions: string[] });
     expect(roles).toHaveLength(2);
-    expect(roles[0]!.Actions).toEqual([...catalog.batchInvoke.actions, ...catalog.batchFollowJob.poll, ...catalog.batchFollowJob.cancel]);
-    expect(roles[1]!.Actions).toEqual([...new Set(Object.values(catalog.onlineInvokeByAuthMode).flat())]);
+    expect(roles[0].Actions).toEqual([...catalog.batchInvoke.actions, ...catalog.batchFollowJob.poll, ...catalog.batchFollowJob.cancel]);
+    expect(roles[1].Actions).toEqual([...new Set(Object.values(catalog.onlineInvokeByAuthMode).flat())]);
   });
 
   it('shows the two commands', () => {

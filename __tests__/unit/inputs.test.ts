@@ -24,7 +24,7 @@ function source(values: Record<string, string | undefined>, files: Record<string
     get: (name) => values[name] ?? '',
     env,
     readFile: (path) => {
-      if (path in files) return files[path]!;
+      if (path in files) return files[path];
       throw Object.assign(new Error('nope'), { code: 'ENOENT' });
     },
     setSecret: (v) => secrets.push(v),
@@ -32,7 +32,8 @@ function source(values: Record<string, string | undefined>, files: Record<string
   return { s, secrets };
 }
 
-const read = (values: Record<string, string | undefined>, files?: Record<string, string>, env?: Record<string, string>) => getInputs(source(values, files, env).s, parseYaml);
+const read = (values: Record<string, string | undefined>, files?: Record<string, string>, env?: Record<string, string>) =>
+  getInputs(source(values, files, env).s, parseYaml);
 
 describe('getInputs', () => {
   it('reads a batch invocation with defaults', () => {
@@ -55,7 +56,11 @@ describe('getInputs', () => {
   });
 
   it('falls back to the AZURE_* environment variables', () => {
-    const i = read({ ...base, 'client-id': '', 'tenant-id': '', 'subscription-id': '' }, {}, { AZURE_CLIENT_ID: GUID, AZURE_TENANT_ID: 'contoso.onmicrosoft.com', AZURE_SUBSCRIPTION_ID: GUID });
+    const i = read(
+      { ...base, 'client-id': '', 'tenant-id': '', 'subscription-id': '' },
+      {},
+      { AZURE_CLIENT_ID: GUID, AZURE_TENANT_ID: 'contoso.onmicrosoft.com', AZURE_SUBSCRIPTION_ID: GUID },
+    );
     expect(i.clientId).toBe(GUID);
     expect(i.tenantId).toBe('contoso.onmicrosoft.com');
   });
@@ -75,14 +80,17 @@ describe('getInputs', () => {
   });
 
   it('parses named inputs from YAML and JSON', () => {
-    const yaml = 'data: {type: uri_folder, path: "azureml://datastores/workspaceblobstore/paths/in/"}\nthreshold: {type: number, value: 0.5}\nmodel: {type: uri_file, path: "azureml:scored:3"}';
+    const yaml =
+      'data: {type: uri_folder, path: "azureml://datastores/workspaceblobstore/paths/in/"}\nthreshold: {type: number, value: 0.5}\nmodel: {type: uri_file, path: "azureml:scored:3"}';
     const i = read({ ...base, input: '', inputs: yaml });
     expect(i.batchInputs).toEqual({
       data: { kind: 'uri', type: 'uri_folder', path: 'azureml://datastores/workspaceblobstore/paths/in/' },
       threshold: { kind: 'literal', type: 'number', value: '0.5' },
       model: { kind: 'asset', type: 'uri_file', name: 'scored', version: '3' },
     });
-    expect(read({ ...base, input: '', inputs: '{"flag": {"type": "boolean", "value": true}}' }).batchInputs).toEqual({ flag: { kind: 'literal', type: 'boolean', value: 'true' } });
+    expect(read({ ...base, input: '', inputs: '{"flag": {"type": "boolean", "value": true}}' }).batchInputs).toEqual({
+      flag: { kind: 'literal', type: 'boolean', value: 'true' },
+    });
   });
 
   it('reads .jsonl request files line by line', () => {
@@ -99,7 +107,11 @@ describe('getInputs', () => {
 describe('parseBatchInput', () => {
   it('resolves @latest later and passes datastore paths through', () => {
     expect(parseBatchInput('input', 'azureml:heart@latest', 'uri_file')).toEqual({ kind: 'asset', type: 'uri_file', name: 'heart', version: 'latest' });
-    expect(parseBatchInput('input', 'azureml://datastores/blob/paths/a/b.csv', 'uri_file')).toEqual({ kind: 'uri', type: 'uri_file', path: 'azureml://datastores/blob/paths/a/b.csv' });
+    expect(parseBatchInput('input', 'azureml://datastores/blob/paths/a/b.csv', 'uri_file')).toEqual({
+      kind: 'uri',
+      type: 'uri_file',
+      path: 'azureml://datastores/blob/paths/a/b.csv',
+    });
   });
 });
 

@@ -103,9 +103,14 @@ export function armRoutes(s: State): Route[] {
   const inWorkspace = (ctx: Ctx, action: string, scope = wsScope(ctx)): InWorkspace | undefined => {
     const caller = guard(ctx, action, scope);
     if (!caller) return undefined;
-    const ws = w.workspaces.find((x) => x.name.toLowerCase() === ctx.params.ws!.toLowerCase());
+    const ws = w.workspaces.find((x) => x.name.toLowerCase() === ctx.params.ws.toLowerCase());
     if (!ws) {
-      armError(ctx, 404, 'ResourceNotFound', `The Resource '${ML}/workspaces/${ctx.params.ws}' under resource group '${ctx.params.rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+      armError(
+        ctx,
+        404,
+        'ResourceNotFound',
+        `The Resource '${ML}/workspaces/${ctx.params.ws}' under resource group '${ctx.params.rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+      );
       return undefined;
     }
     return { caller, ws };
@@ -282,7 +287,15 @@ export function armRoutes(s: State): Route[] {
         status,
         experimentName: job.experimentName,
         services: {
-          Tracking: { jobServiceType: 'Tracking', port: null, endpoint: `azureml://${w.location}.api.azureml.ms/mlflow/v1.0${wsId}?`, status: null, errorMessage: null, properties: null, nodes: null },
+          Tracking: {
+            jobServiceType: 'Tracking',
+            port: null,
+            endpoint: `azureml://${w.location}.api.azureml.ms/mlflow/v1.0${wsId}?`,
+            status: null,
+            errorMessage: null,
+            properties: null,
+            nodes: null,
+          },
           Studio: { jobServiceType: 'Studio', port: null, endpoint: studioUrl(w, job), status: null, errorMessage: null, properties: null, nodes: null },
         },
         computeId: null,
@@ -301,10 +314,10 @@ export function armRoutes(s: State): Route[] {
     };
   };
 
-  const findJob = (ws: string, ctx: Ctx) => s.jobs.find((j) => j.workspace === ws && j.name.toLowerCase() === ctx.params.id!.toLowerCase());
+  const findJob = (ws: string, ctx: Ctx) => s.jobs.find((j) => j.workspace === ws && j.name.toLowerCase() === ctx.params.id.toLowerCase());
 
   const findEndpoint = <E extends { name: string; workspace: string }>(records: E[], ws: string, ctx: Ctx) =>
-    records.find((e) => e.workspace === ws && e.name.toLowerCase() === ctx.params.ep!.toLowerCase());
+    records.find((e) => e.workspace === ws && e.name.toLowerCase() === ctx.params.ep.toLowerCase());
   const online = (ws: string, ctx: Ctx) => findEndpoint(w.onlineEndpoints, ws, ctx);
 
   /** The read routes both endpoint kinds have: list, get, list deployments, get a deployment. */
@@ -349,7 +362,10 @@ export function armRoutes(s: State): Route[] {
           if (!g) return;
           const e = findEndpoint(k.records, g.ws.name, ctx);
           if (!e) return mlNotFound(ctx, `${k.word} endpoint '${ctx.params.ep}'`);
-          list(ctx, e.deployments.map((d) => k.deploymentBody(e, d)));
+          list(
+            ctx,
+            e.deployments.map((d) => k.deploymentBody(e, d)),
+          );
         },
       },
       {
@@ -360,7 +376,7 @@ export function armRoutes(s: State): Route[] {
           const g = inWorkspace(ctx, `${action}/deployments/read`, `${endpointScope(ctx)}/deployments/${ctx.params.dep}`);
           if (!g) return;
           const e = findEndpoint(k.records, g.ws.name, ctx);
-          const d = e?.deployments.find((x) => x.name.toLowerCase() === ctx.params.dep!.toLowerCase());
+          const d = e?.deployments.find((x) => x.name.toLowerCase() === ctx.params.dep.toLowerCase());
           if (!e || !d) return mlNotFound(ctx, `${k.word} deployment '${ctx.params.dep}'`);
           ctx.json(200, k.deploymentBody(e, d));
         },
@@ -375,7 +391,10 @@ export function armRoutes(s: State): Route[] {
       path: re(`${RG}/providers/Microsoft\\.MachineLearningServices/workspaces`),
       handler: (ctx) => {
         if (!guard(ctx, `${ML}/workspaces/read`, rgScope(ctx))) return;
-        list(ctx, w.workspaces.map((x) => workspaceBody(x.name)));
+        list(
+          ctx,
+          w.workspaces.map((x) => workspaceBody(x.name)),
+        );
       },
     },
     {
@@ -400,7 +419,8 @@ export function armRoutes(s: State): Route[] {
         if (!g) return;
         const e = online(g.ws.name, ctx);
         if (!e) return mlNotFound(ctx, `online endpoint '${ctx.params.ep}'`);
-        if (e.authMode !== 'key') return armError(ctx, 400, 'UserError', `Keys are only available for endpoints with auth mode Key; '${e.name}' uses ${e.authMode}.`);
+        if (e.authMode !== 'key')
+          return armError(ctx, 400, 'UserError', `Keys are only available for endpoints with auth mode Key; '${e.name}' uses ${e.authMode}.`);
         ctx.json(200, { primaryKey: e.keys.primaryKey, secondaryKey: e.keys.secondaryKey });
       },
     },
@@ -414,7 +434,8 @@ export function armRoutes(s: State): Route[] {
         if (!g) return;
         const e = online(g.ws.name, ctx);
         if (!e) return mlNotFound(ctx, `online endpoint '${ctx.params.ep}'`);
-        if (e.authMode !== 'aml_token') return armError(ctx, 400, 'UserError', `Tokens are only available for endpoints with auth mode AMLToken; '${e.name}' uses ${e.authMode}.`);
+        if (e.authMode !== 'aml_token')
+          return armError(ctx, 400, 'UserError', `Tokens are only available for endpoints with auth mode AMLToken; '${e.name}' uses ${e.authMode}.`);
         const now = Math.floor(Date.now() / 1000);
         const accessToken = amlToken(s, e, g.caller, now);
         ctx.json(200, { accessToken, tokenType: 'Bearer', expiryTimeUtc: now + 3600, refreshAfterTimeUtc: now + 1800 });
@@ -475,7 +496,9 @@ export function armRoutes(s: State): Route[] {
     {
       service: 'management',
       method: 'GET',
-      path: re(String.raw`^/subscriptions/(?<sub>[^/]+)/providers/Microsoft\.MachineLearningServices/locations/(?<loc>[^/]+)/mfeOperationResults/jc:(?<wsid>[^:/]+):(?<id>[^/]+)`),
+      path: re(
+        String.raw`^/subscriptions/(?<sub>[^/]+)/providers/Microsoft\.MachineLearningServices/locations/(?<loc>[^/]+)/mfeOperationResults/jc:(?<wsid>[^:/]+):(?<id>[^/]+)`,
+      ),
       handler: (ctx) => {
         const ws = w.workspaces.find((x) => x.workspaceId === ctx.params.wsid);
         if (!ws) return armError(ctx, 404, 'NotFound', 'The operation was not found.');
@@ -500,7 +523,15 @@ export function armRoutes(s: State): Route[] {
           id: `${workspaceScope(w, d.workspace)}/data/${d.name}`,
           name: d.name,
           type: `${ML}/workspaces/data`,
-          properties: { dataType: d.dataType, description: null, tags: {}, properties: {}, isArchived: false, latestVersion: d.versions.at(-1), nextVersion: String(d.versions.length + 1) },
+          properties: {
+            dataType: d.dataType,
+            description: null,
+            tags: {},
+            properties: {},
+            isArchived: false,
+            latestVersion: d.versions.at(-1),
+            nextVersion: String(d.versions.length + 1),
+          },
           systemData: systemData(created),
         });
       },
@@ -514,7 +545,10 @@ export function armRoutes(s: State): Route[] {
         if (!g) return;
         const d = w.dataAssets.find((x) => x.workspace === g.ws.name && x.name === ctx.params.name);
         if (!d) return mlNotFound(ctx, `data asset '${ctx.params.name}'`);
-        list(ctx, [...d.versions].reverse().map((v) => dataVersionBody(w, d, v, created)));
+        list(
+          ctx,
+          [...d.versions].reverse().map((v) => dataVersionBody(w, d, v, created)),
+        );
       },
     },
     {
@@ -526,8 +560,8 @@ export function armRoutes(s: State): Route[] {
         const g = inWorkspace(ctx, `${ML}/workspaces/data/versions/read`);
         if (!g) return;
         const d = w.dataAssets.find((x) => x.workspace === g.ws.name && x.name === ctx.params.name);
-        if (!d || !d.versions.includes(ctx.params.version!)) return mlNotFound(ctx, `data asset '${ctx.params.name}' version '${ctx.params.version}'`);
-        ctx.json(200, dataVersionBody(w, d, ctx.params.version!, created));
+        if (!d || !d.versions.includes(ctx.params.version)) return mlNotFound(ctx, `data asset '${ctx.params.name}' version '${ctx.params.version}'`);
+        ctx.json(200, dataVersionBody(w, d, ctx.params.version, created));
       },
     },
     {
@@ -537,7 +571,7 @@ export function armRoutes(s: State): Route[] {
       path: re(`${WS}/datastores/(?<name>[^/]+)`),
       handler: (ctx) => {
         if (!inWorkspace(ctx, `${ML}/workspaces/datastores/read`)) return;
-        const name = ctx.params.name!;
+        const name = ctx.params.name;
         ctx.json(200, {
           id: `${wsScope(ctx)}/datastores/${name}`,
           name,
@@ -562,7 +596,9 @@ export function armRoutes(s: State): Route[] {
     {
       service: 'management',
       method: 'GET',
-      path: re(String.raw`^/subscriptions/(?<sub>[^/]+)/resourcegroups/(?<rg>[^/]+)(?<resource>/providers/(?!Microsoft\.Authorization/permissions).+?)?/providers/Microsoft\.Authorization/permissions`),
+      path: re(
+        String.raw`^/subscriptions/(?<sub>[^/]+)/resourcegroups/(?<rg>[^/]+)(?<resource>/providers/(?!Microsoft\.Authorization/permissions).+?)?/providers/Microsoft\.Authorization/permissions`,
+      ),
       handler: (ctx) => permissions(ctx),
     },
   ];
@@ -575,7 +611,8 @@ export function armRoutes(s: State): Route[] {
     const scope = `${rgScope(ctx)}${ctx.params.resource ?? ''}`;
     ctx.entry.action = 'Microsoft.Authorization/permissions/read';
     if (w.spec.permissionsApi === 'denied') return ctx.json(403, authorizationFailed(caller, 'Microsoft.Authorization/permissions/read', scope));
-    if (w.spec.permissionsApi === 'error') return armError(ctx, 500, 'InternalServerError', 'Encountered internal server error. Diagnostic information: timestamp, MSIT.');
+    if (w.spec.permissionsApi === 'error')
+      return armError(ctx, 500, 'InternalServerError', 'Encountered internal server error. Diagnostic information: timestamp, MSIT.');
     if (resourceGroupMissing(ctx)) return;
     const entries = effectivePermissions(w.assignments, caller.identity.objectId, scope).map((p) => ({
       actions: p.actions,
@@ -605,7 +642,14 @@ export function studioUrl(w: World, job: Job): string {
 
 /** An Azure ML token for one endpoint (aml_token auth), signed like the Entra tokens. */
 export function amlToken(s: State, e: OnlineEndpointRec, caller: Caller, now: number): string {
-  const token = signJwt(s.keys.entra, { aud: `${s.w.urls.inference}/${e.name}`, iss: 'azureml', endpoint: e.id, oid: caller.identity.objectId, iat: now, exp: now + 3600 });
+  const token = signJwt(s.keys.entra, {
+    aud: `${s.w.urls.inference}/${e.name}`,
+    iss: 'azureml',
+    endpoint: e.id,
+    oid: caller.identity.objectId,
+    iat: now,
+    exp: now + 3600,
+  });
   s.w.issued.push(token);
   return token;
 }

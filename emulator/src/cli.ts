@@ -9,17 +9,20 @@ function flag(name: string): string | undefined {
 }
 
 const basePort = flag('base-port');
-const emu = await startEmulator(demoWorld({ seed: Number(flag('seed') ?? 1), latencyMs: Number(flag('latency-ms') ?? 0), clientSecret: flag('client-secret') }), {
-  basePort: basePort ? Number(basePort) : undefined,
-  caDir: flag('ca-dir'),
-});
+const emu = await startEmulator(
+  demoWorld({ seed: Number(flag('seed') ?? 1), latencyMs: Number(flag('latency-ms') ?? 0), clientSecret: flag('client-secret') }),
+  {
+    basePort: basePort ? Number(basePort) : undefined,
+    caDir: flag('ca-dir'),
+  },
+);
 process.stdout.write(
   `${JSON.stringify({
     url: emu.url,
     urls: emu.urls,
     caFile: emu.caFile,
     tenantId: emu.tenantId,
-    clientId: emu.identities[0]!.clientId,
+    clientId: emu.identities[0].clientId,
     subscriptionId: emu.subscriptionId,
     resourceGroup: emu.resourceGroup,
     workspace: emu.workspace,
@@ -34,7 +37,7 @@ process.stdout.write(
 let shown = 0;
 const timer = setInterval(() => {
   for (; shown < emu.log.length; shown++) {
-    const e = emu.log[shown]!;
+    const e = emu.log[shown];
     process.stderr.write(`${e.status} ${e.method} ${e.service} ${e.url.split('?')[0]}${e.fault ? ` [fault ${e.fault}]` : ''}\n`);
   }
 }, 200);

@@ -6,7 +6,7 @@ import { authenticate, mlAudiences } from './identity.js';
 import { displayName, newJobName, statusAt, DEFAULT_PLAN, type Job } from './jobs.js';
 import { decodeJwt } from './jwt.js';
 import { isAuthorized } from './rbac.js';
-import type { Ctx, Route } from './server.js';
+import { text, type Ctx, type Route } from './server.js';
 import type { State } from './state.js';
 import type { ScoringResponse } from './types.js';
 import { workspaceScope, type BatchEndpointRec, type OnlineEndpointRec } from './world.js';
@@ -32,7 +32,7 @@ export function dataPlaneRoutes(s: State): Route[] {
   const { w } = s;
 
   const invokeBatch = (ctx: Ctx) => {
-    const e = w.batchEndpoints.find((x) => x.name.toLowerCase() === ctx.params.ep!.toLowerCase());
+    const e = w.batchEndpoints.find((x) => x.name.toLowerCase() === ctx.params.ep.toLowerCase());
     if (!e || e.provisioningState !== 'Succeeded') return userError(ctx, 404, `Batch endpoint '${ctx.params.ep}' not found.`);
     const caller = authenticate(ctx, w, s.keys, 'ml');
     if (!caller) return;
@@ -69,18 +69,20 @@ export function dataPlaneRoutes(s: State): Route[] {
     }
     const inputs: Record<string, unknown> = {};
     for (const [name, input] of Object.entries((inputData as Record<string, unknown>) ?? {})) {
-      const type = String(pick(input, 'jobInputType') ?? '');
+      const type = text(pick(input, 'jobInputType'));
       if (/^literal$/i.test(type)) {
-        if (deployment.type !== 'pipelineComponent') return userError(ctx, 400, `Input '${name}': Literal inputs are supported only by pipeline component deployments.`);
+        if (deployment.type !== 'pipelineComponent')
+          return userError(ctx, 400, `Input '${name}': Literal inputs are supported only by pipeline component deployments.`);
         if (pick(input, 'value') === undefined) return userError(ctx, 400, `Input '${name}': a Literal input needs a value.`);
         inputs[name] = { jobInputType: 'Literal', value: pick(input, 'value') };
         continue;
       }
-      if (!/^(urifolder|urifile|uri_folder|uri_file)$/i.test(type)) return userError(ctx, 400, `Input '${name}': jobInputType '${type}' is not supported; use UriFolder, UriFile or Literal.`);
-      const uri = String(pick(input, 'uri') ?? '');
+      if (!/^(urifolder|urifile|uri_folder|uri_file)$/i.test(type))
+        return userError(ctx, 400, `Input '${name}': jobInputType '${type}' is not supported; use UriFolder, UriFile or Literal.`);
+      const uri = text(pick(input, 'uri'));
       if (!uri) return userError(ctx, 400, `Input '${name}': uri is required.`);
       const asset = /\/workspaces\/([^/]+)\/data\/([^/]+)\/versions\/([^/]+)$/i.exec(uri);
-      if (asset && !w.dataAssets.some((d) => d.workspace.toLowerCase() === asset[1]!.toLowerCase() && d.name === asset[2] && d.versions.includes(asset[3]!))) {
+      if (asset && !w.dataAssets.some((d) => d.workspace.toLowerCase() === asset[1].toLowerCase() && d.name === asset[2] && d.versions.includes(asset[3]))) {
         return userError(ctx, 400, `Input '${name}': data asset ${asset[2]}:${asset[3]} was not found.`);
       }
       if (!asset && !/^(https:\/\/|azureml:\/\/)/i.test(uri)) return userError(ctx, 400, `Input '${name}': uri '${uri}' is not a supported path.`);
@@ -88,7 +90,7 @@ export function dataPlaneRoutes(s: State): Route[] {
     }
     const outputData = pick(props, 'outputData');
     for (const [name, output] of Object.entries((outputData as Record<string, unknown>) ?? {})) {
-      if (!/^azureml:\/\/datastores\/[^/]+\/paths\/.+/.test(String(pick(output, 'uri') ?? ''))) {
+      if (!/^azureml:\/\/datastores\/[^/]+\/paths\/.+/.test(text(pick(output, 'uri')))) {
         return userError(ctx, 400, `Output '${name}': uri must be azureml://datastores/<datastore>/paths/<path>.`);
       }
     }
@@ -140,23 +142,40 @@ export function dataPlaneRoutes(s: State): Route[] {
     properties: {
       provisioningState: 'Succeeded',
       inputData: job.inputs,
-      compute: { target: e.deployments.find((d) => d.name === job.deployment)!.compute, instanceCount: null, isLocal: false, location: null, instanceType: null, properties: null },
+      compute: {
+        target: e.deployments.find((d) => d.name === job.deployment)!.compute,
+        instanceCount: null,
+        isLocal: false,
+        location: null,
+        instanceType: null,
+        properties: null,
+      },
       output: { datastoreId: null, path: null },
       retrySettings: { maxRetries: 3, timeout: 'PT30S' },
       status: statusAt(job, s.clock.now()) === 'NotStarted' ? 'NotStarted' : 'Preparing',
       interactionEndpoints: {
-        Tracking: { jobEndpointType: 'Tracking', port: null, endpoint: `azureml://${w.location}.api.azureml.ms/mlflow/v1.0${workspaceScope(w, job.workspace)}?`, properties: null },
+        Tracking: {
+          jobEndpointType: 'Tracking',
+          port: null,
+          endpoint: `azureml://${w.location}.api.azureml.ms/mlflow/v1.0${workspaceScope(w, job.workspace)}?`,
+          properties: null,
+        },
         Studio: { jobEndpointType: 'Studio', port: null, endpoint: studioUrl(w, job), properties: null },
       },
       tags: job.tags,
       properties: { 'azureml.runsource': 'azureml.PipelineRun', runSource: 'Unavailable', runType: 'HTTP', 'azureml.pipelineComponent': 'pipelinerun' },
       name: job.displayName,
     },
-    systemData: { createdAt: new Date(job.createdAt).toISOString(), createdBy: job.createdBy, lastModifiedAt: new Date(job.createdAt).toISOString(), lastModifiedBy: job.createdBy },
+    systemData: {
+      createdAt: new Date(job.createdAt).toISOString(),
+      createdBy: job.createdBy,
+      lastModifiedAt: new Date(job.createdAt).toISOString(),
+      lastModifiedBy: job.createdBy,
+    },
   });
 
   const score = async (ctx: Ctx) => {
-    const e = w.onlineEndpoints.find((x) => x.name.toLowerCase() === ctx.params.ep!.toLowerCase());
+    const e = w.onlineEndpoints.find((x) => x.name.toLowerCase() === ctx.params.ep.toLowerCase());
     if (!e) return ctx.text(404, 'Not Found');
     if (!authorizeScoring(ctx, e)) return;
     const named = ctx.header('azureml-model-deployment');
@@ -167,7 +186,11 @@ export function dataPlaneRoutes(s: State): Route[] {
       if (!deployment) return ctx.json(404, { message: `Deployment '${named}' not found for endpoint '${e.name}'.` });
     } else {
       deployment = route(e);
-      if (!deployment) return ctx.json(404, { message: 'No valid deployments to route to. Please check that the endpoint has at least one deployment with positive weight values or use a deployment specific header to route.' });
+      if (!deployment)
+        return ctx.json(404, {
+          message:
+            'No valid deployments to route to. Please check that the endpoint has at least one deployment with positive weight values or use a deployment specific header to route.',
+        });
     }
     if (e.latencyMs > 0) await sleep(e.latencyMs);
     const answer: ScoringResponse = await e.respond({ endpoint: e.name, deployment, headers: ctx.req.headers, body: ctx.body });
@@ -247,7 +270,7 @@ export function dataPlaneRoutes(s: State): Route[] {
     const caller = authenticate(ctx, w, s.keys, 'management');
     if (!caller) return;
     if (!authorize(ctx, w, caller, `${ML}/workspaces/experiments/runs/read`, wsScope(ctx))) return;
-    const job = s.jobs.find((j) => j.name === ctx.params.run && j.workspace.toLowerCase() === ctx.params.ws!.toLowerCase());
+    const job = s.jobs.find((j) => j.name === ctx.params.run && j.workspace.toLowerCase() === ctx.params.ws.toLowerCase());
     if (!job) return userError(ctx, 404, `Run ${ctx.params.run} was not found.`);
     const status = statusAt(job, s.clock.now());
     const failed = status === 'Failed' && job.plan.error;

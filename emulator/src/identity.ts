@@ -3,7 +3,7 @@
 // identities, and the bearer-token check every resource manager and data plane route runs.
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, jwk, signJwt, type Claims, type SigningKey } from './jwt.js';
-import type { Ctx, Route } from './server.js';
+import { text, type Ctx, type Route } from './server.js';
 import { DEFAULT_AUDIENCE, DEFAULT_REF, DEFAULT_REPOSITORY, findIdentity, GITHUB_ISSUER, githubSubject, type IdentityRec, type World } from './world.js';
 
 export interface Keys {
@@ -83,7 +83,10 @@ function tenantMatches(w: World, tenant: string): boolean {
 
 /** The resource a scope names, if this cloud knows it. */
 function resourceOf(w: World, scope: string): 'management' | 'ml' | undefined {
-  const resource = scope.replace(/\/\.default$/, '').replace(/\/+$/, '').toLowerCase();
+  const resource = scope
+    .replace(/\/\.default$/, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
   if (resource === w.resources.management) return 'management';
   if (resource === w.resources.ml) return 'ml';
   return undefined;
@@ -98,7 +101,13 @@ function audienceOf(w: World, resource: 'management' | 'ml'): string {
  * appidacr: how the client proved itself — '1' a secret, '2' a certificate or assertion (a
  * federated credential presents one), '0' none (managed identities).
  */
-export function issueAccessToken(w: World, keys: Keys, identity: IdentityRec, resource: 'management' | 'ml', appidacr: '0' | '1' | '2'): { token: string; expiresIn: number } {
+export function issueAccessToken(
+  w: World,
+  keys: Keys,
+  identity: IdentityRec,
+  resource: 'management' | 'ml',
+  appidacr: '0' | '1' | '2',
+): { token: string; expiresIn: number } {
   const iat = nowSeconds();
   const expiresIn = w.spec.accessTokenLifetimeSeconds ?? 3600;
   const claims: Claims = {
@@ -130,17 +139,24 @@ function form(ctx: Ctx): URLSearchParams {
 
 /** Checks a federated assertion against the app's credentials; answers the error and returns false on a mismatch. */
 function federationMatches(ctx: Ctx, w: World, identity: IdentityRec, claims: Claims): boolean {
-  const iss = String(claims.iss ?? '');
-  const sub = String(claims.sub ?? '');
-  const aud = Array.isArray(claims.aud) ? claims.aud.map(String) : [String(claims.aud ?? '')];
+  const iss = text(claims.iss);
+  const sub = text(claims.sub);
+  const aud = Array.isArray(claims.aud) ? claims.aud.map(text) : [text(claims.aud)];
   const creds = identity.federatedCredentials;
   const byIssuer = creds.filter((c) => c.issuer === iss);
   const bySubject = byIssuer.filter((c) => c.subject === sub);
   const byAudience = bySubject.filter((c) => c.audiences.some((a) => aud.includes(a)));
   if (byAudience.length > 0) return true;
-  const help = 'Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation';
+  const help =
+    'Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation';
   if (w.spec.entra?.legacyFederationErrors) {
-    entraError(ctx, 400, 'invalid_request', 70021, `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${aud.join(',')}'. https://docs.microsoft.com/en-us/azure/active-directory/develop/workload-identity-federation`);
+    entraError(
+      ctx,
+      400,
+      'invalid_request',
+      70021,
+      `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${aud.join(',')}'. https://docs.microsoft.com/en-us/azure/active-directory/develop/workload-identity-federation`,
+    );
     return false;
   }
   if (byIssuer.length === 0) {
@@ -148,7 +164,14 @@ function federationMatches(ctx: Ctx, w: World, identity: IdentityRec, claims: Cl
   } else if (bySubject.length === 0) {
     const caseOnly = byIssuer.some((c) => c.subject.toLowerCase() === sub.toLowerCase());
     // Text quoted in a public README (notes §2.2); status and error value as its siblings'.
-    if (caseOnly) entraError(ctx, 401, 'invalid_client', 7002138, `No matching federated identity record found for presented assertion subject '${sub}'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison.`);
+    if (caseOnly)
+      entraError(
+        ctx,
+        401,
+        'invalid_client',
+        7002138,
+        `No matching federated identity record found for presented assertion subject '${sub}'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison.`,
+      );
     else entraError(ctx, 401, 'invalid_client', 700213, `No matching federated identity record found for presented assertion subject '${sub}'. ${help}`);
   } else {
     entraError(ctx, 401, 'invalid_client', 700212, `No matching federated identity record found for presented assertion audience '${aud.join(',')}'. ${help}`);
@@ -161,9 +184,15 @@ export function identityRoutes(w: World, keys: Keys): Route[] {
   const hostOf = (ctx: Ctx) => (ctx.req.headers.host ? `https://${ctx.req.headers.host}` : w.urls.login);
   const metadata = (ctx: Ctx) => {
     const login = () => hostOf(ctx);
-    const tenant = ctx.params.tenant!;
+    const tenant = ctx.params.tenant;
     if (!tenantMatches(w, tenant) && !/^(common|organizations)$/i.test(tenant)) {
-      return entraError(ctx, 400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`);
+      return entraError(
+        ctx,
+        400,
+        'invalid_tenant',
+        90002,
+        `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+      );
     }
     const t = tenantMatches(w, tenant) ? w.tenantId : '{tenantid}';
     // Shape of login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration.
@@ -194,9 +223,15 @@ export function identityRoutes(w: World, keys: Keys): Route[] {
   };
 
   const token = (ctx: Ctx) => {
-    const tenant = ctx.params.tenant!;
+    const tenant = ctx.params.tenant;
     if (!tenantMatches(w, tenant)) {
-      return entraError(ctx, 400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+      return entraError(
+        ctx,
+        400,
+        'invalid_tenant',
+        90002,
+        `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      );
     }
     const f = form(ctx);
     const clientId = f.get('client_id') ?? '';
@@ -205,7 +240,13 @@ export function identityRoutes(w: World, keys: Keys): Route[] {
     }
     const identity = w.identities.find((i) => i.clientId.toLowerCase() === clientId.toLowerCase() && i.kind === 'application');
     if (!identity) {
-      return entraError(ctx, 400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${w.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
+      return entraError(
+        ctx,
+        400,
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${clientId}' was not found in the directory '${w.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+      );
     }
     const assertion = f.get('client_assertion');
     const secret = f.get('client_secret');
@@ -222,12 +263,24 @@ export function identityRoutes(w: World, keys: Keys): Route[] {
       const nbf = Number(decoded.claims.nbf ?? 0);
       if (!(exp > now) || nbf > now + 300) {
         const iso = (s: number) => new Date(s * 1000).toISOString().replace('Z', '0000Z');
-        return entraError(ctx, 401, 'invalid_client', 700024, `Client assertion is not within its valid time range. Current time: ${iso(now)}, assertion valid from ${iso(nbf)}, expiry time of assertion ${iso(exp)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`);
+        return entraError(
+          ctx,
+          401,
+          'invalid_client',
+          700024,
+          `Client assertion is not within its valid time range. Current time: ${iso(now)}, assertion valid from ${iso(nbf)}, expiry time of assertion ${iso(exp)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`,
+        );
       }
       if (!federationMatches(ctx, w, identity, decoded.claims)) return;
     } else if (secret) {
       if (!identity.secrets.includes(secret)) {
-        return entraError(ctx, 401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${identity.clientId}'.`);
+        return entraError(
+          ctx,
+          401,
+          'invalid_client',
+          7000215,
+          `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${identity.clientId}'.`,
+        );
       }
     } else {
       return entraError(ctx, 400, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
@@ -236,11 +289,24 @@ export function identityRoutes(w: World, keys: Keys): Route[] {
     const resource = resourceOf(w, scope.split(' ')[0] ?? '');
     if (!resource) {
       const named = scope.replace(/\/\.default$/, '');
-      return entraError(ctx, 400, 'invalid_resource', 500011, `The resource principal named ${named} was not found in the tenant named ${w.tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
+      return entraError(
+        ctx,
+        400,
+        'invalid_resource',
+        500011,
+        `The resource principal named ${named} was not found in the tenant named ${w.tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+      );
     }
     if (identity.conditionalAccessBlocked && resource === 'ml') {
       // Status and error value from the ROPC sample in the notes; for client credentials: a guess.
-      return entraError(ctx, 400, 'interaction_required', 53003, 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.', { suberror: 'message_only' });
+      return entraError(
+        ctx,
+        400,
+        'interaction_required',
+        53003,
+        'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
+        { suberror: 'message_only' },
+      );
     }
     const issued = issueAccessToken(w, keys, identity, resource, assertion ? '2' : '1');
     ctx.json(200, { token_type: 'Bearer', expires_in: issued.expiresIn, ext_expires_in: issued.expiresIn, access_token: issued.token });
@@ -294,7 +360,11 @@ export function identityRoutes(w: World, keys: Keys): Route[] {
         const identity = wanted ? mis.find((i) => i.clientId === wanted || i.objectId === wanted) : mis.length === 1 ? mis[0] : undefined;
         if (!identity) return ctx.json(400, { error: 'invalid_request', error_description: 'Identity not found' });
         const resource = resourceOf(w, ctx.query.get('resource') ?? '');
-        if (!resource) return ctx.json(400, { error: 'invalid_resource', error_description: `AADSTS500011: The resource principal named ${ctx.query.get('resource')} was not found in the tenant.` });
+        if (!resource)
+          return ctx.json(400, {
+            error: 'invalid_resource',
+            error_description: `AADSTS500011: The resource principal named ${ctx.query.get('resource')} was not found in the tenant.`,
+          });
         const issued = issueAccessToken(w, keys, identity, resource, '0');
         const now = nowSeconds();
         ctx.json(200, {
@@ -334,12 +404,22 @@ export function mlAudiences(w: World): string[] {
 export function authenticate(ctx: Ctx, w: World, keys: Keys, expect: 'management' | 'ml'): Caller | undefined {
   const auth = ctx.header('authorization');
   const fail = (code: string, message: string) => {
-    ctx.json(401, { error: { code, message } }, { 'www-authenticate': `Bearer authorization_uri="${w.urls.login}/${w.tenantId}", error="invalid_token", error_description="${message.replace(/"/g, "'")}"` });
+    ctx.json(
+      401,
+      { error: { code, message } },
+      {
+        'www-authenticate': `Bearer authorization_uri="${w.urls.login}/${w.tenantId}", error="invalid_token", error_description="${message.replace(/"/g, "'")}"`,
+      },
+    );
     return undefined;
   };
   if (!auth || !/^Bearer\s+\S+/i.test(auth)) {
     const challenge = `Bearer authorization_uri="${w.urls.login}/${w.tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`;
-    ctx.json(401, { error: { code: 'AuthenticationFailed', message: "Authentication failed. The 'Authorization' header is missing." } }, { 'www-authenticate': challenge });
+    ctx.json(
+      401,
+      { error: { code: 'AuthenticationFailed', message: "Authentication failed. The 'Authorization' header is missing." } },
+      { 'www-authenticate': challenge },
+    );
     return undefined;
   }
   const decoded = decodeJwt(auth.replace(/^Bearer\s+/i, ''), [keys.entra]);
@@ -350,7 +430,10 @@ export function authenticate(ctx: Ctx, w: World, keys: Keys, expect: 'management
   const c = decoded.claims;
   ctx.entry.token = { kind: 'entra', aud: String(c.aud), oid: String(c.oid), appid: String(c.appid), tid: String(c.tid) };
   if (Number(c.exp) * 1000 <= Date.now()) {
-    return fail('ExpiredAuthenticationToken', `The access token expiry UTC time '${armTime(Number(c.exp) * 1000)}' is earlier than current UTC time '${armTime(Date.now())}'.`);
+    return fail(
+      'ExpiredAuthenticationToken',
+      `The access token expiry UTC time '${armTime(Number(c.exp) * 1000)}' is earlier than current UTC time '${armTime(Date.now())}'.`,
+    );
   }
   // ARM also accepts the classic management.core.windows.net audience (message from
   // JetBrains/azure-tools-for-intellij#16, notes §6).
@@ -361,10 +444,16 @@ export function authenticate(ctx: Ctx, w: World, keys: Keys, expect: 'management
         : [`${w.resources.management}/`, w.resources.management]
       : mlAudiences(w);
   if (!allowed.includes(String(c.aud))) {
-    return fail('InvalidAuthenticationTokenAudience', `The access token has been obtained for wrong audience or resource '${c.aud}'. It should exactly match with one of the allowed audiences '${allowed.join("','")}'.`);
+    return fail(
+      'InvalidAuthenticationTokenAudience',
+      `The access token has been obtained for wrong audience or resource '${text(c.aud)}'. It should exactly match with one of the allowed audiences '${allowed.join("','")}'.`,
+    );
   }
   if (String(c.tid).toLowerCase() !== w.tenantId.toLowerCase()) {
-    return fail('InvalidAuthenticationTokenTenant', `The access token is from the wrong issuer '${c.iss}'. It must match the tenant 'https://sts.windows.net/${w.tenantId}/' associated with this subscription. Please use the authority (URL) '${w.urls.login}/${w.tenantId}' to get the token.`);
+    return fail(
+      'InvalidAuthenticationTokenTenant',
+      `The access token is from the wrong issuer '${text(c.iss)}'. It must match the tenant 'https://sts.windows.net/${w.tenantId}/' associated with this subscription. Please use the authority (URL) '${w.urls.login}/${w.tenantId}' to get the token.`,
+    );
   }
   const identity = findIdentity(w, String(c.oid));
   if (!identity) return fail('InvalidAuthenticationToken', 'The access token is invalid.');

@@ -7,7 +7,7 @@ import { Faults } from './faults.js';
 import { githubClaims, identityRoutes, type Keys } from './identity.js';
 import { toRecord } from './jobs.js';
 import { newSigningKey, signJwt } from './jwt.js';
-import { close, listen, makeHandler, type Listener } from './server.js';
+import { close, listen, makeHandler, text, type Listener } from './server.js';
 import type { State } from './state.js';
 import { makeTls } from './tls.js';
 import type { Clock, Emulator, FaultPlan, RequestLogEntry, Service, WorldSpec } from './types.js';
@@ -32,12 +32,31 @@ function makeClock(kind: 'real' | 'manual'): Clock {
 
 /** Error bodies for injected faults, in each service's own shape. */
 function faultBody(service: Service, status: number): { body: unknown; headers?: Record<string, string> } {
-  const reason: Record<number, string> = { 429: 'TooManyRequests', 500: 'InternalServerError', 502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'GatewayTimeout' };
+  const reason: Record<number, string> = {
+    429: 'TooManyRequests',
+    500: 'InternalServerError',
+    502: 'BadGateway',
+    503: 'ServiceUnavailable',
+    504: 'GatewayTimeout',
+  };
   if (service === 'login') {
-    return { body: { error: 'temporarily_unavailable', error_description: `AADSTS90033: A transient error has occurred. Please try again.\r\nTrace ID: ${crypto.randomUUID()}`, error_codes: [90033] } };
+    return {
+      body: {
+        error: 'temporarily_unavailable',
+        error_description: `AADSTS90033: A transient error has occurred. Please try again.\r\nTrace ID: ${crypto.randomUUID()}`,
+        error_codes: [90033],
+      },
+    };
   }
   if (service === 'github') return { body: { message: reason[status] } };
-  return { body: { error: { code: reason[status] ?? 'Error', message: status === 429 ? 'The request is being throttled.' : 'The service is temporarily unavailable. Please retry.' } } };
+  return {
+    body: {
+      error: {
+        code: reason[status] ?? 'Error',
+        message: status === 429 ? 'The request is being throttled.' : 'The service is temporarily unavailable. Please retry.',
+      },
+    },
+  };
 }
 
 export interface StartOptions {
@@ -69,7 +88,7 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
   const port = (i: number) => (options.basePort ? options.basePort + i : 0);
   for (const [i, service] of SERVICES.entries()) listeners[service] = await listen(handler, { key: tls.keyPem, cert: tls.certPem }, port(i));
   listeners.imds = await listen(handler, undefined, port(SERVICES.length));
-  for (const [service, l] of Object.entries(listeners)) w.urls[service as Service] = l!.url;
+  for (const [service, l] of Object.entries(listeners)) w.urls[service as Service] = l.url;
   const oidcRequestUrl = `${w.urls.github}/_apis/distributedtask/hubs/Actions/plans/${w.prng.uuid()}/jobs/${w.prng.uuid()}/idtoken?api-version=2.0`;
 
   const emulator: Emulator = {
@@ -81,7 +100,7 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
     tenantId: w.tenantId,
     subscriptionId: w.subscriptionId,
     resourceGroup: w.resourceGroup,
-    workspace: w.workspaces[0]!.name,
+    workspace: w.workspaces[0].name,
     identities: w.identities.map((i) => ({ name: i.name, clientId: i.clientId, objectId: i.objectId, kind: i.kind })),
     oidcRequestUrl,
     oidcRequestToken: spec.github!.requestToken!,
@@ -112,7 +131,7 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
         'client-id': rec.clientId,
         'subscription-id': w.subscriptionId,
         'resource-group': w.resourceGroup,
-        workspace: w.workspaces[0]!.name,
+        workspace: w.workspaces[0].name,
         'authority-host': w.urls.login,
         'resource-manager-endpoint': w.urls.management,
         ...(w.cloud !== 'AzureCloud' ? { cloud: w.cloud } : {}),
@@ -124,9 +143,9 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
       ...w.identities.flatMap((i) => i.secrets),
       spec.github!.requestToken!,
     ],
-    mintGithubToken: (claims = {}) => signJwt(keys.github, githubClaims(w, String(claims.aud ?? DEFAULT_AUDIENCE), claims)),
+    mintGithubToken: (claims = {}) => signJwt(keys.github, githubClaims(w, claims.aud === undefined ? DEFAULT_AUDIENCE : text(claims.aud), claims)),
     close: async () => {
-      await Promise.all(Object.values(listeners).map((l) => close(l!)));
+      await Promise.all(Object.values(listeners).map((l) => close(l)));
       if (tls.dir) rmSync(tls.dir, { recursive: true, force: true });
     },
   };

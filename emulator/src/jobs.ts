@@ -47,8 +47,60 @@ export function newJobName(): string {
   return `batchjob-${randomUUID()}`;
 }
 
-const ADJECTIVES = ['careful', 'lemon', 'lucid', 'affable', 'brave', 'calm', 'witty', 'eager', 'gentle', 'happy', 'jolly', 'kind', 'lively', 'proud', 'quiet', 'sincere', 'tender', 'bold', 'clever', 'dreamy', 'frank', 'keen', 'loyal', 'mellow', 'plucky'];
-const NOUNS = ['bulb', 'yacht', 'wing', 'key', 'kettle', 'river', 'pepper', 'garden', 'island', 'lamp', 'oyster', 'pencil', 'rose', 'sail', 'tiger', 'tomato', 'whale', 'owl', 'heart', 'cup', 'fox', 'sun', 'cloud', 'box', 'hamster'];
+const ADJECTIVES = [
+  'careful',
+  'lemon',
+  'lucid',
+  'affable',
+  'brave',
+  'calm',
+  'witty',
+  'eager',
+  'gentle',
+  'happy',
+  'jolly',
+  'kind',
+  'lively',
+  'proud',
+  'quiet',
+  'sincere',
+  'tender',
+  'bold',
+  'clever',
+  'dreamy',
+  'frank',
+  'keen',
+  'loyal',
+  'mellow',
+  'plucky',
+];
+const NOUNS = [
+  'bulb',
+  'yacht',
+  'wing',
+  'key',
+  'kettle',
+  'river',
+  'pepper',
+  'garden',
+  'island',
+  'lamp',
+  'oyster',
+  'pencil',
+  'rose',
+  'sail',
+  'tiger',
+  'tomato',
+  'whale',
+  'owl',
+  'heart',
+  'cup',
+  'fox',
+  'sun',
+  'cloud',
+  'box',
+  'hamster',
+];
 
 /** Friendly display names like the service's, e.g. 'careful_bulb_plwyqfx0' (arm-payloads.md §8). */
 export function displayName(prng: Prng): string {

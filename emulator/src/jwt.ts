@@ -35,10 +35,11 @@ export function decodeJwt(token: string, keys: SigningKey[]): Decoded | undefine
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   try {
-    const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString()) as Claims;
-    const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString()) as Claims;
+    const header = JSON.parse(Buffer.from(parts[0], 'base64url').toString()) as Claims;
+    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString()) as Claims;
     const key = keys.find((k) => k.kid === header.kid);
-    const valid = !!key && header.alg === 'RS256' && verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), key.publicKey, Buffer.from(parts[2]!, 'base64url'));
+    const valid =
+      !!key && header.alg === 'RS256' && verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), key.publicKey, Buffer.from(parts[2], 'base64url'));
     return { header, claims, valid };
   } catch {
     return undefined;

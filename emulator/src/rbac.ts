@@ -39,9 +39,9 @@ export function globMatch(pattern: string, text: string): boolean {
   const t = text.toLowerCase();
   const pieces = p.split('*');
   if (pieces.length === 1) return p === t;
-  if (!t.startsWith(pieces[0]!) || !t.endsWith(pieces[pieces.length - 1]!)) return false;
-  let pos = pieces[0]!.length;
-  const end = t.length - pieces[pieces.length - 1]!.length;
+  if (!t.startsWith(pieces[0]) || !t.endsWith(pieces[pieces.length - 1])) return false;
+  let pos = pieces[0].length;
+  const end = t.length - pieces[pieces.length - 1].length;
   if (end < pos) return false;
   for (const middle of pieces.slice(1, -1)) {
     const at = t.indexOf(middle, pos);

@@ -212,3 +212,9 @@ export function close(listener: Listener): Promise<void> {
     listener.server.closeAllConnections?.();
   });
 }
+
+/** A JSON value from a request or a token as text: strings as they are, anything else as JSON, absent as ''. */
+export function text(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}

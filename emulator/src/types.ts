@@ -11,13 +11,7 @@ export type Service = 'github' | 'login' | 'management' | 'inference' | 'mlapi' 
  * a string starting with '/' is taken as a full ARM scope.
  */
 export type ScopeRef =
-  | 'subscription'
-  | 'resourceGroup'
-  | 'workspace'
-  | `workspace:${string}`
-  | `batchEndpoint:${string}`
-  | `onlineEndpoint:${string}`
-  | `/${string}`;
+  'subscription' | 'resourceGroup' | 'workspace' | `workspace:${string}` | `batchEndpoint:${string}` | `onlineEndpoint:${string}` | `/${string}`;
 
 export interface RoleAssignmentSpec {
   /** Built-in role name (Owner, Contributor, Reader, AzureML Data Scientist, …) or a custom role's name. */
@@ -66,8 +60,20 @@ export interface IdentitySpec {
 
 /** Statuses Azure reports for a job (JobStatus in the 2022-10-01 spec). */
 export type JobStatus =
-  | 'NotStarted' | 'Starting' | 'Provisioning' | 'Preparing' | 'Queued' | 'Running' | 'Finalizing'
-  | 'CancelRequested' | 'Completed' | 'Failed' | 'Canceled' | 'NotResponding' | 'Paused' | 'Unknown';
+  | 'NotStarted'
+  | 'Starting'
+  | 'Provisioning'
+  | 'Preparing'
+  | 'Queued'
+  | 'Running'
+  | 'Finalizing'
+  | 'CancelRequested'
+  | 'Completed'
+  | 'Failed'
+  | 'Canceled'
+  | 'NotResponding'
+  | 'Paused'
+  | 'Unknown';
 
 export interface JobPlan {
   /** Non-final statuses the job passes through, each for durationMs of emulator clock time. */
@@ -154,11 +160,14 @@ export interface DataAssetSpec {
 }
 
 export type FaultKind =
-  | '429'            // 429 with Retry-After (retryAfterSeconds, default 1)
+  | '429' // 429 with Retry-After (retryAfterSeconds, default 1)
   | '429-no-retry-after'
-  | '500' | '502' | '503' | '504'
-  | 'reset'          // socket destroyed before the request is handled
-  | 'slow'           // the response is delayed by delayMs (default 2000)
+  | '500'
+  | '502'
+  | '503'
+  | '504'
+  | 'reset' // socket destroyed before the request is handled
+  | 'slow' // the response is delayed by delayMs (default 2000)
   | 'lost-response'; // the request is fully handled (a create is committed), then the socket is destroyed
 
 export interface FaultRule {
@@ -284,9 +293,9 @@ export interface JobRecord {
 }
 
 export interface Clock {
-  now(): number;
+  now: () => number;
   /** Manual clocks only. */
-  advance(ms: number): void;
+  advance: (ms: number) => void;
 }
 
 export interface IdentityInfo {

@@ -116,7 +116,7 @@ export function workspaceScope(w: World, workspace: string): string {
 }
 
 export function resolveScope(w: World, ref: ScopeRef): string {
-  const first = w.workspaces[0]!.name;
+  const first = w.workspaces[0].name;
   if (ref.startsWith('/')) return ref;
   if (ref === 'subscription') return subscriptionScope(w);
   if (ref === 'resourceGroup') return resourceGroupScope(w);
@@ -190,7 +190,7 @@ export function buildWorld(spec: WorldSpec): World {
   };
   spec.github = { ...spec.github, requestToken: spec.github?.requestToken ?? prng.key() };
   for (const name of spec.workspaces ?? ['ws-scoring']) w.workspaces.push({ name, id: workspaceScope(w, name), workspaceId: prng.uuid() });
-  const firstWs = w.workspaces[0]!.name;
+  const firstWs = w.workspaces[0].name;
 
   for (const r of spec.roles ?? []) {
     w.roles.push({

@@ -15,7 +15,12 @@ beforeAll(async () => {
       { name: 'score-k8s', authMode: 'key', compute: 'kubernetes' },
     ],
     dataAssets: [{ name: 'heart', versions: ['1', '2'] }],
-    identities: [{}, { name: 'reader', roles: [{ role: 'Reader', scope: 'workspace' }] }, { name: 'nobody', roles: [] }, { name: 'sub-reader', roles: [{ role: 'Reader', scope: 'subscription' }] }],
+    identities: [
+      {},
+      { name: 'reader', roles: [{ role: 'Reader', scope: 'workspace' }] },
+      { name: 'nobody', roles: [] },
+      { name: 'sub-reader', roles: [{ role: 'Reader', scope: 'subscription' }] },
+    ],
   });
 });
 afterAll(() => emu.close());
@@ -33,7 +38,9 @@ async function invoke(): Promise<string> {
   const token = await accessToken(emu, 'https://ml.azure.com/.default');
   const r = await call(emu, 'POST', `${emu.urls.inference}/score-batch/jobs`, {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'repeatability_request-id': crypto.randomUUID() },
-    body: JSON.stringify({ properties: { inputData: { input1: { uri: 'https://x.blob.core.windows.net/d/', jobInputType: 'UriFolder' } }, tags: { team: 'risk' } } }),
+    body: JSON.stringify({
+      properties: { inputData: { input1: { uri: 'https://x.blob.core.windows.net/d/', jobInputType: 'UriFolder' } }, tags: { team: 'risk' } },
+    }),
   });
   expect(r.status).toBe(201);
   return r.json<{ name: string }>().name;
@@ -51,7 +58,12 @@ describe('resource manager through the real SDK', () => {
   it('batch endpoints and deployments', async () => {
     const ml = mlClient(emu);
     const e = await ml.batchEndpoints.get(rg(), ws(), 'score-batch');
-    expect(e.properties).toMatchObject({ scoringUri: `${emu.urls.inference}/score-batch/jobs`, authMode: 'AADToken', provisioningState: 'Succeeded', defaults: { deploymentName: 'dep-a' } });
+    expect(e.properties).toMatchObject({
+      scoringUri: `${emu.urls.inference}/score-batch/jobs`,
+      authMode: 'AADToken',
+      provisioningState: 'Succeeded',
+      defaults: { deploymentName: 'dep-a' },
+    });
     expect((await all(ml.batchEndpoints.list(rg(), ws()))).map((x) => x.name)).toEqual(['score-batch']);
     const d = await ml.batchDeployments.get(rg(), ws(), 'score-batch', 'dep-b');
     expect(d.properties.compute).toMatch(/\/computes\/gpu-cluster$/);
@@ -88,39 +100,48 @@ describe('resource manager through the real SDK', () => {
     const ml = mlClient(emu);
     const names: string[] = [];
     for (let i = 0; i < 23; i++) names.push(await invoke());
-    const job = await ml.jobs.get(rg(), ws(), names[0]!);
+    const job = await ml.jobs.get(rg(), ws(), names[0]);
     expect(job.properties).toMatchObject({ jobType: 'Pipeline', status: 'Preparing', experimentName: 'score-batch' });
     expect(job.properties.tags).toMatchObject({ team: 'risk', 'azureml.batchrun': 'true', 'azureml.deploymentname': 'dep-a' });
     expect(job.properties.services?.Studio?.endpoint).toContain(names[0]);
-    expect(job.systemData?.createdBy).toBe(emu.identities[0]!.clientId);
+    expect(job.systemData?.createdBy).toBe(emu.identities[0].clientId);
     const listed = await all(ml.jobs.list(rg(), ws(), { tag: 'team' }));
     expect(listed.map((j) => j.name).sort()).toEqual([...names].sort());
     expect(await all(ml.jobs.list(rg(), ws(), { tag: 'no-such-tag' }))).toEqual([]);
 
-    const cancelled = ml.jobs.beginCancelAndWait(rg(), ws(), names[1]!, { updateIntervalInMs: 10 });
+    const cancelled = ml.jobs.beginCancelAndWait(rg(), ws(), names[1], { updateIntervalInMs: 10 });
     await new Promise((r) => setTimeout(r, 50));
     emu.clock.advance(1000);
     await cancelled;
-    expect((await ml.jobs.get(rg(), ws(), names[1]!)).properties.status).toBe('Canceled');
+    expect((await ml.jobs.get(rg(), ws(), names[1])).properties.status).toBe('Canceled');
     emu.clock.advance(10_000);
-    expect((await ml.jobs.get(rg(), ws(), names[2]!)).properties.status).toBe('Completed');
-    await ml.jobs.beginCancelAndWait(rg(), ws(), names[2]!);
-    expect((await ml.jobs.get(rg(), ws(), names[2]!)).properties.status).toBe('Completed');
+    expect((await ml.jobs.get(rg(), ws(), names[2])).properties.status).toBe('Completed');
+    await ml.jobs.beginCancelAndWait(rg(), ws(), names[2]);
+    expect((await ml.jobs.get(rg(), ws(), names[2])).properties.status).toBe('Completed');
   });
 
   it('permissions at resource group and resource scope', async () => {
     const authz = authzClient(emu);
     const atRg = await all(authz.permissions.listForResourceGroup(rg()));
-    expect(atRg[0]!.actions).toEqual(['*']);
-    expect(atRg[0]!.notActions).toContain('Microsoft.Authorization/*/Write');
-    const reader = await all(authzClient(emu, emu.identities[1]!.clientId).permissions.listForResource(rg(), 'Microsoft.MachineLearningServices', `workspaces/${ws()}`, 'batchEndpoints', 'score-batch'));
+    expect(atRg[0].actions).toEqual(['*']);
+    expect(atRg[0].notActions).toContain('Microsoft.Authorization/*/Write');
+    const reader = await all(
+      authzClient(emu, emu.identities[1].clientId).permissions.listForResource(
+        rg(),
+        'Microsoft.MachineLearningServices',
+        `workspaces/${ws()}`,
+        'batchEndpoints',
+        'score-batch',
+      ),
+    );
     expect(reader).toEqual([{ actions: ['*/read'], notActions: [], dataActions: [], notDataActions: [] }]);
-    expect(await all(authzClient(emu, emu.identities[1]!.clientId).permissions.listForResourceGroup(rg()))).toEqual([]);
+    expect(await all(authzClient(emu, emu.identities[1].clientId).permissions.listForResourceGroup(rg()))).toEqual([]);
   });
 });
 
 describe('resource manager errors', () => {
-  const base = () => `${emu.urls.management}/subscriptions/${emu.subscriptionId}/resourceGroups/${rg()}/providers/Microsoft.MachineLearningServices/workspaces/${ws()}`;
+  const base = () =>
+    `${emu.urls.management}/subscriptions/${emu.subscriptionId}/resourceGroups/${rg()}/providers/Microsoft.MachineLearningServices/workspaces/${ws()}`;
 
   it('401 without a token, with the challenge header', async () => {
     const r = await call(emu, 'GET', `${base()}?api-version=2022-10-01`);
@@ -137,7 +158,7 @@ describe('resource manager errors', () => {
   });
 
   it('403 AuthorizationFailed naming client, object id, action and scope', async () => {
-    const nobody = emu.identities[2]!;
+    const nobody = emu.identities[2];
     const token = await accessToken(emu, 'https://management.azure.com/.default', nobody.clientId);
     const r = await call(emu, 'GET', `${base()}/onlineEndpoints/score-key?api-version=2022-10-01`, { headers: { authorization: `Bearer ${token}` } });
     expect(r.status).toBe(403);
@@ -155,7 +176,7 @@ describe('resource manager errors', () => {
     const otherRg = `${emu.urls.management}/subscriptions/${emu.subscriptionId}/resourceGroups/rg-x/providers/Microsoft.MachineLearningServices/workspaces/w?api-version=2022-10-01`;
     // Contributor on rg-mlops holds nothing on rg-x: Azure answers 403 before it looks for it.
     expect((await call(emu, 'GET', otherRg, { headers: auth })).status).toBe(403);
-    const subReader = await accessToken(emu, 'https://management.azure.com/.default', emu.identities[3]!.clientId);
+    const subReader = await accessToken(emu, 'https://management.azure.com/.default', emu.identities[3].clientId);
     const rgMissing = await call(emu, 'GET', otherRg, { headers: { authorization: `Bearer ${subReader}` } });
     expect(rgMissing.json()).toEqual({ error: { code: 'ResourceGroupNotFound', message: "Resource group 'rg-x' could not be found." } });
     const wsMissing = await call(emu, 'GET', `${base()}x?api-version=2022-10-01`, { headers: auth });

@@ -21,7 +21,7 @@ export function call(emu: Emulator, method: string, url: string, o: { headers?: 
     const req = send(u, { method, headers: o.headers, ca: emu.caPem, agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: <T>() => JSON.parse(text) as T }));
     });
     req.on('error', reject);
     req.end(o.body);
@@ -37,11 +37,13 @@ export function tokenRequest(emu: Emulator, fields: Record<string, string>, tena
 }
 
 export async function githubToken(emu: Emulator, audience = 'api://AzureADTokenExchange'): Promise<string> {
-  const r = await call(emu, 'GET', `${emu.oidcRequestUrl}&audience=${encodeURIComponent(audience)}`, { headers: { authorization: `Bearer ${emu.oidcRequestToken}` } });
+  const r = await call(emu, 'GET', `${emu.oidcRequestUrl}&audience=${encodeURIComponent(audience)}`, {
+    headers: { authorization: `Bearer ${emu.oidcRequestToken}` },
+  });
   return r.json<{ value: string }>().value;
 }
 
-export function assertionGrant(emu: Emulator, assertion: string, scope = 'https://management.azure.com/.default', clientId = emu.identities[0]!.clientId) {
+export function assertionGrant(emu: Emulator, assertion: string, scope = 'https://management.azure.com/.default', clientId = emu.identities[0].clientId) {
   return tokenRequest(emu, {
     client_id: clientId,
     scope,
@@ -53,15 +55,24 @@ export function assertionGrant(emu: Emulator, assertion: string, scope = 'https:
 
 const tls = (emu: Emulator) => ({ tlsOptions: { ca: emu.caPem } });
 
-export function credential(emu: Emulator, identity = emu.identities[0]!.clientId) {
-  return new ClientAssertionCredential(emu.tenantId, identity, () => githubToken(emu), { authorityHost: emu.urls.login, disableInstanceDiscovery: true, ...tls(emu) });
+export function credential(emu: Emulator, identity = emu.identities[0].clientId) {
+  return new ClientAssertionCredential(emu.tenantId, identity, () => githubToken(emu), {
+    authorityHost: emu.urls.login,
+    disableInstanceDiscovery: true,
+    ...tls(emu),
+  });
 }
 
 export function secretCredential(emu: Emulator, clientId: string, secret: string) {
   return new ClientSecretCredential(emu.tenantId, clientId, secret, { authorityHost: emu.urls.login, disableInstanceDiscovery: true, ...tls(emu) });
 }
 
-const arm = (emu: Emulator) => ({ $host: emu.urls.management, endpoint: emu.urls.management, credentialScopes: ['https://management.azure.com/.default'], ...tls(emu) });
+const arm = (emu: Emulator) => ({
+  $host: emu.urls.management,
+  endpoint: emu.urls.management,
+  credentialScopes: ['https://management.azure.com/.default'],
+  ...tls(emu),
+});
 
 export function mlClient(emu: Emulator, identity?: string) {
   return new AzureMachineLearningWorkspaces(credential(emu, identity), emu.subscriptionId, arm(emu));
@@ -72,11 +83,11 @@ export function authzClient(emu: Emulator, identity?: string) {
 }
 
 /** An ML-audience or management token for the first identity, straight from the token endpoint. */
-export async function accessToken(emu: Emulator, scope: string, identity = emu.identities[0]!.clientId): Promise<string> {
+export async function accessToken(emu: Emulator, scope: string, identity = emu.identities[0].clientId): Promise<string> {
   const r = await assertionGrant(emu, await githubToken(emu), scope, identity);
   return r.json<{ access_token: string }>().access_token;
 }
 
 export function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
 }

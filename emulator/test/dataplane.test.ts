@@ -9,17 +9,38 @@ let emu: Emulator;
 const spec: WorldSpec = {
   clock: 'manual',
   batchEndpoints: [
-    { name: 'score-batch', deployments: ['dep-a', { name: 'pipe', type: 'pipelineComponent' }], jobPlan: { steps: [{ status: 'Preparing', durationMs: 1000 }, { status: 'Running', durationMs: 5000 }] } },
+    {
+      name: 'score-batch',
+      deployments: ['dep-a', { name: 'pipe', type: 'pipelineComponent' }],
+      jobPlan: {
+        steps: [
+          { status: 'Preparing', durationMs: 1000 },
+          { status: 'Running', durationMs: 5000 },
+        ],
+      },
+    },
   ],
   onlineEndpoints: [
     { name: 'score-key', authMode: 'key', deployments: ['blue', 'green'], traffic: { blue: 100, green: 0 } },
     { name: 'score-token', authMode: 'aml_token' },
     { name: 'score-aad', authMode: 'aad_token' },
     { name: 'score-k8s', authMode: 'aad_token', compute: 'kubernetes' },
-    { name: 'score-model-error', authMode: 'key', respond: () => ({ status: 424, body: 'model crashed', headers: { 'ms-azureml-model-error-statuscode': '500', 'ms-azureml-model-error-reason': 'model_error' } }) },
+    {
+      name: 'score-model-error',
+      authMode: 'key',
+      respond: () => ({
+        status: 424,
+        body: 'model crashed',
+        headers: { 'ms-azureml-model-error-statuscode': '500', 'ms-azureml-model-error-reason': 'model_error' },
+      }),
+    },
   ],
   dataAssets: [{ name: 'heart', versions: ['1'] }],
-  identities: [{}, { name: 'scientist', roles: [{ role: 'AzureML Data Scientist', scope: 'workspace' }] }, { name: 'reader', roles: [{ role: 'Reader', scope: 'resourceGroup' }] }],
+  identities: [
+    {},
+    { name: 'scientist', roles: [{ role: 'AzureML Data Scientist', scope: 'workspace' }] },
+    { name: 'reader', roles: [{ role: 'Reader', scope: 'resourceGroup' }] },
+  ],
 };
 beforeAll(async () => {
   emu = await startEmulator(spec);
@@ -59,7 +80,15 @@ describe('batch invoke', () => {
 
   it('takes PascalCase, a data asset id, the deployment header and a pipeline experiment name', async () => {
     const id = `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/${ML}/workspaces/${emu.workspace}/data/heart/versions/1`;
-    const r = await post({ Properties: { InputData: { d: { Uri: id, JobInputType: 'UriFile' }, n: { jobInputType: 'Literal', value: '3' } }, properties: { experimentName: 'nightly' } } }, { deployment: 'pipe' });
+    const r = await post(
+      {
+        Properties: {
+          InputData: { d: { Uri: id, JobInputType: 'UriFile' }, n: { jobInputType: 'Literal', value: '3' } },
+          properties: { experimentName: 'nightly' },
+        },
+      },
+      { deployment: 'pipe' },
+    );
     expect(r.status).toBe(201);
     const job = emu.jobs().find((j) => j.name === r.json<{ name: string }>().name)!;
     expect(job).toMatchObject({ deployment: 'pipe', experimentName: 'nightly' });
@@ -69,14 +98,20 @@ describe('batch invoke', () => {
     expect((await post({ properties: { inputData: { a: { uri: 'x', jobInputType: 'MLTable' } } } })).status).toBe(400);
     expect((await post({ properties: { inputData: { a: { jobInputType: 'Literal', value: '1' } } } })).status).toBe(400);
     expect((await post(input, { deployment: 'nope' })).status).toBe(404);
-    const missing = await post({ properties: { inputData: { a: { uri: `/subscriptions/s/resourceGroups/r/providers/${ML}/workspaces/${emu.workspace}/data/none/versions/9`, jobInputType: 'UriFolder' } } } });
+    const missing = await post({
+      properties: {
+        inputData: {
+          a: { uri: `/subscriptions/s/resourceGroups/r/providers/${ML}/workspaces/${emu.workspace}/data/none/versions/9`, jobInputType: 'UriFolder' },
+        },
+      },
+    });
     expect(missing.status).toBe(400);
     expect(missing.json<{ error: { message: string } }>().error.message).toContain('none:9');
   });
 
   it('needs an ML-audience token and all 35 batch actions', async () => {
     expect((await post(input, { scope: 'https://management.azure.com/.default' })).status).toBe(401);
-    const scientist = emu.identities[1]!;
+    const scientist = emu.identities[1];
     const r = await post(input, { identity: scientist.clientId });
     expect(r.status).toBe(403);
     expect(r.json<{ error: { code: string; message: string } }>().error).toEqual({
@@ -115,7 +150,10 @@ describe('batch invoke', () => {
     const discovery = (await call(emu, 'GET', `${emu.urls.mlapi}/discovery`)).json<{ history: string }>();
     const token = await accessToken(emu, 'https://management.azure.com/.default');
     const url = `${discovery.history}/history/v1.0/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/${ML}/workspaces/${emu.workspace}/runs/${name}/details`;
-    const details = (await call(emu, 'GET', url, { headers: { authorization: `Bearer ${token}` } })).json<{ status: string; error: { error: { code: string; message: string } } }>();
+    const details = (await call(emu, 'GET', url, { headers: { authorization: `Bearer ${token}` } })).json<{
+      status: string;
+      error: { error: { code: string; message: string } };
+    }>();
     expect(details.status).toBe('Failed');
     expect(details.error.error).toMatchObject({ code: 'UserError', message: 'No module named sklearn' });
   });
@@ -123,7 +161,10 @@ describe('batch invoke', () => {
 
 describe('online scoring', () => {
   const score = (endpoint: string, auth: string | undefined, headers: Record<string, string> = {}) =>
-    call(emu, 'POST', `${emu.urls.inference}/${endpoint}/score`, { headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), 'content-type': 'application/json', ...headers }, body: '{"data": [[1], [2], [3]]}' });
+    call(emu, 'POST', `${emu.urls.inference}/${endpoint}/score`, {
+      headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), 'content-type': 'application/json', ...headers },
+      body: '{"data": [[1], [2], [3]]}',
+    });
 
   it('key: the listed key scores, another is key_auth_access_denied', async () => {
     const keys = await mlClient(emu).onlineEndpoints.listKeys(emu.resourceGroup, emu.workspace, 'score-key');
@@ -149,8 +190,8 @@ describe('online scoring', () => {
 
   it('aad_token: needs score/action (401 without it, not 403) and the ML audience; Kubernetes refuses it', async () => {
     expect((await score('score-aad', await accessToken(emu, 'https://ml.azure.com/.default'))).status).toBe(200);
-    expect((await score('score-aad', await accessToken(emu, 'https://ml.azure.com/.default', emu.identities[1]!.clientId))).status).toBe(200);
-    expect((await score('score-aad', await accessToken(emu, 'https://ml.azure.com/.default', emu.identities[2]!.clientId))).status).toBe(401);
+    expect((await score('score-aad', await accessToken(emu, 'https://ml.azure.com/.default', emu.identities[1].clientId))).status).toBe(200);
+    expect((await score('score-aad', await accessToken(emu, 'https://ml.azure.com/.default', emu.identities[2].clientId))).status).toBe(401);
     expect((await score('score-aad', await accessToken(emu, 'https://management.azure.com/.default'))).status).toBe(401);
     expect((await score('score-k8s', await accessToken(emu, 'https://ml.azure.com/.default'))).status).toBe(401);
   });

@@ -92,20 +92,25 @@ describe('request log', () => {
     emu.clearLog();
     const oidc = await githubToken(emu);
     const cred = credential(emu);
-    const arm = (await cred.getToken('https://management.azure.com/.default'))!.token;
+    const arm = (await cred.getToken('https://management.azure.com/.default')).token;
     const ml = mlClient(emu);
     const keys = await ml.onlineEndpoints.listKeys(emu.resourceGroup, emu.workspace, 'score-key');
     await call(emu, 'POST', `${emu.urls.inference}/score-key/score`, { headers: { authorization: `Bearer ${keys.primaryKey}` }, body: '{}' });
     await call(emu, 'POST', `${emu.urls.login}/${emu.tenantId}/oauth2/v2.0/token`, {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: emu.identities[0]!.clientId, client_secret: 'hunter2-secret-value', grant_type: 'client_credentials', scope: 'https://ml.azure.com/.default' }).toString(),
+      body: new URLSearchParams({
+        client_id: emu.identities[0].clientId,
+        client_secret: 'hunter2-secret-value',
+        grant_type: 'client_credentials',
+        scope: 'https://ml.azure.com/.default',
+      }).toString(),
     });
     const text = JSON.stringify(emu.log);
     for (const secret of [oidc, arm, keys.primaryKey!, emu.oidcRequestToken, 'hunter2-secret-value']) expect(text).not.toContain(secret);
     expect(emu.log.map((e) => e.service)).toEqual(expect.arrayContaining(['github', 'login', 'management', 'inference']));
     const listKeys = emu.log.find((e) => e.url.includes('/listKeys'))!;
     expect(listKeys.action).toBe('Microsoft.MachineLearningServices/workspaces/onlineEndpoints/listKeys/action');
-    expect(listKeys.token).toMatchObject({ kind: 'entra', aud: 'https://management.azure.com/', oid: emu.identities[0]!.objectId });
+    expect(listKeys.token).toMatchObject({ kind: 'entra', aud: 'https://management.azure.com/', oid: emu.identities[0].objectId });
     expect(listKeys.headers.authorization).toBe('Bearer <redacted>');
     expect(emu.log.find((e) => e.service === 'inference')!.token).toEqual({ kind: 'key' });
     const tokenPost = emu.log.find((e) => e.service === 'login' && e.method === 'POST')!;

@@ -14,7 +14,10 @@ beforeAll(async () => {
       { name: 'blocked', conditionalAccessBlocked: true },
       { name: 'env-only', federatedCredentials: [{ subject: 'repo:contoso/scoring:environment:prod' }] },
       { name: 'other-aud', federatedCredentials: [{ subject: 'repo:contoso/scoring:ref:refs/heads/main', audiences: ['api://custom'] }] },
-      { name: 'other-iss', federatedCredentials: [{ subject: 'repo:contoso/scoring:ref:refs/heads/main', issuer: 'https://token.actions.githubusercontent.com/contoso' }] },
+      {
+        name: 'other-iss',
+        federatedCredentials: [{ subject: 'repo:contoso/scoring:ref:refs/heads/main', issuer: 'https://token.actions.githubusercontent.com/contoso' }],
+      },
       { name: 'case', federatedCredentials: [{ subject: 'repo:Contoso/Scoring:ref:refs/heads/main' }] },
       { name: 'vm-identity', kind: 'managedIdentity' },
     ],
@@ -27,7 +30,12 @@ const id = (name: string) => emu.identities.find((i) => i.name === name)!.client
 function expectEntraError(body: Record<string, unknown>, code: number, error: string) {
   expect(body.error).toBe(error);
   expect(body.error_codes).toEqual([code]);
-  expect(String(body.error_description)).toMatch(new RegExp(`^AADSTS${code}: .+\\r\\nTrace ID: [0-9a-f-]{36}\\r\\nCorrelation ID: [0-9a-f-]{36}\\r\\nTimestamp: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`, 's'));
+  expect(String(body.error_description)).toMatch(
+    new RegExp(
+      `^AADSTS${code}: .+\\r\\nTrace ID: [0-9a-f-]{36}\\r\\nCorrelation ID: [0-9a-f-]{36}\\r\\nTimestamp: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`,
+      's',
+    ),
+  );
   expect(body.timestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
   expect(body.trace_id).toMatch(/^[0-9a-f-]{36}$/);
   expect(body.correlation_id).toMatch(/^[0-9a-f-]{36}$/);
@@ -37,7 +45,13 @@ describe('GitHub OIDC token service', () => {
   it("answers {value} with GitHub's claims for the requested audience", async () => {
     const token = await githubToken(emu, 'api://custom');
     const c = claimsOf(token);
-    expect(c).toMatchObject({ iss: 'https://token.actions.githubusercontent.com', sub: 'repo:contoso/scoring:ref:refs/heads/main', aud: 'api://custom', repository: 'contoso/scoring', ref: 'refs/heads/main' });
+    expect(c).toMatchObject({
+      iss: 'https://token.actions.githubusercontent.com',
+      sub: 'repo:contoso/scoring:ref:refs/heads/main',
+      aud: 'api://custom',
+      repository: 'contoso/scoring',
+      ref: 'refs/heads/main',
+    });
     expect(c.job_workflow_ref).toMatch(/^contoso\/scoring\/\.github\/workflows\/.+@refs\/heads\/main$/);
     expect(Number(c.exp) - Number(c.iat)).toBe(300);
   });
@@ -62,15 +76,28 @@ describe('Microsoft Entra', () => {
     const cred = credential(emu);
     const arm = await cred.getToken('https://management.azure.com/.default');
     const ml = await cred.getToken('https://ml.azure.com/.default');
-    expect(claimsOf(arm!.token)).toMatchObject({ aud: 'https://management.azure.com/', appid: emu.identities[0]!.clientId, oid: emu.identities[0]!.objectId, tid: emu.tenantId, idtyp: 'app', ver: '1.0', iss: `https://sts.windows.net/${emu.tenantId}/` });
-    expect(claimsOf(ml!.token).aud).toBe('https://ml.azure.com');
-    expect(arm!.expiresOnTimestamp).toBeGreaterThan(Date.now() + 3000_000);
+    expect(claimsOf(arm.token)).toMatchObject({
+      aud: 'https://management.azure.com/',
+      appid: emu.identities[0].clientId,
+      oid: emu.identities[0].objectId,
+      tid: emu.tenantId,
+      idtyp: 'app',
+      ver: '1.0',
+      iss: `https://sts.windows.net/${emu.tenantId}/`,
+    });
+    expect(claimsOf(ml.token).aud).toBe('https://ml.azure.com');
+    expect(arm.expiresOnTimestamp).toBeGreaterThan(Date.now() + 3000_000);
   });
 
   it('issues tokens for a client secret and refuses a wrong one (AADSTS7000215)', async () => {
     expect(await secretCredential(emu, id('ci-secret'), 'correct-horse-battery').getToken('https://management.azure.com/.default')).toBeTruthy();
     await expect(secretCredential(emu, id('ci-secret'), 'wrong').getToken('https://management.azure.com/.default')).rejects.toThrow(/AADSTS7000215/);
-    const r = await tokenRequest(emu, { client_id: id('ci-secret'), client_secret: 'wrong', grant_type: 'client_credentials', scope: 'https://management.azure.com/.default' });
+    const r = await tokenRequest(emu, {
+      client_id: id('ci-secret'),
+      client_secret: 'wrong',
+      grant_type: 'client_credentials',
+      scope: 'https://management.azure.com/.default',
+    });
     expect(r.status).toBe(401);
     expectEntraError(r.json(), 7000215, 'invalid_client');
   });
@@ -97,7 +124,9 @@ describe('Microsoft Entra', () => {
       const r = await assertionGrant(emu, await githubToken(emu), undefined, id('env-only'));
       expect(r.status).toBe(400);
       expectEntraError(r.json(), 70021, 'invalid_request');
-      expect(r.json().error_description).toContain("Assertion Issuer: 'https://token.actions.githubusercontent.com'. Assertion Subject: 'repo:contoso/scoring:ref:refs/heads/main'. Assertion Audience: 'api://AzureADTokenExchange'.");
+      expect(r.json().error_description).toContain(
+        "Assertion Issuer: 'https://token.actions.githubusercontent.com'. Assertion Subject: 'repo:contoso/scoring:ref:refs/heads/main'. Assertion Audience: 'api://AzureADTokenExchange'.",
+      );
     } finally {
       emu.world.entra = {};
     }
@@ -138,7 +167,7 @@ describe('IMDS', () => {
     process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = emu.urls.imds;
     try {
       const token = await new ManagedIdentityCredential(id('vm-identity')).getToken('https://management.azure.com/.default');
-      expect(claimsOf(token!.token)).toMatchObject({ appid: id('vm-identity'), aud: 'https://management.azure.com/' });
+      expect(claimsOf(token.token)).toMatchObject({ appid: id('vm-identity'), aud: 'https://management.azure.com/' });
     } finally {
       if (before === undefined) delete process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST;
       else process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = before;

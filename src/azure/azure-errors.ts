@@ -60,8 +60,7 @@ export function toAzureFailure(err: unknown): AzureFailure {
   return { status, code, message };
 }
 
-const AUTHORIZATION_FAILED =
-  /The client '([^']*)' with object id '([^']*)' does not have authorization to perform action '([^']+)' over scope '([^']+)'/i;
+const AUTHORIZATION_FAILED = /The client '([^']*)' with object id '([^']*)' does not have authorization to perform action '([^']+)' over scope '([^']+)'/i;
 const LINKED_AUTHORIZATION_FAILED =
   /The client '([^']*)' with object id '([^']*)' has permission to perform action '[^']+' on scope '[^']+'; however, it does not have permission to perform action(?:\(s\))? '([^']+)' on the linked scope\(s\) '([^']+)'/i;
 
@@ -69,9 +68,9 @@ const LINKED_AUTHORIZATION_FAILED =
 export function parseDenial(message: string): Denial | undefined {
   const linked = LINKED_AUTHORIZATION_FAILED.exec(message);
   if (linked) {
-    return { clientId: linked[1] || undefined, objectId: linked[2] || undefined, action: linked[3]!, scope: linked[4]!.split(/',\s*'/)[0]!, linked: true };
+    return { clientId: linked[1] || undefined, objectId: linked[2] || undefined, action: linked[3], scope: linked[4].split(/',\s*'/)[0], linked: true };
   }
   const m = AUTHORIZATION_FAILED.exec(message);
   if (!m) return undefined;
-  return { clientId: m[1] || undefined, objectId: m[2] || undefined, action: m[3]!, scope: m[4]!, linked: false };
+  return { clientId: m[1] || undefined, objectId: m[2] || undefined, action: m[3], scope: m[4], linked: false };
 }

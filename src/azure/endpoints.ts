@@ -43,14 +43,21 @@ async function notFound(arm: Arm, inputs: Where, what: 'endpoint' | 'deployment'
     () => true,
     () => false,
   );
-  if (other) return new ActionError('not-found', `Set 'endpoint-type: ${otherType}': '${endpoint}' is ${otherType === 'online' ? 'an online' : 'a batch'} endpoint, not ${inputs.endpointType === 'online' ? 'an online' : 'a batch'} one.`);
+  if (other)
+    return new ActionError(
+      'not-found',
+      `Set 'endpoint-type: ${otherType}': '${endpoint}' is ${otherType === 'online' ? 'an online' : 'a batch'} endpoint, not ${inputs.endpointType === 'online' ? 'an online' : 'a batch'} one.`,
+    );
   const endpoints = await listNames(inputs.endpointType === 'batch' ? arm.ml.batchEndpoints.list(rg, ws) : arm.ml.onlineEndpoints.list(rg, ws));
   if (endpoints) return new ActionError('not-found', `Check 'endpoint': workspace '${ws}' has no ${kind} '${endpoint}'${existing(endpoints, `its ${kind}s`)}.`);
   const workspaces = await listNames(arm.ml.workspaces.listByResourceGroup(rg));
   if (workspaces && !workspaces.some((w) => w.toLowerCase() === ws.toLowerCase())) {
     return new ActionError('not-found', `Check 'workspace': resource group '${rg}' has no workspace '${ws}'${existing(workspaces, 'its workspaces')}.`);
   }
-  return new ActionError('not-found', `Check 'endpoint', 'workspace' and 'resource-group': ${kind} '${endpoint}' was not found in workspace '${ws}' of resource group '${rg}' (subscription ${inputs.subscriptionId}).`);
+  return new ActionError(
+    'not-found',
+    `Check 'endpoint', 'workspace' and 'resource-group': ${kind} '${endpoint}' was not found in workspace '${ws}' of resource group '${rg}' (subscription ${inputs.subscriptionId}).`,
+  );
 }
 
 function existing(names: string[] | undefined, label: string): string {
@@ -82,7 +89,11 @@ async function getOr404<T>(what: string, call: () => Promise<T>, missing: () => 
 export async function readEndpoint(arm: Arm, inputs: Where): Promise<Endpoint> {
   const { resourceGroup: rg, workspace: ws, endpoint: name } = inputs;
   if (inputs.endpointType === 'batch') {
-    const e = await getOr404(`read batch endpoint '${name}'`, () => arm.ml.batchEndpoints.get(rg, ws, name), () => notFound(arm, inputs, 'endpoint'));
+    const e = await getOr404(
+      `read batch endpoint '${name}'`,
+      () => arm.ml.batchEndpoints.get(rg, ws, name),
+      () => notFound(arm, inputs, 'endpoint'),
+    );
     ready('batch endpoint', name, e.properties.provisioningState);
     return {
       name,
@@ -92,7 +103,11 @@ export async function readEndpoint(arm: Arm, inputs: Where): Promise<Endpoint> {
       traffic: {},
     };
   }
-  const e = await getOr404(`read online endpoint '${name}'`, () => arm.ml.onlineEndpoints.get(rg, ws, name), () => notFound(arm, inputs, 'endpoint'));
+  const e = await getOr404(
+    `read online endpoint '${name}'`,
+    () => arm.ml.onlineEndpoints.get(rg, ws, name),
+    () => notFound(arm, inputs, 'endpoint'),
+  );
   ready('online endpoint', name, e.properties.provisioningState);
   const authMode = AUTH_MODES[(e.properties.authMode ?? '').toLowerCase()];
   if (!authMode) throw new ActionError('azure', `Online endpoint '${name}' reports auth mode '${e.properties.authMode}', which this action does not know.`);

@@ -65,12 +65,7 @@ export function backoffMs(attempt: number, random: () => number, opts: BackoffOp
 }
 
 /** The wait before retry number `attempt` (0-based): the server's Retry-After wins when given. */
-export function retryDelayMs(
-  attempt: number,
-  retryAfterMs: number | undefined,
-  random: () => number,
-  opts: BackoffOptions = DEFAULT_BACKOFF,
-): number {
+export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, random: () => number, opts: BackoffOptions = DEFAULT_BACKOFF): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, opts.maxRetryAfterMs);
   return backoffMs(attempt, random, opts);
 }

@@ -9,7 +9,7 @@ import { JobTag } from '../constants.js';
 import type { Endpoint } from '../azure/endpoints.js';
 import { ActionError, describeThrown } from '../reporting/errors.js';
 import { send, type Http, type Log } from '../azure/http.js';
-import type { BatchInput, Inputs } from '../inputs.js';
+import type { Inputs } from '../inputs.js';
 import { describeTransient, isTransientErrorCode, isTransientStatus, parseRetryAfter, retryDelayMs } from '../azure/retry.js';
 import type { Clock } from '../clock.js';
 import { toState } from './jobs.js';
@@ -33,7 +33,7 @@ export function newInvocation(env: Record<string, string | undefined>): Invocati
   if (env.GITHUB_REPOSITORY) tags[JobTag.repository] = env.GITHUB_REPOSITORY;
   if (env.GITHUB_RUN_ID) tags[JobTag.runId] = env.GITHUB_RUN_ID;
   if (env.GITHUB_RUN_ATTEMPT) tags[JobTag.runAttempt] = env.GITHUB_RUN_ATTEMPT;
-  return { invocationId: tags[JobTag.invocationId]!, repeatabilityId: randomUUID(), tags };
+  return { invocationId: tags[JobTag.invocationId], repeatabilityId: randomUUID(), tags };
 }
 
 const INPUT_TYPES = { uri_folder: 'UriFolder', uri_file: 'UriFile' } as const;
@@ -64,7 +64,7 @@ export function buildJobBody(
 /** Data asset references become resource ids; '@latest' is looked up. */
 export async function resolveInputs(arm: Arm, inputs: Inputs, workspaceScope: string): Promise<Record<string, ResolvedInput>> {
   const out: Record<string, ResolvedInput> = {};
-  for (const [name, input] of Object.entries(inputs.batchInputs) as [string, BatchInput][]) {
+  for (const [name, input] of Object.entries(inputs.batchInputs)) {
     if (input.kind === 'literal') out[name] = { literal: input.value };
     else if (input.kind === 'uri') out[name] = { uri: input.path, type: input.type };
     else {
@@ -72,7 +72,9 @@ export async function resolveInputs(arm: Arm, inputs: Inputs, workspaceScope: st
       const asset = `azureml:${input.name}${version === 'latest' ? '@latest' : `:${version}`}`;
       try {
         if (version === 'latest') {
-          const container = await armCall(`read data asset '${input.name}'`, () => arm.ml.dataContainers.get(inputs.resourceGroup, inputs.workspace, input.name));
+          const container = await armCall(`read data asset '${input.name}'`, () =>
+            arm.ml.dataContainers.get(inputs.resourceGroup, inputs.workspace, input.name),
+          );
           version = container.properties.latestVersion ?? '';
           if (!version) throw new ActionError('not-found', `Check 'input': data asset '${input.name}' has no versions yet.`);
         } else {
@@ -161,16 +163,21 @@ export async function createJob(d: CreateDeps, r: CreateRequest): Promise<Create
     d.log.info(`Creating the job got ${uncertain}; looking for a job this run created before trying again.`);
     const found = await findOwnJob(d, r, started);
     if (found.length === 1) {
-      d.log.info(`Found job ${found[0]!.name}, created by this run: following it.`);
-      return found[0]!;
+      d.log.info(`Found job ${found[0].name}, created by this run: following it.`);
+      return found[0];
     }
     if (found.length > 1) {
-      throw new ActionError('azure', `Cancel the extra jobs in the studio: ${found.length} jobs may have been created by this run (${found.map((j) => j.name).join(', ')}).`, [
-        `They carry the tag ${JobTag.invocationId}=${r.invocation.invocationId} or were created by this identity moments ago.`,
-      ]);
+      throw new ActionError(
+        'azure',
+        `Cancel the extra jobs in the studio: ${found.length} jobs may have been created by this run (${found.map((j) => j.name).join(', ')}).`,
+        [`They carry the tag ${JobTag.invocationId}=${r.invocation.invocationId} or were created by this identity moments ago.`],
+      );
     }
     if (attempt >= MAX_CREATE_ATTEMPTS) {
-      throw new ActionError('azure', `Re-run the job: the batch endpoint did not accept the job after ${attempt} attempts (last: ${uncertain}), and no job of this run exists.`);
+      throw new ActionError(
+        'azure',
+        `Re-run the job: the batch endpoint did not accept the job after ${attempt} attempts (last: ${uncertain}), and no job of this run exists.`,
+      );
     }
     const delay = retryDelayMs(attempt - 1, retryAfter, Math.random);
     d.log.info(`No job of this run exists; posting again (attempt ${attempt + 1} of ${MAX_CREATE_ATTEMPTS}) in ${(delay / 1000).toFixed(1)} s.`);
@@ -182,12 +189,14 @@ function refusal(d: CreateDeps, status: number, text: string, r: CreateRequest):
   if (status === 401 || status === 403) return d.refused(status, text);
   const said = parseErrorBody(text).message ?? `HTTP ${status}`;
   if (status === 404) {
-    return new ActionError('not-found', `Check 'deployment': batch endpoint '${r.endpoint.name}' answered 404 to the job${r.deployment ? ` for deployment '${r.deployment}'` : ''}: ${said}`);
+    return new ActionError(
+      'not-found',
+      `Check 'deployment': batch endpoint '${r.endpoint.name}' answered 404 to the job${r.deployment ? ` for deployment '${r.deployment}'` : ''}: ${said}`,
+    );
   }
   if (status === 400 || status === 422) return new ActionError('azure', `Fix the job's inputs: batch endpoint '${r.endpoint.name}' rejected the job: ${said}`);
   return new ActionError('azure', `Batch endpoint '${r.endpoint.name}' refused the job (HTTP ${status}): ${said}`);
 }
-
 
 /**
  * Jobs this run may have created: first those tagged with its invocation id; when the service kept
@@ -215,7 +224,8 @@ export async function findOwnJob(d: Pick<CreateDeps, 'arm' | 'principal'>, r: Cr
       const createdBy = (j.systemData?.createdBy ?? '').toLowerCase();
       const otherInvocation = p.tags?.[JobTag.invocationId] !== undefined;
       const sameDeployment = !deployment || !p.tags?.['azureml.deploymentname'] || p.tags['azureml.deploymentname'].toLowerCase() === deployment;
-      const sameExperiment = !p.experimentName || p.experimentName.toLowerCase() === experiment || p.experimentName.toLowerCase() === r.endpoint.name.toLowerCase();
+      const sameExperiment =
+        !p.experimentName || p.experimentName.toLowerCase() === experiment || p.experimentName.toLowerCase() === r.endpoint.name.toLowerCase();
       if (createdAt >= since && me.has(createdBy) && !otherInvocation && sameDeployment && sameExperiment) candidates.push(toState(j.name!, j));
     }
     return candidates;

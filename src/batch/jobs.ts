@@ -27,10 +27,7 @@ export interface StatusChange {
   at: number;
 }
 
-export type PollOutcome =
-  | { kind: 'final'; job: JobState }
-  | { kind: 'timeout'; job: JobState }
-  | { kind: 'aborted'; job: JobState };
+export type PollOutcome = { kind: 'final'; job: JobState } | { kind: 'timeout'; job: JobState } | { kind: 'aborted'; job: JobState };
 
 type JobBase = Awaited<ReturnType<Arm['ml']['jobs']['get']>>;
 

@@ -52,7 +52,10 @@ export async function scoringCredential(
     }
     case 'aad_token':
       if (endpoint.kubernetes) {
-        throw new ActionError('azure', `Switch online endpoint '${endpoint.name}' to auth mode key or aml_token: Kubernetes online endpoints do not support aad_token.`);
+        throw new ActionError(
+          'azure',
+          `Switch online endpoint '${endpoint.name}' to auth mode key or aml_token: Kubernetes online endpoints do not support aad_token.`,
+        );
       }
       return mlToken();
     default:
@@ -63,7 +66,7 @@ export async function scoringCredential(
 /** Nearest-rank percentiles of the values, one per p, from a single sort (0 when there are none). */
 export function percentiles(values: number[], ...ps: number[]): number[] {
   const sorted = [...values].sort((a, b) => a - b);
-  return ps.map((p) => (sorted.length === 0 ? 0 : sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]!));
+  return ps.map((p) => (sorted.length === 0 ? 0 : sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]));
 }
 
 export interface ScoreOptions {
@@ -81,7 +84,7 @@ export interface ScoreOptions {
 export async function score(o: ScoreOptions): Promise<OnlineResult> {
   const headers: Record<string, string> = { authorization: `Bearer ${o.credential}`, 'content-type': o.contentType, accept: 'application/json, */*' };
   if (o.deployment) headers['azureml-model-deployment'] = o.deployment;
-  const results: ScoredRequest[] = new Array(o.bodies.length);
+  const results = new Array<ScoredRequest>(o.bodies.length);
   const step = Math.max(1, Math.ceil(o.bodies.length / 10));
   let next = 0;
   let done = 0;
@@ -105,7 +108,7 @@ export async function score(o: ScoreOptions): Promise<OnlineResult> {
   const worker = async () => {
     while (next < o.bodies.length) {
       const i = next++;
-      const r = await one(o.bodies[i]!);
+      const r = await one(o.bodies[i]);
       results[i] = r;
       if (r.status < 200 || r.status >= 300) failed++;
       if (++done % step === 0 && o.bodies.length > 1) o.log.info(`Sent ${done}/${o.bodies.length} requests (${failed} failed)`);
@@ -113,7 +116,12 @@ export async function score(o: ScoreOptions): Promise<OnlineResult> {
   };
   await Promise.all(Array.from({ length: Math.min(o.concurrency, o.bodies.length) }, worker));
 
-  const [p50, p95, max] = percentiles(results.map((r) => r.latencyMs), 50, 95, 100) as [number, number, number];
+  const [p50, p95, max] = percentiles(
+    results.map((r) => r.latencyMs),
+    50,
+    95,
+    100,
+  ) as [number, number, number];
   return { results, failed, p50, p95, max };
 }
 

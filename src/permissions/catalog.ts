@@ -24,7 +24,13 @@ export function endpointResourceType(endpointType: 'batch' | 'online'): 'batchEn
   return endpointType === 'batch' ? 'batchEndpoints' : 'onlineEndpoints';
 }
 
-export function resourceScopes(p: { subscriptionId: string; resourceGroup: string; workspace: string; endpointType: 'batch' | 'online'; endpoint: string }): Scopes {
+export function resourceScopes(p: {
+  subscriptionId: string;
+  resourceGroup: string;
+  workspace: string;
+  endpointType: 'batch' | 'online';
+  endpoint: string;
+}): Scopes {
   const subscription = `/subscriptions/${p.subscriptionId}`;
   const resourceGroup = `${subscription}/resourceGroups/${p.resourceGroup}`;
   const workspace = `${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${p.workspace}`;
@@ -48,7 +54,7 @@ export function onlineRequirements(scopes: Scopes, authMode: OnlineAuthMode): Re
 }
 
 export const BATCH_INVOKE_ACTIONS: readonly string[] = requiredActions.batchInvoke.actions;
-export const SCORE_ACTION = requiredActions.onlineInvokeByAuthMode.aad_token[1]!;
+export const SCORE_ACTION = requiredActions.onlineInvokeByAuthMode.aad_token[1];
 export const BATCH_DATA_ACCESS_REMEDY: string = requiredActions.batchDataAccessRemedy;
 
 export interface RoleSuggestion {
@@ -65,9 +71,9 @@ export function suggestRole(actions: string[]): RoleSuggestion | undefined {
   const roles = builtInRoles.roles as { roleName: string; permissions: PermissionEntry[] }[];
   const index = roles.findIndex((r) => missingActions(r.permissions, actions).length === 0);
   if (index < 0) return undefined;
-  const suggestion: RoleSuggestion = { roleName: roles[index]!.roleName };
+  const suggestion: RoleSuggestion = { roleName: roles[index].roleName };
   const scientistIndex = roles.findIndex((r) => r.roleName === 'AzureML Data Scientist');
-  const scientist = roles[scientistIndex]!;
+  const scientist = roles[scientistIndex];
   if (index > scientistIndex && actions.every((a) => /^Microsoft\.MachineLearningServices\//i.test(a))) {
     const lacks = missingActions(scientist.permissions, actions).map((action) => {
       const by = carvedOutBy(scientist.permissions, action);

@@ -33,20 +33,31 @@ export function explain(err: unknown, ctx: DiagnoseContext): unknown {
   if (f.status === 403 || /AuthorizationFailed/i.test(f.code ?? '')) {
     const denial = parseDenial(f.message);
     if (denial) return permissionError(deniedReport(denial, ctx), ctx);
-    return new ActionError('permission', `Grant the signed-in identity access: Azure refused to ${err.what} (${f.code ?? 'HTTP 403'}).`, [`Azure said: ${f.message}`]);
+    return new ActionError('permission', `Grant the signed-in identity access: Azure refused to ${err.what} (${f.code ?? 'HTTP 403'}).`, [
+      `Azure said: ${f.message}`,
+    ]);
   }
   if (f.status === 401) {
     if (/InvalidAuthenticationTokenTenant/i.test(f.code ?? '')) {
-      return new ActionError('signin', `Check 'tenant-id': subscription ${ctx.subscriptionId} belongs to another tenant than ${ctx.tenantId ?? 'the one signed in to'}.`, [`Azure said: ${f.message}`]);
+      return new ActionError(
+        'signin',
+        `Check 'tenant-id': subscription ${ctx.subscriptionId} belongs to another tenant than ${ctx.tenantId ?? 'the one signed in to'}.`,
+        [`Azure said: ${f.message}`],
+      );
     }
     if (/Audience/i.test(f.code ?? '')) {
       return new ActionError('signin', `Check 'cloud' (${ctx.cloudName}): the resource manager rejected the token's audience.`, [`Azure said: ${f.message}`]);
     }
-    return new ActionError('signin', `Re-run the job: the resource manager rejected the sign-in token (${f.code ?? 'HTTP 401'}).`, [`Azure said: ${f.message}`]);
+    return new ActionError('signin', `Re-run the job: the resource manager rejected the sign-in token (${f.code ?? 'HTTP 401'}).`, [
+      `Azure said: ${f.message}`,
+    ]);
   }
   if (f.status === 404) return new ActionError('not-found', `Azure found nothing to ${err.what}: ${f.message}`);
   if (isRetryableStatus(f.status)) {
-    return new ActionError('azure', `Re-run later: Azure did not answer to ${err.what} after several retries (${f.status ? `HTTP ${f.status}` : f.code ?? 'network error'}: ${f.message}).`);
+    return new ActionError(
+      'azure',
+      `Re-run later: Azure did not answer to ${err.what} after several retries (${f.status ? `HTTP ${f.status}` : (f.code ?? 'network error')}: ${f.message}).`,
+    );
   }
   return new ActionError('azure', `Azure refused to ${err.what} (HTTP ${f.status}${f.code ? ` ${f.code}` : ''}): ${f.message}`);
 }
@@ -68,11 +79,19 @@ export function explainDataPlane(
   const aud = claim(decodeClaims(p.token), 'aud');
   const expected = p.expectedAudience.replace(/\/\.default$/, '');
   if (aud && aud.replace(/\/+$/, '') !== expected.replace(/\/+$/, '')) {
-    return new ActionError('signin', `Check 'cloud': the endpoint rejected a token for audience '${aud}'; it takes tokens for '${expected}' (HTTP ${status}).`, [said]);
+    return new ActionError(
+      'signin',
+      `Check 'cloud': the endpoint rejected a token for audience '${aud}'; it takes tokens for '${expected}' (HTTP ${status}).`,
+      [said],
+    );
   }
   if (p.ctx.endpointType === 'online' && p.authMode === 'aad_token') {
     if (p.preflightPassed) {
-      return new ActionError('permission', `Wait a few minutes and re-run: the endpoint refused the Entra token (HTTP ${status}) although the identity holds '${SCORE_ACTION}'; new role assignments take up to 10 minutes to apply.`, [said]);
+      return new ActionError(
+        'permission',
+        `Wait a few minutes and re-run: the endpoint refused the Entra token (HTTP ${status}) although the identity holds '${SCORE_ACTION}'; new role assignments take up to 10 minutes to apply.`,
+        [said],
+      );
     }
     const report: PermissionReport = {
       principal: p.ctx.principal,
@@ -83,7 +102,15 @@ export function explainDataPlane(
     return permissionError(report, p.ctx);
   }
   if (p.ctx.endpointType === 'online') {
-    return new ActionError('scoring', `Re-run the job: online endpoint '${p.ctx.endpoint}' refused the ${p.authMode === 'key' ? 'key' : 'token'} this run just obtained (HTTP ${status}); it may have been regenerated meanwhile.`, [said]);
+    return new ActionError(
+      'scoring',
+      `Re-run the job: online endpoint '${p.ctx.endpoint}' refused the ${p.authMode === 'key' ? 'key' : 'token'} this run just obtained (HTTP ${status}); it may have been regenerated meanwhile.`,
+      [said],
+    );
   }
-  return new ActionError('permission', `Grant the identity the batch-invocation actions (run with check-permissions: true to list the missing ones): batch endpoint '${p.ctx.endpoint}' refused the job (HTTP ${status}).`, [said]);
+  return new ActionError(
+    'permission',
+    `Grant the identity the batch-invocation actions (run with check-permissions: true to list the missing ones): batch endpoint '${p.ctx.endpoint}' refused the job (HTTP ${status}).`,
+    [said],
+  );
 }

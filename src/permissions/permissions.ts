@@ -111,7 +111,7 @@ export function buildFix(report: PermissionReport, ctx: ReportContext): Fix {
 export function headline(report: PermissionReport): string {
   const scopes = [...new Set(report.missing.map((m) => shortScope(m.scope)))].join(' and ');
   if (report.missing.length === 1) {
-    return `Grant ${who(report.principal)} '${report.missing[0]!.action}' on ${scopes} (the az commands below do it), then re-run.`;
+    return `Grant ${who(report.principal)} '${report.missing[0].action}' on ${scopes} (the az commands below do it), then re-run.`;
   }
   return `Grant ${who(report.principal)} the ${report.missing.length} missing permissions on ${scopes} (the az commands below do it), then re-run.`;
 }
@@ -128,8 +128,12 @@ export function reportLines(report: PermissionReport, ctx: ReportContext): strin
   if (report.note) lines.push('', report.note);
   lines.push('', 'Least privilege: a custom role with exactly these actions, assigned at the narrowest scope:', ...fix.commands.map((c) => `  ${c}`));
   if (fix.roleName) {
-    const scope = report.missing[0]!.scope;
-    lines.push('', `Or the built-in role '${fix.roleName}', which covers them:`, `  az role assignment create ${assignee(report.principal)} --role "${fix.roleName}" --scope ${scope}`);
+    const scope = report.missing[0].scope;
+    lines.push(
+      '',
+      `Or the built-in role '${fix.roleName}', which covers them:`,
+      `  az role assignment create ${assignee(report.principal)} --role "${fix.roleName}" --scope ${scope}`,
+    );
   }
   if (fix.nearMiss) lines.push('', fix.nearMiss);
   lines.push('', PROPAGATION);

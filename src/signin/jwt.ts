@@ -19,7 +19,8 @@ export function decodeClaims(token: string | undefined): Claims | undefined {
 export function claim(claims: Claims | undefined, name: string): string | undefined {
   const value = claims?.[name];
   if (value === undefined || value === null) return undefined;
-  return Array.isArray(value) ? value.join(', ') : String(value);
+  if (Array.isArray(value)) return value.join(', ');
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** The claims safe to show in a debug line: who the token is for and until when. */

@@ -17,7 +17,10 @@ export function missingIdTokenError(env: Record<string, string | undefined>): Ac
     '    contents: read',
   ];
   if (env.GITHUB_EVENT_NAME === 'pull_request' || env.GITHUB_EVENT_NAME === 'pull_request_target') {
-    details.push('', 'Pull requests from forks never get an OIDC token with write scopes; run this step on push, workflow_dispatch or a protected environment instead.');
+    details.push(
+      '',
+      'Pull requests from forks never get an OIDC token with write scopes; run this step on push, workflow_dispatch or a protected environment instead.',
+    );
   }
   if ((env.GITHUB_ACTOR ?? '').startsWith('dependabot')) {
     details.push('', 'Workflows triggered by Dependabot get no OIDC token; skip this step for Dependabot runs.');
@@ -53,7 +56,9 @@ export async function fetchOidcToken(
         ]);
       }
       const delay = backoffMs(attempt, Math.random);
-      log.info(`GitHub OIDC token request failed (${Number.isFinite(status) ? `HTTP ${status}` : 'network error'}); retry ${attempt + 1} of ${ATTEMPTS - 1} in ${(delay / 1000).toFixed(1)} s`);
+      log.info(
+        `GitHub OIDC token request failed (${Number.isFinite(status) ? `HTTP ${status}` : 'network error'}); retry ${attempt + 1} of ${ATTEMPTS - 1} in ${(delay / 1000).toFixed(1)} s`,
+      );
       await sleep(delay);
     }
   }

@@ -40,7 +40,11 @@ export function entraSentence(message: string): string | undefined {
 
 /** A federated credential name Entra accepts (3-120 of letters, digits, '-' and '_'). */
 export function credentialName(subject: string): string {
-  const slug = subject.replace(/^repo:/, '').replace(/[^A-Za-z0-9_-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+  const slug = subject
+    .replace(/^repo:/, '')
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
   return `github-${slug}`.slice(0, 120);
 }
 
@@ -80,7 +84,7 @@ function federationError(code: number, ctx: SignInContext, said: string | undefi
     ...SUBJECT_FORMS,
   ];
   if (said) details.push('', `Microsoft Entra said: ${said}`);
-  return new ActionError('signin', first[code] ?? first[70021]!, details);
+  return new ActionError('signin', first[code] ?? first[70021], details);
 }
 
 /** The failure to report for an error thrown while getting a token. */
@@ -117,24 +121,36 @@ export function translateSignInError(message: string, ctx: SignInContext): Actio
         ...saidLine,
       ]);
     case 53003:
-      return new ActionError('signin', `Ask a tenant administrator to exempt service principal ${app} from the Conditional Access policy that blocks its sign-in to Azure Machine Learning (AADSTS53003).`, [
-        `Conditional Access policies can target the 'Azure Machine Learning' app (${AZURE_ML_APP_ID}); workload identities are covered only by policies that name them.`,
-        'In the Entra admin center: Protection > Conditional Access > the policy > Assignments: exclude this service principal, or allow its location.',
-        ...saidLine,
-      ]);
+      return new ActionError(
+        'signin',
+        `Ask a tenant administrator to exempt service principal ${app} from the Conditional Access policy that blocks its sign-in to Azure Machine Learning (AADSTS53003).`,
+        [
+          `Conditional Access policies can target the 'Azure Machine Learning' app (${AZURE_ML_APP_ID}); workload identities are covered only by policies that name them.`,
+          'In the Entra admin center: Protection > Conditional Access > the policy > Assignments: exclude this service principal, or allow its location.',
+          ...saidLine,
+        ],
+      );
     case 90002:
       return new ActionError('signin', `Check 'tenant-id' and 'cloud': tenant ${tenant} was not found in ${ctx.cloud} (AADSTS90002).`, saidLine);
     case 500011:
       return new ActionError('signin', `Check 'cloud': tenant ${tenant} does not know the resource this action asked a token for (AADSTS500011).`, saidLine);
     case 700027:
-      return new ActionError('signin', `Check 'audience' and the federated credential's issuer: Microsoft Entra could not validate the OIDC token's signature (AADSTS700027).`, saidLine);
+      return new ActionError(
+        'signin',
+        `Check 'audience' and the federated credential's issuer: Microsoft Entra could not validate the OIDC token's signature (AADSTS700027).`,
+        saidLine,
+      );
   }
   if (/endpoints_resolution_error|Endpoints cannot be resolved/i.test(message)) {
     // MSAL reads the tenant's metadata first; an unknown tenant (AADSTS90002) surfaces only as this.
-    return new ActionError('signin', `Check 'tenant-id' and 'cloud': Microsoft Entra has no sign-in metadata for tenant ${tenant} in ${ctx.cloud} (unknown tenant, or the wrong cloud or authority-host).`, saidLine);
+    return new ActionError(
+      'signin',
+      `Check 'tenant-id' and 'cloud': Microsoft Entra has no sign-in metadata for tenant ${tenant} in ${ctx.cloud} (unknown tenant, or the wrong cloud or authority-host).`,
+      saidLine,
+    );
   }
   if (/ManagedIdentityCredential/i.test(message)) {
-    return new ActionError('signin', "Use auth-type: managed-identity only on a runner hosted in Azure with a managed identity; none answered here.", [
+    return new ActionError('signin', 'Use auth-type: managed-identity only on a runner hosted in Azure with a managed identity; none answered here.', [
       "For a user-assigned identity set 'client-id' to its client id.",
       `Sign-in said: ${firstLine(message)}`,
     ]);
@@ -144,7 +160,11 @@ export function translateSignInError(message: string, ctx: SignInContext): Actio
       `Azure CLI said: ${firstLine(message)}`,
     ]);
   }
-  return new ActionError('signin', `Sign-in to Microsoft Entra failed: ${said ?? firstLine(message)}`, code ? [`Look up AADSTS${code}: https://login.microsoftonline.com/error?code=${code}`] : []);
+  return new ActionError(
+    'signin',
+    `Sign-in to Microsoft Entra failed: ${said ?? firstLine(message)}`,
+    code ? [`Look up AADSTS${code}: https://login.microsoftonline.com/error?code=${code}`] : [],
+  );
 }
 
 function firstLine(message: string): string {

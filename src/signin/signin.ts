@@ -10,7 +10,6 @@ import {
   type GetTokenOptions,
   type TokenCredential,
 } from '@azure/identity';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ActionError, describeThrown } from '../reporting/errors.js';
 import type { Inputs } from '../inputs.js';
 import { claim, decodeClaims, describeAccessToken, type Claims } from './jwt.js';
@@ -68,7 +67,9 @@ export function createSession(inputs: Inputs, deps: SessionDeps): Session {
   const { http, log } = deps;
   if (inputs.authType === 'oidc' && !deps.env.ACTIONS_ID_TOKEN_REQUEST_URL) throw missingIdTokenError(deps.env);
   if (inputs.authType === 'client-secret') {
-    log.warning('auth-type client-secret works, but a stored secret can leak and expires: prefer auth-type oidc with a federated credential (no secret at all).');
+    log.warning(
+      'auth-type client-secret works, but a stored secret can leak and expires: prefer auth-type oidc with a federated credential (no secret at all).',
+    );
   }
 
   let lastAssertion: Claims | undefined;
@@ -103,7 +104,7 @@ export function createSession(inputs: Inputs, deps: SessionDeps): Session {
     disableInstanceDiscovery: inputs.customAuthority,
     httpClient: http.client,
     retryOptions: { maxRetries: 0 },
-    additionalPolicies: [{ policy: http.retry as PipelinePolicy, position: 'perCall' as const }],
+    additionalPolicies: [{ policy: http.retry, position: 'perCall' as const }],
   };
   const plan = planCredential(inputs);
   let inner: TokenCredential;
@@ -165,7 +166,7 @@ export function createSession(inputs: Inputs, deps: SessionDeps): Session {
   return {
     principal,
     credential: {
-      getToken: (scopes: string | string[], options?: GetTokenOptions) => getShared(Array.isArray(scopes) ? scopes[0]! : scopes, options),
+      getToken: (scopes: string | string[], options?: GetTokenOptions) => getShared(Array.isArray(scopes) ? scopes[0] : scopes, options),
     },
     token: async (scope, options) => (await getShared(scope, options)).token,
   };

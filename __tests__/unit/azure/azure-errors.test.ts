@@ -3,7 +3,8 @@ import { parseDenial, parseErrorBody, toAzureFailure } from '../../../src/azure/
 
 describe('resource manager denials', () => {
   it('reads AuthorizationFailed (protocol.md wording)', () => {
-    const msg = "The client 'aaaa' with object id 'bbbb' does not have authorization to perform action 'Microsoft.MachineLearningServices/workspaces/batchEndpoints/read' over scope '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/batchEndpoints/ep' or the scope is invalid. If access was recently granted, please refresh your credentials.";
+    const msg =
+      "The client 'aaaa' with object id 'bbbb' does not have authorization to perform action 'Microsoft.MachineLearningServices/workspaces/batchEndpoints/read' over scope '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/batchEndpoints/ep' or the scope is invalid. If access was recently granted, please refresh your credentials.";
     expect(parseDenial(msg)).toEqual({
       clientId: 'aaaa',
       objectId: 'bbbb',
@@ -14,7 +15,8 @@ describe('resource manager denials', () => {
   });
 
   it('reads LinkedAuthorizationFailed', () => {
-    const msg = "The client 'aaaa' with object id 'bbbb' has permission to perform action 'Microsoft.Compute/disks/write' on scope '/subscriptions/s/disk'; however, it does not have permission to perform action 'Microsoft.Network/read' on the linked scope(s) '/subscriptions/s/net' or the linked scope(s) are invalid.";
+    const msg =
+      "The client 'aaaa' with object id 'bbbb' has permission to perform action 'Microsoft.Compute/disks/write' on scope '/subscriptions/s/disk'; however, it does not have permission to perform action 'Microsoft.Network/read' on the linked scope(s) '/subscriptions/s/net' or the linked scope(s) are invalid.";
     expect(parseDenial(msg)).toMatchObject({ action: 'Microsoft.Network/read', scope: '/subscriptions/s/net', linked: true });
   });
 

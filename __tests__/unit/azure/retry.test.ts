@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, describeTransient, isRetryableStatus, isTransientErrorCode, isTransientStatus, parseRetryAfter, pollIntervalMs, retryDelayMs } from '../../../src/azure/retry.js';
+import {
+  backoffMs,
+  describeTransient,
+  isRetryableStatus,
+  isTransientErrorCode,
+  isTransientStatus,
+  parseRetryAfter,
+  pollIntervalMs,
+  retryDelayMs,
+} from '../../../src/azure/retry.js';
 
 describe('transient classification', () => {
   it.each([408, 429, 500, 502, 503, 504])('%i is retried', (s) => expect(isTransientStatus(s)).toBe(true));

@@ -15,7 +15,9 @@ describe('batch job body', () => {
         properties: { experimentName: 'nightly' },
       },
     });
-    const folder = buildJobBody({}, { outputPath: { datastore: 'blob', path: 'out/' }, tags: {} }) as { properties: { outputData: { score: { jobOutputType: string } } } };
+    const folder = buildJobBody({}, { outputPath: { datastore: 'blob', path: 'out/' }, tags: {} }) as {
+      properties: { outputData: { score: { jobOutputType: string } } };
+    };
     expect(folder.properties.outputData.score.jobOutputType).toBe('UriFolder');
   });
 });

@@ -5,7 +5,14 @@ import { ArmError } from '../../../src/azure/arm.js';
 import type { Clock } from '../../../src/clock.js';
 
 function fakeClock(): Clock & { t: number } {
-  const c = { t: 0, now: () => c.t, sleep: async (ms: number) => void (c.t += ms) };
+  const c = {
+    t: 0,
+    now: () => c.t,
+    sleep: (ms: number) => {
+      c.t += ms;
+      return Promise.resolve();
+    },
+  };
   return c;
 }
 const quiet = { info: () => undefined, warning: () => undefined, debug: () => undefined };
@@ -15,10 +22,10 @@ function job(timeline: [number, string][], clock: Clock) {
   let reads = 0;
   return {
     reads: () => reads,
-    read: async (): Promise<JobState> => {
+    read: (): Promise<JobState> => {
       reads++;
       const status = [...timeline].reverse().find(([from]) => clock.now() >= from)![1];
-      return { name: 'batchjob-1', status };
+      return Promise.resolve({ name: 'batchjob-1', status });
     },
   };
 }
@@ -40,11 +47,18 @@ function poll(clock: Clock, read: () => Promise<JobState>, o: { timeoutMs?: numb
 describe('pollJob', () => {
   it('reports each status change with the time waited and ends on Completed', async () => {
     const clock = fakeClock();
-    const j = job([[0, 'Preparing'], [5_000, 'Running'], [60_000, 'Completed']], clock);
+    const j = job(
+      [
+        [0, 'Preparing'],
+        [5_000, 'Running'],
+        [60_000, 'Completed'],
+      ],
+      clock,
+    );
     const { done, changes } = poll(clock, j.read);
     expect((await done).kind).toBe('final');
     expect(changes.slice(0, 2)).toEqual(['Preparing@0', 'Running@6000']);
-    const completedAt = Number(changes[2]!.replace('Completed@', ''));
+    const completedAt = Number(changes[2].replace('Completed@', ''));
     // Noticed within max(2 s, 10 % of the time waited).
     expect(completedAt).toBeGreaterThanOrEqual(60_000);
     expect(completedAt - 60_000).toBeLessThanOrEqual(6_000);
@@ -52,11 +66,25 @@ describe('pollJob', () => {
 
   it('treats NotResponding as final only once it persists', async () => {
     const clock = fakeClock();
-    const blip = job([[0, 'Running'], [10_000, 'NotResponding'], [40_000, 'Running'], [100_000, 'Completed']], clock);
+    const blip = job(
+      [
+        [0, 'Running'],
+        [10_000, 'NotResponding'],
+        [40_000, 'Running'],
+        [100_000, 'Completed'],
+      ],
+      clock,
+    );
     const first = poll(clock, blip.read);
     expect((await first.done).job.status).toBe('Completed');
     const clock2 = fakeClock();
-    const stuck = job([[0, 'Running'], [10_000, 'NotResponding']], clock2);
+    const stuck = job(
+      [
+        [0, 'Running'],
+        [10_000, 'NotResponding'],
+      ],
+      clock2,
+    );
     const second = await poll(clock2, stuck.read).done;
     expect(second).toMatchObject({ kind: 'final', job: { status: 'NotResponding' } });
     expect(clock2.t).toBeGreaterThanOrEqual(10_000 + STUCK_AFTER_MS);
@@ -81,19 +109,17 @@ describe('pollJob', () => {
   it('tolerates a few reads that failed for good, but not a denial', async () => {
     const clock = fakeClock();
     let n = 0;
-    const flaky = async (): Promise<JobState> => {
-      if (++n <= 3) throw new ArmError('read job', { status: 503, message: 'unavailable' });
-      return { name: 'batchjob-1', status: 'Completed' };
-    };
+    const flaky = (): Promise<JobState> =>
+      ++n <= 3
+        ? Promise.reject(new ArmError('read job', { status: 503, message: 'unavailable' }))
+        : Promise.resolve({ name: 'batchjob-1', status: 'Completed' });
     expect((await poll(clock, flaky).done).kind).toBe('final');
-    const denied = async (): Promise<JobState> => {
-      throw new ArmError('read job', { status: 403, code: 'AuthorizationFailed', message: 'no' });
-    };
+    const denied = (): Promise<JobState> => Promise.reject(new ArmError('read job', { status: 403, code: 'AuthorizationFailed', message: 'no' }));
     await expect(poll(fakeClock(), denied).done).rejects.toBeInstanceOf(ArmError);
     let m = 0;
-    const down = async (): Promise<JobState> => {
+    const down = (): Promise<JobState> => {
       m++;
-      throw new ArmError('read job', { status: 500, message: 'down' });
+      return Promise.reject(new ArmError('read job', { status: 500, message: 'down' }));
     };
     await expect(poll(fakeClock(), down).done).rejects.toBeInstanceOf(ArmError);
     expect(m).toBe(4);
@@ -101,7 +127,13 @@ describe('pollJob', () => {
 
   it('a 6-hour job costs about 750 reads (the interval is capped at 30 s)', async () => {
     const clock = fakeClock();
-    const j = job([[0, 'Running'], [6 * 3600_000, 'Completed']], clock);
+    const j = job(
+      [
+        [0, 'Running'],
+        [6 * 3600_000, 'Completed'],
+      ],
+      clock,
+    );
     await poll(clock, j.read, { timeoutMs: 7 * 3600_000 }).done;
     expect(j.reads()).toBeGreaterThan(700);
     expect(j.reads()).toBeLessThan(800);

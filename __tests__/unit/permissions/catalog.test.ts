@@ -31,8 +31,8 @@ describe('required-action catalogs', () => {
       { action: `${ML}/onlineEndpoints/read`, scope: s.endpoint },
       { action: `${ML}/onlineEndpoints/listKeys/action`, scope: s.endpoint },
     ]);
-    expect(onlineRequirements(s, 'aml_token')[1]!.action).toBe(`${ML}/onlineEndpoints/token/action`);
-    expect(onlineRequirements(s, 'aad_token')[1]!.action).toBe(`${ML}/onlineEndpoints/score/action`);
+    expect(onlineRequirements(s, 'aml_token')[1].action).toBe(`${ML}/onlineEndpoints/token/action`);
+    expect(onlineRequirements(s, 'aad_token')[1].action).toBe(`${ML}/onlineEndpoints/score/action`);
   });
 });
 
@@ -48,9 +48,6 @@ describe('suggestRole', () => {
   it('explains why AzureML Data Scientist is not enough for batch invocation', () => {
     const s = suggestRole([...BATCH_INVOKE_ACTIONS])!;
     expect(s.nearMiss?.roleName).toBe('AzureML Data Scientist');
-    expect(s.nearMiss?.lacks).toEqual([
-      { action: `${ML}/read` },
-      { action: `${ML}/computes/listKeys/action`, carvedOutBy: `${ML}/computes/listKeys/action` },
-    ]);
+    expect(s.nearMiss?.lacks).toEqual([{ action: `${ML}/read` }, { action: `${ML}/computes/listKeys/action`, carvedOutBy: `${ML}/computes/listKeys/action` }]);
   });
 });

@@ -22,7 +22,9 @@ describe('the report', () => {
   const ctx = { scopes: onlineScopes, endpointType: 'online' as const, endpoint: 'smoke' };
 
   it('says what to grant, to whom and where, in its first line', () => {
-    expect(headline(report)).toBe(`Grant service principal app-id (object id obj-id) '${ML}/onlineEndpoints/score/action' on online endpoint 'smoke' (the az commands below do it), then re-run.`);
+    expect(headline(report)).toBe(
+      `Grant service principal app-id (object id obj-id) '${ML}/onlineEndpoints/score/action' on online endpoint 'smoke' (the az commands below do it), then re-run.`,
+    );
   });
 
   it('builds a minimal custom role assignable at the resource group and assigned at the endpoint', () => {
@@ -65,7 +67,9 @@ describe('the report', () => {
     const batch: PermissionReport = { principal, missing: batchRequirements(batchScopes, { wait: false, cancelOnTimeout: false }), source: 'pre-flight' };
     const text = reportLines(batch, { scopes: batchScopes, endpointType: 'batch', endpoint: 'nightly' }).join('\n');
     expect(text).toContain("Or the built-in role 'Contributor'");
-    expect(text).toContain(`AzureML Data Scientist is not enough: it lacks ${ML}/read (not matched by its Actions); ${ML}/computes/listKeys/action (removed by its NotActions '${ML}/computes/listKeys/action')`);
+    expect(text).toContain(
+      `AzureML Data Scientist is not enough: it lacks ${ML}/read (not matched by its Actions); ${ML}/computes/listKeys/action (removed by its NotActions '${ML}/computes/listKeys/action')`,
+    );
   });
 
   it('carries the missing actions for the output', () => {

@@ -4,7 +4,14 @@ import { actionMatches, carvedOutBy, isAllowed, isDataActionAllowed, missingActi
 const ML = 'Microsoft.MachineLearningServices';
 const scientist: PermissionEntry = {
   actions: [`${ML}/workspaces/*/read`, `${ML}/workspaces/*/action`, `${ML}/workspaces/*/delete`, `${ML}/workspaces/*/write`],
-  notActions: [`${ML}/workspaces/delete`, `${ML}/workspaces/write`, `${ML}/workspaces/computes/*/write`, `${ML}/workspaces/computes/*/delete`, `${ML}/workspaces/computes/listKeys/action`, `${ML}/workspaces/listKeys/action`],
+  notActions: [
+    `${ML}/workspaces/delete`,
+    `${ML}/workspaces/write`,
+    `${ML}/workspaces/computes/*/write`,
+    `${ML}/workspaces/computes/*/delete`,
+    `${ML}/workspaces/computes/listKeys/action`,
+    `${ML}/workspaces/listKeys/action`,
+  ],
 };
 
 describe('actionMatches', () => {
@@ -68,7 +75,12 @@ describe('isAllowed', () => {
 
 describe('missingActions', () => {
   it('lists exactly what the AzureML Data Scientist shape lacks, in order', () => {
-    const required = [`${ML}/workspaces/read`, `${ML}/workspaces/batchEndpoints/read`, `${ML}/workspaces/computes/listKeys/action`, `${ML}/workspaces/listStorageAccountKeys/action`];
+    const required = [
+      `${ML}/workspaces/read`,
+      `${ML}/workspaces/batchEndpoints/read`,
+      `${ML}/workspaces/computes/listKeys/action`,
+      `${ML}/workspaces/listStorageAccountKeys/action`,
+    ];
     expect(missingActions([scientist], required)).toEqual([`${ML}/workspaces/read`, `${ML}/workspaces/computes/listKeys/action`]);
   });
 });

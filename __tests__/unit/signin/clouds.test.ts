@@ -4,9 +4,27 @@ import { planCredential } from '../../../src/signin/signin.js';
 
 describe('clouds', () => {
   it.each([
-    ['AzureCloud', 'https://login.microsoftonline.com', 'https://management.azure.com', 'https://management.azure.com/.default', 'https://ml.azure.com/.default'],
-    ['AzureUSGovernment', 'https://login.microsoftonline.us', 'https://management.usgovcloudapi.net', 'https://management.usgovcloudapi.net/.default', 'https://ml.azure.us/.default'],
-    ['AzureChinaCloud', 'https://login.chinacloudapi.cn', 'https://management.chinacloudapi.cn', 'https://management.chinacloudapi.cn/.default', 'https://ml.azure.cn/.default'],
+    [
+      'AzureCloud',
+      'https://login.microsoftonline.com',
+      'https://management.azure.com',
+      'https://management.azure.com/.default',
+      'https://ml.azure.com/.default',
+    ],
+    [
+      'AzureUSGovernment',
+      'https://login.microsoftonline.us',
+      'https://management.usgovcloudapi.net',
+      'https://management.usgovcloudapi.net/.default',
+      'https://ml.azure.us/.default',
+    ],
+    [
+      'AzureChinaCloud',
+      'https://login.chinacloudapi.cn',
+      'https://management.chinacloudapi.cn',
+      'https://management.chinacloudapi.cn/.default',
+      'https://ml.azure.cn/.default',
+    ],
   ] as const)('%s', (name, authority, arm, armScope, mlScope) => {
     expect(CLOUDS[name]).toMatchObject({ name, authorityHost: authority, resourceManager: arm, armScope, mlScope });
   });

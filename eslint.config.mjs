@@ -1,0 +1,27 @@
+// Lint: typescript-eslint's type-checked rules over every TypeScript file of the project; Prettier
+// owns layout, so the rules that would argue with it are off (eslint-config-prettier).
+import eslint from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import prettier from 'eslint-config-prettier';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig(
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.emulator/'] },
+  eslint.configs.recommended,
+  tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', '*.ts', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
+    rules: {
+      // '_name' marks a parameter kept for its position and a property dropped by a rest pattern.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
+    },
+  },
+  // The bare yardstick scripts and the az stand-in are plain JavaScript, outside the TypeScript project.
+  { files: ['**/*.mjs'], extends: [tseslint.configs.disableTypeChecked], languageOptions: { globals: globals.node } },
+  prettier,
+);
