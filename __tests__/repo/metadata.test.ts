@@ -31,12 +31,14 @@ describe('action.yml', () => {
   });
 
   const designFile = join(ROOT, '..', 'shared', 'DESIGN.md');
-  it.skipIf(!existsSync(designFile))('keeps the DESIGN.md names (inputs table and outputs list)', () => {
+  // DESIGN.md's names are fixed; later issues extend the contract, each name listed here on purpose.
+  const addedByIssues = { inputs: [] as string[], outputs: [] as string[] };
+  it.skipIf(!existsSync(designFile))('keeps the DESIGN.md names (inputs table and outputs list), plus those issues added', () => {
     const design = readFileSync(designFile, 'utf8');
     const designInputs = [...design.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
-    expect(designInputs.sort()).toEqual(Object.keys(actionYml.inputs).sort());
+    expect([...designInputs, ...addedByIssues.inputs].sort()).toEqual(Object.keys(actionYml.inputs).sort());
     const outputsLine = /## 6\. Outputs\n([\s\S]*?)\n\n/.exec(design)![1];
     const designOutputs = [...outputsLine.matchAll(/`([a-z0-9-]+)`/g)].map((m) => m[1]);
-    expect(designOutputs.sort()).toEqual(Object.keys(actionYml.outputs).sort());
+    expect([...designOutputs, ...addedByIssues.outputs].sort()).toEqual(Object.keys(actionYml.outputs).sort());
   });
 });
