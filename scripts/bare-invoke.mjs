@@ -1,54 +1,93 @@
-// The yardstick for the bench: a bare Node process making only the protocol's requests with fetch,
-// nothing else loaded. Mode "one": just the first request (the GitHub OIDC token). Mode "key": a
-// whole key-mode online invoke — OIDC token, Entra metadata, token exchange, then the endpoint and
-// the permissions read together, listKeys, and the scoring request. Config comes in BENCH_CONFIG.
-// It prints when it read its last response (epoch ms): Node's fetch then keeps the process alive
-// on an idle keep-alive socket for a while, and the bench reports both ends.
+// The bench's floor: a bare Node process making only the protocol's requests, in as few rounds as
+// their order allows, with nothing else loaded, ending with its last reply. It knows what the
+// action's inputs say and nothing more (the token endpoint follows Entra's layout, so it reads no
+// metadata). Transport: node:https (node:http for http URLs) with one keep-alive agent, the leanest
+// client Node has; with --fetch, the global fetch instead (the yardstick the bench used first: Node
+// loads its fetch implementation on the first call). Config comes in BENCH_CONFIG.
+// Modes:
+//   one        the first request alone: GET config.url (the GitHub OIDC token request, or any URL)
+//   key        online invoke, key auth: OIDC token, Entra token, endpoint ‖ permissions, listKeys, score
+//   aml_token  the same with the endpoint's token action in place of listKeys
+//   aad_token  the same with an Entra token for the ML audience in place of listKeys
+//   batch      OIDC token, Entra tokens for the resource manager ‖ the ML audience, endpoint ‖
+//              permissions, the job's creation
+// Prints {lastResponseAt} (epoch ms, the moment its last reply was read).
 const c = JSON.parse(process.env.BENCH_CONFIG);
-const mode = process.argv[2] ?? 'key';
+const [mode = 'key', transport] = process.argv.slice(2);
 
-async function json(res) {
-  if (!res.ok) throw new Error(`${res.url}: HTTP ${res.status}`);
-  return res.json();
+/** An https/http request over one keep-alive agent per scheme; node:http(s) loads only when used. */
+const agents = new Map();
+async function viaNode(method, url, headers, body) {
+  const scheme = url.startsWith('https:') ? 'node:https' : 'node:http';
+  const { Agent, request } = await import(scheme);
+  if (!agents.has(scheme)) agents.set(scheme, new Agent({ keepAlive: true }));
+  return new Promise((resolve, reject) => {
+    const all = body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) };
+    const req = request(url, { method, agent: agents.get(scheme), headers: all }, (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
-const oidc = await json(
-  await fetch(`${c.oidcRequestUrl}&audience=${encodeURIComponent('api://AzureADTokenExchange')}`, {
-    headers: { authorization: `Bearer ${c.oidcRequestToken}` },
-  }),
-);
-if (mode === 'key') {
-  const meta = await json(await fetch(`${c.authorityHost}/${c.tenantId}/v2.0/.well-known/openid-configuration`));
-  const token = await json(
-    await fetch(meta.token_endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        client_id: c.clientId,
-        scope: 'https://management.azure.com/.default',
-        grant_type: 'client_credentials',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: oidc.value,
-      }),
-    }),
-  );
-  const auth = { authorization: `Bearer ${token.access_token}` };
-  const ws = `/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${c.workspace}`;
-  const [endpoint] = await Promise.all([
-    fetch(`${c.resourceManagerEndpoint}${ws}/onlineEndpoints/${c.endpoint}?api-version=2022-10-01`, { headers: auth }).then(json),
-    fetch(`${c.resourceManagerEndpoint}${ws}/onlineEndpoints/${c.endpoint}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`, {
-      headers: auth,
-    }).then(json),
+async function viaFetch(method, url, headers, body) {
+  const res = await fetch(url, { method, headers, body });
+  return { status: res.status, text: await res.text() };
+}
+
+const send = transport === '--fetch' ? viaFetch : viaNode;
+
+async function json(method, url, headers = {}, body) {
+  const r = await send(method, url, headers, body);
+  if (r.status < 200 || r.status >= 300) throw new Error(`${method} ${url}: HTTP ${r.status} ${r.text}`);
+  return JSON.parse(r.text);
+}
+
+const form = (fields) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+
+async function entraToken(assertion, scope) {
+  const { headers, body } = form({
+    client_id: c.clientId,
+    scope,
+    grant_type: 'client_credentials',
+    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    client_assertion: assertion,
+  });
+  return (await json('POST', `${c.authorityHost}/${c.tenantId}/oauth2/v2.0/token`, headers, body)).access_token;
+}
+
+if (mode === 'one') {
+  await send('GET', c.url, c.headers ?? {});
+} else {
+  const oidc = await json('GET', `${c.oidcRequestUrl}&audience=${encodeURIComponent('api://AzureADTokenExchange')}`, {
+    authorization: `Bearer ${c.oidcRequestToken}`,
+  });
+  const [armToken, mlToken] = await Promise.all([
+    entraToken(oidc.value, 'https://management.azure.com/.default'),
+    mode === 'batch' ? entraToken(oidc.value, 'https://ml.azure.com/.default') : undefined,
   ]);
-  const keys = await json(
-    await fetch(`${c.resourceManagerEndpoint}${ws}/onlineEndpoints/${c.endpoint}/listKeys?api-version=2022-10-01`, { method: 'POST', headers: auth }),
-  );
-  await json(
-    await fetch(endpoint.properties.scoringUri, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${keys.primaryKey}`, 'content-type': 'application/json' },
-      body: c.request,
-    }),
-  );
+  const arm = { authorization: `Bearer ${armToken}` };
+  const type = mode === 'batch' ? 'batchEndpoints' : 'onlineEndpoints';
+  const endpointUrl = `${c.resourceManagerEndpoint}/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${c.workspace}/${type}/${c.endpoint}`;
+  const [endpoint] = await Promise.all([
+    json('GET', `${endpointUrl}?api-version=2022-10-01`, arm),
+    json('GET', `${endpointUrl}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`, arm),
+  ]);
+  const scoringUri = endpoint.properties.scoringUri;
+  const post = (bearer, body) => json('POST', scoringUri, { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body);
+  if (mode === 'batch') {
+    await post(mlToken, JSON.stringify({ properties: { inputData: { input_data: { uri: c.input, jobInputType: 'UriFolder' } } } }));
+  } else {
+    const credential =
+      mode === 'key'
+        ? (await json('POST', `${endpointUrl}/listKeys?api-version=2022-10-01`, arm)).primaryKey
+        : mode === 'aml_token'
+          ? (await json('POST', `${endpointUrl}/token?api-version=2022-10-01`, arm)).accessToken
+          : await entraToken(oidc.value, 'https://ml.azure.com/.default');
+    await post(credential, c.request);
+  }
 }
 process.stdout.write(JSON.stringify({ lastResponseAt: performance.timeOrigin + performance.now() }));

@@ -7,10 +7,10 @@ import { Faults } from './faults.js';
 import { githubClaims, identityRoutes, type Keys } from './identity.js';
 import { toRecord } from './jobs.js';
 import { newSigningKey, signJwt } from './jwt.js';
-import { close, listen, makeHandler, text, type Listener } from './server.js';
+import { listen, makeHandler, text, type Listener } from './server.js';
 import type { State } from './state.js';
 import { makeTls } from './tls.js';
-import type { Clock, Emulator, FaultPlan, RequestLogEntry, Service, WorldSpec } from './types.js';
+import type { Clock, ConnectionLogEntry, Emulator, FaultPlan, RequestLogEntry, Service, WorldSpec } from './types.js';
 import { assign, buildWorld, DEFAULT_AUDIENCE, findIdentity } from './world.js';
 
 export type * from './types.js';
@@ -73,21 +73,28 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
   const clock = makeClock(spec.clock ?? 'real');
   const state: State = { w, keys, clock, jobs: [], nextJobPlans: [], repeatability: new Map() };
   const log: RequestLogEntry[] = [];
+  const connections: ConnectionLogEntry[] = [];
   let faults = spec.faults ? new Faults(spec.faults, spec.seed ?? 1) : undefined;
-  const latency = (service: Service) => (typeof spec.latencyMs === 'number' ? spec.latencyMs : (spec.latencyMs?.[service] ?? 0));
+  const roundTrip = (service: Service) => (typeof spec.latencyMs === 'number' ? spec.latencyMs : (spec.latencyMs?.[service] ?? 0));
   const handler = makeHandler({
     routes: [...identityRoutes(w, keys), ...armRoutes(state), ...dataPlaneRoutes(state)],
     log,
     now: clock.now,
     faults: () => faults,
-    latency,
     faultBody,
   });
 
   const listeners: Partial<Record<Service, Listener>> = {};
   const port = (i: number) => (options.basePort ? options.basePort + i : 0);
-  for (const [i, service] of SERVICES.entries()) listeners[service] = await listen(handler, { key: tls.keyPem, cert: tls.certPem }, port(i));
-  listeners.imds = await listen(handler, undefined, port(SERVICES.length));
+  const serve = (service: Service, i: number, secure: boolean) =>
+    listen(handler, {
+      tls: secure ? { key: tls.keyPem, cert: tls.certPem } : undefined,
+      port: port(i),
+      roundTripMs: roundTrip(service),
+      onConnection: () => connections.push({ time: clock.now(), service }),
+    });
+  for (const [i, service] of SERVICES.entries()) listeners[service] = await serve(service, i, true);
+  listeners.imds = await serve('imds', SERVICES.length, false);
   for (const [service, l] of Object.entries(listeners)) w.urls[service as Service] = l.url;
   const oidcRequestUrl = `${w.urls.github}/_apis/distributedtask/hubs/Actions/plans/${w.prng.uuid()}/jobs/${w.prng.uuid()}/idtoken?api-version=2.0`;
 
@@ -106,7 +113,11 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
     oidcRequestToken: spec.github!.requestToken!,
     world: spec,
     log,
-    clearLog: () => void log.splice(0, log.length),
+    connections,
+    clearLog: () => {
+      log.splice(0, log.length);
+      connections.splice(0, connections.length);
+    },
     jobs: () => state.jobs.map((j) => toRecord(j, clock)),
     nextJobPlans: state.nextJobPlans,
     clock,
@@ -145,7 +156,7 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
     ],
     mintGithubToken: (claims = {}) => signJwt(keys.github, githubClaims(w, claims.aud === undefined ? DEFAULT_AUDIENCE : text(claims.aud), claims)),
     close: async () => {
-      await Promise.all(Object.values(listeners).map((l) => close(l)));
+      await Promise.all(Object.values(listeners).map((l) => l.close()));
       if (tls.dir) rmSync(tls.dir, { recursive: true, force: true });
     },
   };

@@ -1,8 +1,9 @@
-// The HTTP side: listeners, routing by path, the request log (secrets redacted), injected latency
-// and faults. Every listener serves every route; the route says which service a request was for.
+// The HTTP side: listeners (behind the simulated network of wire.ts when the world asks for a
+// round trip), routing by path, the request log (secrets redacted) and faults. Every listener serves every route; the route says which service a request was for.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { wire } from './wire.js';
 import type { Faults } from './faults.js';
 import type { FaultKind, RequestLogEntry, Service } from './types.js';
 
@@ -39,7 +40,6 @@ export interface ServerOptions {
   log: RequestLogEntry[];
   now: () => number;
   faults: () => Faults | undefined;
-  latency: (service: Service) => number;
   /** Error body for a fault on this service. */
   faultBody: (service: Service, status: number) => { body: unknown; headers?: Record<string, string> };
 }
@@ -147,8 +147,6 @@ export function makeHandler(o: ServerOptions) {
       empty: (status, headers = {}) => write(status, '', { 'content-length': '0', ...headers }),
     };
 
-    const latency = o.latency(service);
-    if (latency > 0) await sleep(latency);
     // Read once: nothing awaits between the draw and the fault's answer, so setFaults cannot swap it.
     const faults = o.faults();
     const fault: FaultKind | undefined = faults?.draw(service, method, path);
@@ -191,26 +189,49 @@ export function makeHandler(o: ServerOptions) {
 }
 
 export interface Listener {
-  server: Server;
   url: string;
+  close(): Promise<void>;
 }
 
-export async function listen(handler: ReturnType<typeof makeHandler>, tls?: { key: string; cert: string }, port = 0): Promise<Listener> {
-  const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createHttpServer(handler);
-  server.keepAliveTimeout = 5_000;
+export interface ListenOptions {
+  tls?: { key: string; cert: string };
+  /** Port on 127.0.0.1 (0: any free one). */
+  port: number;
+  /** Round trip of the simulated network in front of the listener (0: none). */
+  roundTripMs: number;
+  /** Told of each new TCP connection a client opens. */
+  onConnection: () => void;
+}
+
+async function bind(server: Server, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
   });
-  const bound = (server.address() as AddressInfo).port;
-  return { server, url: `${tls ? 'https' : 'http'}://127.0.0.1:${bound}` };
+  return (server.address() as AddressInfo).port;
 }
 
-export function close(listener: Listener): Promise<void> {
-  return new Promise((resolve) => {
-    listener.server.close(() => resolve());
-    listener.server.closeAllConnections?.();
-  });
+export async function listen(handler: ReturnType<typeof makeHandler>, o: ListenOptions): Promise<Listener> {
+  const server = o.tls ? createHttpsServer({ key: o.tls.key, cert: o.tls.cert }, handler) : createHttpServer(handler);
+  server.keepAliveTimeout = 5_000;
+  const scheme = o.tls ? 'https' : 'http';
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  if (o.roundTripMs <= 0) {
+    server.on('connection', o.onConnection);
+    return { url: `${scheme}://127.0.0.1:${await bind(server, o.port)}`, close: closeServer };
+  }
+  const link = await wire(await bind(server, 0), o.port, o.roundTripMs, o.onConnection);
+  return {
+    url: `${scheme}://127.0.0.1:${(link.server.address() as AddressInfo).port}`,
+    close: async () => {
+      link.close();
+      await closeServer();
+    },
+  };
 }
 
 /** A JSON value from a request or a token as text: strings as they are, anything else as JSON, absent as ''. */

@@ -248,7 +248,11 @@ export interface WorldSpec {
   faults?: FaultPlan;
   /** 'real' (default) follows the wall clock; 'manual' moves only through clock.advance(). */
   clock?: 'real' | 'manual';
-  /** Latency added to every request, or per service (default 0). */
+  /**
+   * Network round trip between clients and every service, or per service (default 0): a request on
+   * a kept-alive connection takes one round trip more, the first one of a new connection three
+   * (TCP and TLS handshakes, then the request), as across a real link (wire.ts).
+   */
   latencyMs?: number | Partial<Record<Service, number>>;
 }
 
@@ -272,6 +276,13 @@ export interface RequestLogEntry {
   /** Fault injected into this request, if any. */
   fault?: FaultKind;
   durationMs: number;
+}
+
+/** A TCP connection a client opened to a service's listener. */
+export interface ConnectionLogEntry {
+  /** Emulator clock, ms since epoch. */
+  time: number;
+  service: Service;
 }
 
 export interface JobRecord {
@@ -326,6 +337,9 @@ export interface Emulator {
   /** Live, mutable world (e.g. world.github.subject = … to simulate a mismatch). */
   world: WorldSpec;
   log: RequestLogEntry[];
+  /** Every TCP connection clients opened, in order (keep-alive reuse shows as fewer of them). */
+  connections: ConnectionLogEntry[];
+  /** Empties the request and connection logs. */
   clearLog(): void;
   jobs(): JobRecord[];
   /** Plans taken, in order, by the next jobs created (before the endpoint's own plan). */
