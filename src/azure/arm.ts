@@ -2,7 +2,7 @@
 // or the overridden endpoint, requesting the cloud's audience, retrying through the shared policy.
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
-import type { Pipeline } from '@azure/core-rest-pipeline';
+import { formDataPolicyName, type Pipeline } from '@azure/core-rest-pipeline';
 import { USER_AGENT, type Http } from './http.js';
 import type { Inputs } from '../inputs.js';
 import type { Session } from '../signin/signin.js';
@@ -14,9 +14,11 @@ export interface Arm {
   authz: AuthorizationManagementClient;
 }
 
-function useSharedRetry<T extends { pipeline: Pipeline }>(client: T, http: Http): T {
+function withSharedPolicies<T extends { pipeline: Pipeline }>(client: T, http: Http): T {
   // The SDK's own retry logs nothing; ours says what failed and why it tries again.
   client.pipeline.removePolicy({ name: 'defaultRetryPolicy' });
+  // These APIs take JSON only; the FormData check would load Node's fetch (http.ts says why).
+  client.pipeline.removePolicy({ name: formDataPolicyName });
   client.pipeline.addPolicy(http.retry, { phase: 'Retry' });
   return client;
 }
@@ -31,8 +33,8 @@ export function createArm(inputs: Inputs, session: Session, http: Http): Arm {
     userAgentOptions: { userAgentPrefix: USER_AGENT },
   };
   return {
-    ml: useSharedRetry(new AzureMachineLearningWorkspaces(session.credential, inputs.subscriptionId, options), http),
-    authz: useSharedRetry(new AuthorizationManagementClient(session.credential, inputs.subscriptionId, options), http),
+    ml: withSharedPolicies(new AzureMachineLearningWorkspaces(session.credential, inputs.subscriptionId, options), http),
+    authz: withSharedPolicies(new AuthorizationManagementClient(session.credential, inputs.subscriptionId, options), http),
   };
 }
 

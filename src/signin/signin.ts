@@ -96,15 +96,18 @@ export function createSession(inputs: Inputs, deps: SessionDeps): Session {
     }
   };
 
-  // One policy object serves the identity pipeline too, so token requests retry and log alike.
   const common = {
     authorityHost: inputs.authorityHost,
     // Instance discovery asks login.microsoftonline.com about the authority; an overridden
     // authority (air-gapped cloud, emulator) must not depend on it.
     disableInstanceDiscovery: inputs.customAuthority,
     httpClient: http.client,
+    // Token requests go through the action's own pipeline (http.ts says why), so they retry and
+    // log as every other request does. @azure/identity hands its options to core-client's
+    // ServiceClient, which uses a pipeline it is given in place of building its default one.
+    pipeline: http.newReadPipeline(),
+    // Only a managed identity reads this: its IMDS retries stay off, as ours already retries.
     retryOptions: { maxRetries: 0 },
-    additionalPolicies: [{ policy: http.retry, position: 'perCall' as const }],
   };
   const plan = planCredential(inputs);
   let inner: TokenCredential;

@@ -1,0 +1,85 @@
+// How a run uses the network and what it loads: the properties behind the bench's figures (npm run
+// bench), checked exactly; the timings themselves belong to the bench. And a proxy is honoured.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulator, QUICK, step, type Emulator } from './helpers.js';
+
+const PRELOAD = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'loaded-modules.mjs');
+const online = { 'endpoint-type': 'online', endpoint: 'score-key', request: '{"data": [[1]]}' };
+const batch = { 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://x.blob.core.windows.net/d/' };
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await emulator({
+    batchEndpoints: [{ name: 'score-batch', jobPlan: QUICK }],
+    identities: [{ secrets: ['lean-test-secret-value'] }, { name: 'vm', kind: 'managedIdentity', roles: [{ role: 'Contributor', scope: 'resourceGroup' }] }],
+  });
+});
+afterAll(() => emu.close());
+
+/** Runs the step and returns the built-in modules its process loaded. */
+async function loadedBy(inputs: Record<string, string>, env: Record<string, string | undefined> = {}): Promise<string[]> {
+  const file = join(mkdtempSync(join(tmpdir(), 'loaded-')), 'modules.txt');
+  const r = await step(emu, inputs, { env: { NODE_OPTIONS: `--import=${pathToFileURL(PRELOAD).href}`, LOADED_MODULES_FILE: file, ...env } });
+  expect(r.code, r.stdout).toBe(0);
+  return readFileSync(file, 'utf8').split('\n');
+}
+
+describe("Node's fetch implementation (undici, ~40 ms to load) is never loaded", () => {
+  it.each([
+    ['an online invoke, oidc', online, {}],
+    ['a batch invoke followed to its end, oidc', batch, {}],
+    ['an online invoke, client-secret', { ...online, 'auth-type': 'client-secret', 'client-secret': 'lean-test-secret-value' }, {}],
+  ] as const)('%s', async (_, inputs, env) => {
+    const loaded = await loadedBy(inputs, env);
+    expect(loaded).toContain('NativeModule https');
+    expect(loaded.filter((m) => /undici/.test(m))).toEqual([]);
+  });
+
+  it('an online invoke, managed-identity', async () => {
+    const vm = emu.identities[1];
+    const loaded = await loadedBy(
+      { ...online, 'auth-type': 'managed-identity', 'client-id': vm.clientId, 'tenant-id': '' },
+      { AZURE_POD_IDENTITY_AUTHORITY_HOST: emu.urls.imds, ACTIONS_ID_TOKEN_REQUEST_URL: undefined },
+    );
+    expect(loaded.filter((m) => /undici/.test(m))).toEqual([]);
+  });
+});
+
+describe('behind a proxy (HTTPS_PROXY)', () => {
+  let proxy: Server;
+  const tunnels: string[] = [];
+  beforeAll(async () => {
+    // A forward proxy that only tunnels (CONNECT), as corporate proxies do for HTTPS.
+    proxy = createServer((_, res) => res.writeHead(405).end());
+    proxy.on('connect', (req, client: import('node:net').Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => {
+    proxy.closeAllConnections();
+    proxy.close();
+  });
+
+  it('sign-in, the resource manager and scoring all go through it', async () => {
+    const r = await step(emu, online, { env: { HTTPS_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` } });
+    expect(r.code, r.stdout).toBe(0);
+    const host = (url: string) => new URL(url).host;
+    expect(new Set(tunnels)).toEqual(new Set([host(emu.urls.login), host(emu.urls.management), host(emu.urls.inference)]));
+  });
+});
