@@ -1,7 +1,9 @@
 // The network between a client and a listener, when the world asks for a round trip (latencyMs):
 // a TCP relay in front of the listener that holds every chunk for half the round trip in each
-// direction, and holds a new connection's first chunk one round trip more (the TCP handshake,
-// which the kernel completes at once on 127.0.0.1). Through it a request on a kept-alive
+// direction. The TCP handshake, which the kernel completes at once on 127.0.0.1, is paid by the
+// client's first chunk: it reaches the server no sooner than one and a half round trips after the
+// client connected (connected after one, then half a round trip on the way), however early or
+// late the client wrote it. Through it a request on a kept-alive
 // connection costs one round trip and the first request of a new HTTPS connection three (TCP,
 // TLS 1.3, the request), as across a real link. Bytes keep their order; bandwidth is not limited.
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -13,16 +15,13 @@ interface Item {
   close?: 'end' | 'destroy';
 }
 
-/** Relays from → to, each chunk delayMs later (the first one firstExtraMs more), in order. */
-function relay(from: Socket, to: Socket, delayMs: number, firstExtraMs: number): void {
+/** Relays from → to, each chunk delayMs later, none before notBefore (performance.now()), in order. */
+function relay(from: Socket, to: Socket, delayMs: number, notBefore = 0): void {
   const queue: Item[] = [];
   let timer: NodeJS.Timeout | undefined;
-  let first = true;
   const push = (item: Omit<Item, 'at'>) => {
-    const due = performance.now() + delayMs + (first ? firstExtraMs : 0);
-    first = false;
     // Never before the item ahead of it: a later chunk must not overtake an earlier one.
-    queue.push({ ...item, at: Math.max(due, queue.at(-1)?.at ?? 0) });
+    queue.push({ ...item, at: Math.max(performance.now() + delayMs, notBefore, queue.at(-1)?.at ?? 0) });
     schedule();
   };
   const schedule = () => {
@@ -70,8 +69,8 @@ export async function wire(targetPort: number, port: number, roundTripMs: number
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     }
-    relay(client, upstream, roundTripMs / 2, roundTripMs);
-    relay(upstream, client, roundTripMs / 2, 0);
+    relay(client, upstream, roundTripMs / 2, performance.now() + 1.5 * roundTripMs);
+    relay(upstream, client, roundTripMs / 2);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
