@@ -71,6 +71,7 @@ export async function pollJob(o: PollOptions): Promise<PollOutcome> {
   for (;;) {
     const elapsed = o.clock.now() - start;
     if (o.signal.aborted) return { kind: 'aborted', job: last ?? o.initial };
+    const readAt = o.clock.now();
     try {
       const job = await o.read();
       failedReads = 0;
@@ -90,7 +91,10 @@ export async function pollJob(o: PollOptions): Promise<PollOutcome> {
       o.log.warning(`Could not read the job's status (${err.failure.message}); trying again.`);
     }
     if (o.clock.now() - start >= o.timeoutMs) return { kind: 'timeout', job: last ?? o.initial };
-    const wait = Math.min(pollIntervalMs(o.clock.now() - start), Math.max(0, o.timeoutMs - (o.clock.now() - start)));
+    // Reads start an interval apart, however long each takes to answer: on a slow link the end is
+    // still seen within the interval (the wait alone would add a round trip to each).
+    const sinceRead = o.clock.now() - readAt;
+    const wait = Math.min(Math.max(0, pollIntervalMs(o.clock.now() - start) - sinceRead), Math.max(0, o.timeoutMs - (o.clock.now() - start)));
     await o.clock.sleep(wait, o.signal);
   }
 }

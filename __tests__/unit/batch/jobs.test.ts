@@ -64,6 +64,21 @@ describe('pollJob', () => {
     expect(completedAt - 60_000).toBeLessThanOrEqual(6_000);
   });
 
+  it('starts reads an interval apart however long each takes to answer, so a slow link still sees the end in time', async () => {
+    const clock = fakeClock();
+    const starts: number[] = [];
+    const slowRead = (): Promise<JobState> => {
+      starts.push(clock.t);
+      const status = clock.t >= 9_100 ? 'Completed' : 'Running';
+      clock.t += 300; // each read takes 300 ms to answer
+      return Promise.resolve({ name: 'batchjob-1', status });
+    };
+    expect((await poll(clock, slowRead).done).kind).toBe('final');
+    expect(starts).toEqual([0, 2_000, 4_000, 6_000, 8_000, 10_000]);
+    // The job ended at 9.1 s and the read that saw it left 0.9 s later, within the 2 s allowed.
+    expect(starts.at(-1)! - 9_100).toBeLessThanOrEqual(2_000);
+  });
+
   it('treats NotResponding as final only once it persists', async () => {
     const clock = fakeClock();
     const blip = job(
