@@ -1,6 +1,7 @@
 // The step, main or post (the runner runs the same bundle for both; saved state tells them
-// apart). It reads the inputs and asks GitHub for the first OIDC token before loading the Azure
-// libraries, so the token request overlaps their loading. The Azure half is a bundle of its own
+// apart). It reads the inputs, asks GitHub for the first OIDC token and opens the connections the
+// run will need (warm.ts) before loading the Azure libraries, so those round trips overlap their
+// loading. The Azure half is a bundle of its own
 // (dist/main/), built from main.ts so that unused parts of the Azure SDKs are shaken out of it.
 // run() takes no arguments so @github/local-action can call it from source.
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { getInputs, type InputSource } from './inputs.js';
 import { fetchOidcToken } from './signin/oidc.js';
 import { Report } from './reporting/report.js';
 import { realClock } from './clock.js';
+import { warmUp } from './azure/warm.js';
 
 const source: InputSource = {
   get: (name) => core.getInput(name),
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
   const prefetchedAssertion =
     inputs.authType === 'oidc' && process.env.ACTIONS_ID_TOKEN_REQUEST_URL ? fetchOidcToken(core.getIDToken, inputs.audience, core) : undefined;
   prefetchedAssertion?.catch(() => undefined);
+  const warm = warmUp(inputs, process.env);
 
   // A cancelled workflow gets SIGINT, then SIGTERM 7.5 s later: both stop the wait and cancel the job.
   const cancelled = new AbortController();
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
     clock: realClock,
     signal: cancelled.signal,
     prefetchedAssertion,
+    warm,
     writeResponse: (name, content) => {
       const dir = join(process.env.RUNNER_TEMP || tmpdir(), `azureml-invoke-${process.env.GITHUB_RUN_ID ?? 'local'}-${process.pid}`);
       mkdirSync(dir, { recursive: true });

@@ -18,6 +18,7 @@ import { findMissing, permissionError, readPermissions } from './permissions/per
 import type { PermissionEntry } from './permissions/rbac.js';
 import type { CoreLike, Report } from './reporting/report.js';
 import { createSession, type Session } from './signin/signin.js';
+import type { Warm } from './azure/warm.js';
 import { toAzureFailure } from './azure/azure-errors.js';
 
 export { post } from './post.js';
@@ -38,6 +39,8 @@ export interface RunDeps {
   /** Aborted when the workflow is cancelled (SIGINT/SIGTERM). */
   signal: AbortSignal;
   prefetchedAssertion?: Promise<string>;
+  /** Connections opened ahead, and the authority's metadata read ahead (warm.ts). */
+  warm?: Warm;
   writeResponse(name: string, content: string): string;
 }
 
@@ -58,7 +61,7 @@ interface Ctx {
 export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
   const { core, report } = deps;
   const log: Log = core;
-  const http = createHttp(log);
+  const http = createHttp(log, deps.warm?.agent);
   const scopes = resourceScopes(inputs);
   const kind = inputs.endpointType === 'batch' ? 'batch endpoint' : 'online endpoint';
   report.setTitle(`${kind} \`${inputs.endpoint}\``);
@@ -73,6 +76,7 @@ export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
       getIdToken: core.getIDToken,
       env: deps.env,
       prefetchedAssertion: deps.prefetchedAssertion,
+      metadata: deps.warm?.metadata,
     });
     const arm = createArm(inputs, session, http);
     const diag: DiagnoseContext = {
@@ -103,6 +107,9 @@ async function signIn({ inputs, session, log }: Ctx): Promise<void> {
     'azure-cli': 'the Azure CLI session',
   }[inputs.authType];
   log.info(`Signing in to ${inputs.cloud.name} with ${how}...`);
+  // A batch run needs a token for the ML data plane too: asked for beside the first, it costs no
+  // round trip of its own. Should it fail, the job's creation asks again and reports why.
+  if (inputs.endpointType === 'batch' && inputs.checkPermissions !== 'only') session.token(inputs.cloud.mlScope).catch(() => undefined);
   await session.token(inputs.cloud.armScope);
   const p = session.principal;
   log.info(`Signed in as ${p.clientId ? `service principal ${p.clientId}` : 'the identity'}${p.objectId ? ` (object id ${p.objectId})` : ''}.`);
@@ -210,6 +217,8 @@ async function runBatch(ctx: Ctx): Promise<void> {
 
   const preflightPassed = await checkPermissions(ctx, entries, required);
   if (onlyChecking(ctx)) return;
+  // The job goes to the scoring host: its handshakes overlap what comes first (warm.ts).
+  deps.warm?.preconnect(endpoint.scoringUri);
 
   const job = await core.group('Create the job', async () => {
     const resolved = await resolveInputs(arm, inputs, ctx.scopes.workspace);
@@ -349,6 +358,8 @@ async function runOnline(ctx: Ctx): Promise<void> {
   const required = onlineRequirements(ctx.scopes, endpoint.authMode!);
   const preflightPassed = await checkPermissions(ctx, endpoint.entries, required);
   if (onlyChecking(ctx)) return;
+  // Its handshakes overlap the credential's request (warm.ts).
+  deps.warm?.preconnect(endpoint.scoringUri);
 
   const request = inputs.request!;
   const result = await core.group(`Score (${request.bodies.length} request${request.bodies.length === 1 ? '' : 's'})`, async () => {

@@ -30,6 +30,63 @@ async function loadedBy(inputs: Record<string, string>, env: Record<string, stri
   return readFileSync(file, 'utf8').split('\n');
 }
 
+/** A run's requests as "service METHOD path" with the workspace folded, in arrival order. */
+function sent(from: number): string[] {
+  return emu.log.slice(from).map((e) => `${e.service} ${e.method} ${e.url.split('?')[0].replace(/^.*\/workspaces\/[^/]+/, '{ws}')}`);
+}
+
+function connectionsSince(from: number): Record<string, number> {
+  const by: Record<string, number> = {};
+  for (const c of emu.connections.slice(from)) by[c.service] = (by[c.service] ?? 0) + 1;
+  return by;
+}
+
+describe('requests and connections', () => {
+  it("a key-mode invoke: only the protocol's requests, over the connections opened ahead", async () => {
+    const from = { log: emu.log.length, connections: emu.connections.length };
+    const r = await step(emu, online);
+    expect(r.code, r.stdout).toBe(0);
+    const requests = sent(from.log);
+    // The authority is overridden (authority-host): MSAL reads its configuration, read ahead.
+    expect([...requests].sort()).toEqual(
+      [
+        'github GET /_apis/distributedtask/hubs/Actions/plans/' + emu.oidcRequestUrl.split('/plans/')[1].split('?')[0],
+        `login GET /${emu.tenantId}/v2.0/.well-known/openid-configuration`,
+        `login POST /${emu.tenantId}/oauth2/v2.0/token`,
+        'management GET {ws}/onlineEndpoints/score-key',
+        'management GET {ws}/onlineEndpoints/score-key/providers/Microsoft.Authorization/permissions',
+        'management POST {ws}/onlineEndpoints/score-key/listKeys',
+        'inference POST /score-key/score',
+      ].sort(),
+    );
+    // One connection per request in flight at once, each opened before anything could use it.
+    expect(connectionsSince(from.connections)).toEqual({ github: 1, login: 1, management: 2, inference: 1 });
+    const log = emu.log.slice(from.log);
+    const token = log.find((e) => e.service === 'login' && e.method === 'POST')!;
+    const listKeys = log.find((e) => e.url.includes('/listKeys'))!;
+    const opened = (service: string) => emu.connections.slice(from.connections).filter((c) => c.service === service);
+    for (const c of opened('management')) expect(c.time).toBeLessThanOrEqual(token.time);
+    for (const c of opened('inference')) expect(c.time).toBeLessThanOrEqual(listKeys.time);
+  });
+
+  it('a batch invoke asks for both tokens at once, on one GitHub token', async () => {
+    const from = { log: emu.log.length, connections: emu.connections.length };
+    const r = await step(emu, batch);
+    expect(r.code, r.stdout).toBe(0);
+    const log = emu.log.slice(from.log);
+    expect(log.filter((e) => e.service === 'github')).toHaveLength(1);
+    const tokens = log.filter((e) => e.service === 'login' && e.method === 'POST');
+    expect(tokens.map((e) => (e.body as Record<string, string>).scope).sort()).toEqual([
+      'https://management.azure.com/.default',
+      'https://ml.azure.com/.default',
+    ]);
+    // Both before the resource manager is read: neither waited for the other.
+    const firstRead = log.find((e) => e.service === 'management')!;
+    for (const t of tokens) expect(t.seq).toBeLessThan(firstRead.seq);
+    expect(connectionsSince(from.connections)).toMatchObject({ github: 1, login: 2, inference: 1 });
+  });
+});
+
 describe("Node's fetch implementation (undici, ~40 ms to load) is never loaded", () => {
   it.each([
     ['an online invoke, oidc', online, {}],

@@ -19,6 +19,7 @@ import {
   type PipelineResponse,
   type RetryStrategy,
 } from '@azure/core-rest-pipeline';
+import type { Agent } from 'node:https';
 import { describeTransient, isTransientErrorCode, isTransientStatus, parseRetryAfter, retryDelayMs } from './retry.js';
 
 export const USER_AGENT = 'azureml-invoke/0.1';
@@ -78,8 +79,21 @@ export interface Http {
   retry: PipelinePolicy;
 }
 
-export function createHttp(log: Log): Http {
-  const client = createDefaultHttpClient();
+/**
+ * The HTTP stack of a run. `agent` (warm.ts), when given, carries every https request that no
+ * proxy takes: one keep-alive pool for the whole run, holding the connections opened ahead.
+ */
+export function createHttp(log: Log, agent?: Agent): Http {
+  const transport = createDefaultHttpClient();
+  const client: HttpClient = agent
+    ? {
+        sendRequest: (request) => {
+          // proxyPolicy has set an agent by now when a proxy applies; that one stays.
+          if (!request.agent && request.url.startsWith('https:')) request.agent = agent;
+          return transport.sendRequest(request);
+        },
+      }
+    : transport;
   const retry = loggingRetryPolicy(log);
   const base = (withRetry: boolean) => {
     const pipeline = createEmptyPipeline();

@@ -6,6 +6,12 @@ export type CloudName = 'AzureCloud' | 'AzureUSGovernment' | 'AzureChinaCloud';
 export interface Cloud {
   name: CloudName;
   authorityHost: string;
+  /**
+   * Where MSAL sends the sign-in requests for this authority: the host instance discovery prefers
+   * (msal-common's AuthorityMetadata aliases). MSAL holds the OpenID configuration of the first
+   * two clouds' hosts and reads China's (login.partner.microsoftonline.cn) before its first token.
+   */
+  signInHost: string;
   resourceManager: string;
   /** Token scope for the resource manager (also used by run history). */
   armScope: string;
@@ -19,6 +25,7 @@ export const CLOUDS: Record<CloudName, Cloud> = {
   AzureCloud: {
     name: 'AzureCloud',
     authorityHost: 'https://login.microsoftonline.com',
+    signInHost: 'https://login.microsoftonline.com',
     resourceManager: 'https://management.azure.com',
     armScope: 'https://management.azure.com/.default',
     mlScope: 'https://ml.azure.com/.default',
@@ -27,6 +34,7 @@ export const CLOUDS: Record<CloudName, Cloud> = {
   AzureUSGovernment: {
     name: 'AzureUSGovernment',
     authorityHost: 'https://login.microsoftonline.us',
+    signInHost: 'https://login.microsoftonline.us',
     resourceManager: 'https://management.usgovcloudapi.net',
     armScope: 'https://management.usgovcloudapi.net/.default',
     mlScope: 'https://ml.azure.us/.default',
@@ -35,6 +43,7 @@ export const CLOUDS: Record<CloudName, Cloud> = {
   AzureChinaCloud: {
     name: 'AzureChinaCloud',
     authorityHost: 'https://login.chinacloudapi.cn',
+    signInHost: 'https://login.partner.microsoftonline.cn',
     resourceManager: 'https://management.chinacloudapi.cn',
     armScope: 'https://management.chinacloudapi.cn/.default',
     mlScope: 'https://ml.azure.cn/.default',

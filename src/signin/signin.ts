@@ -17,6 +17,8 @@ import { fetchOidcToken, missingIdTokenError, type GetIdToken } from './oidc.js'
 import type { Principal } from '../permissions/permissions.js';
 import { translateSignInError } from './signin-errors.js';
 import type { Http, Log } from '../azure/http.js';
+import type { ReadAhead } from '../azure/warm.js';
+import { createHttpHeaders, type PipelinePolicy } from '@azure/core-rest-pipeline';
 
 export interface Session {
   /** For Azure SDK clients: masked, shared per scope, failures translated. */
@@ -35,6 +37,25 @@ export interface SessionDeps {
   env: Record<string, string | undefined>;
   /** The first GitHub OIDC token, requested while the libraries loaded. */
   prefetchedAssertion?: Promise<string>;
+  /** The authority's OpenID configuration, read at the same time (warm.ts). */
+  metadata?: ReadAhead;
+}
+
+/**
+ * Answers MSAL's read of the authority's metadata with the response read ahead, when that was a
+ * 200; anything else goes to the network as MSAL asked (it then reports the failure itself).
+ */
+function readAheadPolicy(ahead: ReadAhead): PipelinePolicy {
+  return {
+    name: 'azureml-invoke-read-ahead',
+    async sendRequest(request, next) {
+      if (request.method === 'GET' && request.url.toLowerCase() === ahead.url) {
+        const answer = await ahead.response;
+        if (answer?.status === 200) return { request, status: 200, headers: createHttpHeaders(answer.headers), bodyAsText: answer.body };
+      }
+      return next(request);
+    },
+  };
 }
 
 /** The @azure/identity credential for an auth type, as plain data (tested at this seam). */
@@ -76,12 +97,8 @@ export function createSession(inputs: Inputs, deps: SessionDeps): Session {
   let assertionFailure: unknown;
   let prefetched = deps.prefetchedAssertion;
   let recent: { token: string; at: number; exp: number } | undefined;
-  const getAssertion = async (): Promise<string> => {
-    // MSAL asks for the assertion twice for each token it requests (once for the request, once
-    // for its client configuration): a token fetched moments ago, far from expiry, serves both.
-    // Anything older is fetched fresh, so a job polled for hours never presents an expired one.
-    const now = Date.now();
-    if (recent && now - recent.at < REUSE_ASSERTION_MS && recent.exp - now > 60_000) return recent.token;
+  let inflight: Promise<string> | undefined;
+  const fetchAssertion = async (): Promise<string> => {
     const pending = prefetched;
     prefetched = undefined;
     try {
@@ -95,7 +112,19 @@ export function createSession(inputs: Inputs, deps: SessionDeps): Session {
       throw err;
     }
   };
+  const getAssertion = (): Promise<string> => {
+    // MSAL asks for the assertion twice for each token it requests (once for the request, once
+    // for its client configuration): a token fetched moments ago, far from expiry, serves both.
+    // Anything older is fetched fresh, so a job polled for hours never presents an expired one.
+    // Tokens asked for at once (a batch run's two) share one GitHub request.
+    const now = Date.now();
+    if (recent && now - recent.at < REUSE_ASSERTION_MS && recent.exp - now > 60_000) return Promise.resolve(recent.token);
+    inflight ??= fetchAssertion().finally(() => (inflight = undefined));
+    return inflight;
+  };
 
+  const pipeline = http.newReadPipeline();
+  if (deps.metadata) pipeline.addPolicy(readAheadPolicy(deps.metadata));
   const common = {
     authorityHost: inputs.authorityHost,
     // Instance discovery asks login.microsoftonline.com about the authority; an overridden
@@ -105,7 +134,7 @@ export function createSession(inputs: Inputs, deps: SessionDeps): Session {
     // Token requests go through the action's own pipeline (http.ts says why), so they retry and
     // log as every other request does. @azure/identity hands its options to core-client's
     // ServiceClient, which uses a pipeline it is given in place of building its default one.
-    pipeline: http.newReadPipeline(),
+    pipeline,
     // Only a managed identity reads this: its IMDS retries stay off, as ours already retries.
     retryOptions: { maxRetries: 0 },
   };
