@@ -170,3 +170,12 @@ export function connectionsBy(t: Traffic): string {
 export function breakdown(t: Traffic): string {
   return [...counts(t.requests.map(requestLabel))].map(([k, n]) => `    ${n} × ${k}`).join('\n');
 }
+
+/** When each connection opened and each request arrived, in ms from the process's spawn. */
+export function timeline(t: Traffic, spawnedAt: number): string {
+  const events = [
+    ...t.connections.map((c) => ({ time: c.time, what: `connection to ${c.service}` })),
+    ...t.requests.map((e) => ({ time: e.time, what: `${requestLabel(e)} → ${e.status}` })),
+  ].sort((a, b) => a.time - b.time);
+  return events.map((e) => `    +${(e.time - spawnedAt).toFixed(0).padStart(5)} ms  ${e.what}`).join('\n');
+}

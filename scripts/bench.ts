@@ -26,6 +26,7 @@ import {
   runBare,
   stat,
   Table,
+  timeline,
   traffic,
   type Bench,
   type Traffic,
@@ -93,18 +94,25 @@ async function onlineInvokes(b: Bench): Promise<void> {
     ['aml_token', 'score-token'],
     ['aad_token', 'score-aad'],
   ] as const) {
-    const seen: Record<string, Traffic> = {};
-    const timed = (name: string, run: () => Promise<number>) => async () => {
+    const seen: Record<string, { traffic: Traffic; spawnedAt: number }> = {};
+    const timed = (name: string, run: () => Promise<{ ms: number; spawnedAt: number }>) => async () => {
       const mark = traffic(emu);
-      const ms = await run();
-      seen[name] ??= mark();
+      const { ms, spawnedAt } = await run();
+      seen[name] ??= { traffic: mark(), spawnedAt };
       return ms;
     };
+    const bare = async (args: string[]) => {
+      const f = await runBare('bare-invoke.mjs', args, t.floor(endpoint), env);
+      return { ms: f.toLastReplyMs, spawnedAt: f.spawnedAt };
+    };
     const runners = [
-      timed('action', async () => (await action(t.online(endpoint), env)).wallMs),
-      timed('floor', async () => (await runBare('bare-invoke.mjs', [mode], t.floor(endpoint), env)).toLastReplyMs),
+      timed('action', async () => {
+        const r = await action(t.online(endpoint), env);
+        return { ms: r.wallMs, spawnedAt: r.startedAt };
+      }),
+      timed('floor', () => bare([mode])),
     ];
-    if (mode === 'key') runners.push(timed('fetch', async () => (await runBare('bare-invoke.mjs', [mode, '--fetch'], t.floor(endpoint), env)).toLastReplyMs));
+    if (mode === 'key') runners.push(timed('fetch', () => bare([mode, '--fetch'])));
     const [wall, floor, viaFetch] = await inTurn(b.runs, runners);
     const ratio = stat(ratios(wall, floor));
     const target = mode !== 'key' ? undefined : b.latencyMs >= 100 ? 1.1 : b.latencyMs >= 30 ? 1.25 : undefined;
@@ -125,7 +133,11 @@ async function onlineInvokes(b: Bench): Promise<void> {
         ratio: fmtRatio(stat(ratios(wall, viaFetch))),
       });
     }
-    b.table.note(`[${at}] ${trafficNote(`Online invoke, ${mode}`, seen.action, seen.floor)}\n`);
+    b.table.note(`[${at}] ${trafficNote(`Online invoke, ${mode}`, seen.action.traffic, seen.floor.traffic)}\n`);
+    if (mode === 'key') {
+      b.table.note(`[${at}] Online invoke, key, first run: the action\n${timeline(seen.action.traffic, seen.action.spawnedAt)}`);
+      b.table.note(`[${at}] Online invoke, key, first run: the floor\n${timeline(seen.floor.traffic, seen.floor.spawnedAt)}\n`);
+    }
   }
   await emu.close();
 }
