@@ -1,4 +1,4 @@
 // What the runner starts (dist/index.js): the step itself lives in action.ts.
 import { run } from './action.js';
 
-await run();
+void run();
