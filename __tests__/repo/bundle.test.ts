@@ -1,4 +1,4 @@
-// The bundles leave undici, jsonwebtoken and open out (scripts/build.mjs). That is safe only while
+// The bundles leave undici, @actions/exec, jsonwebtoken and open out (scripts/build.mjs). That is safe only while
 // nothing the action runs reaches them; these checks read the installed libraries, so an upgrade
 // that starts using one elsewhere fails here rather than on a runner.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -43,6 +43,28 @@ describe('undici, left out of the entry bundle', () => {
     const files = [...['core', 'exec', 'io'].flatMap((pkg) => filesIn(join('node_modules/@actions', pkg, 'lib'), /\.js$/)), ...srcFiles];
     expect(files.length).toBeGreaterThan(20);
     for (const f of files) expect(read(f), f).not.toMatch(/getAgentDispatcher|['"]undici['"]/);
+  });
+});
+
+describe('@actions/exec, left out of the entry bundle', () => {
+  it('@actions/core imports it only in platform.js, whose getDetails() alone runs a command', () => {
+    const files = new Map(filesIn('node_modules/@actions/core/lib', /\.js$/).map((f) => [f, read(f)]));
+    expect(namesWhere(files, (text) => /from '@actions\/exec'/.test(text))).toEqual(['node_modules/@actions/core/lib/platform.js']);
+    const platform = files.get('node_modules/@actions/core/lib/platform.js')!;
+    const declarations = new Map(
+      [...platform.matchAll(/^(?:export )?(?:const|function) (\w+)/gm)].map((m, k, all) => [
+        m[1],
+        platform.slice(m.index, all[k + 1]?.index ?? platform.length),
+      ]),
+    );
+    const running = ['getWindowsInfo', 'getMacOsInfo', 'getLinuxInfo'];
+    expect(namesWhere(declarations, (body) => /\bexec\./.test(body))).toEqual(running);
+    const callers = namesWhere(declarations, (body, name) => !running.includes(name) && /\bget(?:Windows|MacOs|Linux)Info\(/.test(body));
+    expect(callers).toEqual(['getDetails']);
+  });
+
+  it('the action never touches core.platform', () => {
+    for (const f of srcFiles) expect(read(f), f).not.toMatch(/\bplatform\b[^\n]*@actions\/core|core\.platform|@actions\/exec/);
   });
 });
 
@@ -93,12 +115,14 @@ describe('jsonwebtoken and open, left out of the main bundle', () => {
 /** What the action would call on each left-out package; a stand-in has only the member it replaces. */
 interface StandIn {
   ProxyAgent: new () => unknown;
+  getExecOutput: () => unknown;
   default: ((url: string) => unknown) & { sign(payload: object, key: string): unknown };
 }
 
 describe('the stand-ins in the committed bundles', () => {
   it.each([
     ['dist/index.js', 'undici', (m: StandIn) => new m.ProxyAgent()],
+    ['dist/index.js', '@actions/exec', (m: StandIn) => m.getExecOutput()],
     ['dist/main/index.js', 'jsonwebtoken', (m: StandIn) => m.default.sign({}, 'key')],
     ['dist/main/index.js', 'open', (m: StandIn) => m.default('https://example.invalid')],
   ])('%s: %s throws, saying it is not bundled', async (bundle, name, use) => {
