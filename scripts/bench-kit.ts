@@ -66,6 +66,8 @@ export interface Bench {
   latencyMs: number;
   runs: number;
   table: Table;
+  /** The node binary that runs the action and the yardsticks alike. */
+  node: string;
 }
 
 export const latencyLabel = (ms: number) => `${ms} ms`;
@@ -102,11 +104,11 @@ export interface BareRun {
 }
 
 /** Runs scripts/<script>, a bare yardstick, in a node process of its own with its config in BENCH_CONFIG. */
-export function runBare(script: string, args: string[], config: Record<string, unknown>, env: Record<string, string>): Promise<BareRun> {
+export function runBare(b: Bench, script: string, args: string[], config: Record<string, unknown>, env: Record<string, string>): Promise<BareRun> {
   return new Promise((resolve, reject) => {
     const spawnedAt = epochNow();
     let out = '';
-    const child = spawn(process.execPath, [join(ROOT, 'scripts', script), ...args], {
+    const child = spawn(b.node, [join(ROOT, 'scripts', script), ...args], {
       env: { PATH: process.env.PATH, ...env, BENCH_CONFIG: JSON.stringify(config) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -3,9 +3,13 @@
 // connection three). Every comparison is made in the same run, pair by pair, and reported as the
 // median with min and max (the machine is shared and noisy). The floor is scripts/bare-invoke.mjs:
 // a bare node process making only the protocol's requests over one keep-alive agent, ending with
-// its last reply. Flags: --runs N (default 7), --latencies 0,30,100 (ms).
+// its last reply. Flags: --runs N (default 7), --latencies 0,30,100 (ms), --node PATH (the node
+// binary that runs the action and the yardsticks; default the one running the bench), --only
+// online,cold (the sections to run, by the names below; default all).
 //
-// A section is a function of a Bench (scripts/bench-kit.ts); a new one is one line in main().
+// A section is a function of a Bench (scripts/bench-kit.ts); a new one is one line in
+// AT_EACH_ROUND_TRIP or ONCE.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +42,8 @@ const flag = (name: string, fallback: string) => {
 };
 const RUNS = Number(flag('runs', '7'));
 const LATENCIES = flag('latencies', '0,30,100').split(',').map(Number);
+const NODE = flag('node', process.execPath);
+const ONLY = flag('only', '').split(',').filter(Boolean);
 
 const REQUEST = '{"input_data": {"data": [[63, 233], [37, 250]]}}';
 const BATCH_INPUT = 'https://x.blob.core.windows.net/d/';
@@ -65,8 +71,13 @@ function targets(emu: Emulator) {
 }
 
 /** Runs the action as a step; throws when it fails. */
-async function action(inputs: Record<string, string>, env: Record<string, string>, extra: { cwd?: string; prefix?: string[] } = {}): Promise<StepResult> {
-  const r = await runStep({ inputs, env, ...extra });
+async function action(
+  b: Bench,
+  inputs: Record<string, string>,
+  env: Record<string, string>,
+  extra: { cwd?: string; prefix?: string[] } = {},
+): Promise<StepResult> {
+  const r = await runStep({ inputs, env, node: b.node, ...extra });
   if (r.code !== 0) throw new Error(`the action failed: ${r.stdout}`);
   return r;
 }
@@ -102,12 +113,12 @@ async function onlineInvokes(b: Bench): Promise<void> {
       return ms;
     };
     const bare = async (args: string[]) => {
-      const f = await runBare('bare-invoke.mjs', args, t.floor(endpoint), env);
+      const f = await runBare(b, 'bare-invoke.mjs', args, t.floor(endpoint), env);
       return { ms: f.toLastReplyMs, spawnedAt: f.spawnedAt };
     };
     const runners = [
       timed('action', async () => {
-        const r = await action(t.online(endpoint), env);
+        const r = await action(b, t.online(endpoint), env);
         return { ms: r.wallMs, spawnedAt: r.startedAt };
       }),
       timed('floor', () => bare([mode])),
@@ -167,7 +178,7 @@ async function batchInvoke(b: Bench): Promise<void> {
   const [toCreate, floorToCreate] = await inTurn(b.runs, [
     async () => {
       const mark = traffic(emu);
-      const r = await action(t.batch('score-batch'), env);
+      const r = await action(b, t.batch('score-batch'), env);
       const tr = mark();
       seen.action ??= tr;
       const job = emu.jobs().at(-1)!;
@@ -179,7 +190,7 @@ async function batchInvoke(b: Bench): Promise<void> {
     },
     async () => {
       const mark = traffic(emu);
-      const f = await runBare('bare-invoke.mjs', ['batch'], t.floor('score-batch'), env);
+      const f = await runBare(b, 'bare-invoke.mjs', ['batch'], t.floor('score-batch'), env);
       const tr = mark();
       seen.floor ??= tr;
       return created(tr, f.spawnedAt);
@@ -229,13 +240,13 @@ async function smokeTest(b: Bench): Promise<void> {
   const [rate, bare] = await inTurn(Math.max(3, Math.ceil(b.runs / 2)), [
     async () => {
       const mark = traffic(emu);
-      await action(inputs, env, { cwd: dir });
+      await action(b, inputs, env, { cwd: dir });
       return scoringRate(mark());
     },
     async () => {
       const mark = traffic(emu);
       const config = { scoringUri: `${emu.urls.inference}/score-smoke/score`, key, body: REQUEST, count: COUNT, concurrency: CONCURRENCY };
-      await runBare('bare-score.mjs', [], config, env);
+      await runBare(b, 'bare-score.mjs', [], config, env);
       return scoringRate(mark());
     },
   ]);
@@ -273,16 +284,16 @@ async function coldStart(b: Bench): Promise<void> {
   const [act, https, http] = await inTurn(b.runs, [
     async () => {
       const mark = traffic(emu);
-      const r = await action(t.online('score-key'), env);
+      const r = await action(b, t.online('score-key'), env);
       return first(mark, r.startedAt);
     },
     async () => {
       const mark = traffic(emu);
-      return first(mark, (await runBare('bare-invoke.mjs', ['one'], oidc, env)).spawnedAt);
+      return first(mark, (await runBare(b, 'bare-invoke.mjs', ['one'], oidc, env)).spawnedAt);
     },
     async () => {
       const mark = traffic(emu);
-      return first(mark, (await runBare('bare-invoke.mjs', ['one'], { url: `${emu.urls.imds}/metadata/identity/oauth2/token` }, env)).spawnedAt);
+      return first(mark, (await runBare(b, 'bare-invoke.mjs', ['one'], { url: `${emu.urls.imds}/metadata/identity/oauth2/token` }, env)).spawnedAt);
     },
   ]);
   const vsHttp = stat(ratios(act, http));
@@ -310,7 +321,7 @@ async function peakMemory(b: Bench): Promise<void> {
   const emu = await startEmulator({ onlineEndpoints: [{ name: 'score-key', authMode: 'key' }] });
   const rss: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const r = await action(targets(emu).online('score-key'), emu.env(), { prefix: ['/usr/bin/time', '-f', 'maxrss=%M'] });
+    const r = await action(b, targets(emu).online('score-key'), emu.env(), { prefix: ['/usr/bin/time', '-f', 'maxrss=%M'] });
     rss.push(Number(/maxrss=(\d+)/.exec(r.stderr)![1]) / 1024);
   }
   await emu.close();
@@ -324,7 +335,9 @@ async function cancelOnSigint(b: Bench): Promise<void> {
   const toCancel: number[] = [];
   const toExit: number[] = [];
   for (let i = 0; i < b.runs; i++) {
-    const { result: r, sentAt } = await runAndSignal('SIGINT', (hooks) => runStep({ inputs: targets(emu).batch('score-batch'), env: emu.env(), ...hooks }));
+    const { result: r, sentAt } = await runAndSignal('SIGINT', (hooks) =>
+      runStep({ inputs: targets(emu).batch('score-batch'), env: emu.env(), node: b.node, ...hooks }),
+    );
     const posted = emu.log.filter((e) => e.method === 'POST' && e.url.includes('/cancel')).at(-1);
     if (!posted || r.code !== 1) throw new Error('the cancel was not sent');
     toCancel.push(posted.time - sentAt);
@@ -407,22 +420,27 @@ async function simulate(emu: Emulator, endsAfterMs: number): Promise<{ noticedAf
   return { noticedAfterMs: emu.clock.now() - start, reads };
 }
 
+/** Sections run at each round trip; a new one is one line here. */
+const AT_EACH_ROUND_TRIP: Record<string, (b: Bench) => Promise<void>> = { online: onlineInvokes, batch: batchInvoke, smoke: smokeTest };
+/** Sections whose figures do not depend on the round trip, run once. */
+const ONCE: Record<string, (b: Bench) => Promise<void> | void> = {
+  cold: coldStart,
+  memory: peakMemory,
+  cancel: cancelOnSigint,
+  bundle: bundleSize,
+  polls: pollSchedule,
+};
+
 async function main(): Promise<void> {
   const table = new Table();
-  console.error(`Bench: ${RUNS} runs each, round trips ${LATENCIES.join(', ')} ms, Node ${process.version}`);
+  const version = execFileSync(NODE, ['--version'], { encoding: 'utf8' }).trim();
+  const picked = (name: string) => ONLY.length === 0 || ONLY.includes(name);
+  console.error(`Bench: ${RUNS} runs each, round trips ${LATENCIES.join(', ')} ms, Node ${version}`);
   for (const latencyMs of LATENCIES) {
-    const b: Bench = { latencyMs, runs: RUNS, table };
-    await onlineInvokes(b);
-    await batchInvoke(b);
-    await smokeTest(b);
+    for (const [name, section] of Object.entries(AT_EACH_ROUND_TRIP)) if (picked(name)) await section({ latencyMs, runs: RUNS, table, node: NODE });
   }
-  const once: Bench = { latencyMs: 0, runs: RUNS, table };
-  await coldStart(once);
-  await peakMemory(once);
-  await cancelOnSigint(once);
-  bundleSize(once);
-  await pollSchedule(once);
-  console.log(`\n## azureml-invoke bench (${RUNS} runs, Node ${process.version})\n`);
+  for (const [name, section] of Object.entries(ONCE)) if (picked(name)) await section({ latencyMs: 0, runs: RUNS, table, node: NODE });
+  console.log(`\n## azureml-invoke bench (${RUNS} runs, Node ${version})\n`);
   console.log(table.markdown());
 }
 
