@@ -122,12 +122,10 @@ async function signIn({ inputs, session, log }: Ctx): Promise<void> {
  * reported first, then the whole list of missing actions, then the single denial.
  */
 async function readEndpointAndPermissions(ctx: Ctx, requiredBeforeRead: Requirement[]): Promise<{ endpoint: Endpoint; entries?: PermissionEntry[] }> {
-  const { inputs, arm, log, http, session, scopes } = ctx;
+  const { inputs, arm, log } = ctx;
   const [endpoint, permissions] = await Promise.allSettled([
     readEndpoint(arm, inputs),
-    inputs.checkPermissions === 'false'
-      ? Promise.resolve(undefined)
-      : readPermissions(http, () => session.token(inputs.cloud.armScope), `${inputs.resourceManagerEndpoint}${scopes.endpoint}`),
+    inputs.checkPermissions === 'false' ? Promise.resolve(undefined) : readPermissions(arm.authz, inputs),
   ]);
   let entries: PermissionEntry[] | undefined;
   if (permissions.status === 'fulfilled') entries = permissions.value;

@@ -1,7 +1,7 @@
-// The resource manager client (Azure Machine Learning), pointed at the cloud's or the overridden
-// endpoint, requesting the cloud's audience, retrying through the shared policy. (The one
-// Microsoft.Authorization call, the permissions read, goes through the action's own pipeline.)
+// The resource manager clients (Azure Machine Learning and Authorization), pointed at the cloud's
+// or the overridden endpoint, requesting the cloud's audience, retrying through the shared policy.
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
+import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { formDataPolicyName, type Pipeline } from '@azure/core-rest-pipeline';
 import { USER_AGENT, type Http } from './http.js';
 import type { Inputs } from '../inputs.js';
@@ -11,6 +11,7 @@ import { ActionError } from '../reporting/errors.js';
 
 export interface Arm {
   ml: AzureMachineLearningWorkspaces;
+  authz: AuthorizationManagementClient;
 }
 
 function withSharedPolicies<T extends { pipeline: Pipeline }>(client: T, http: Http): T {
@@ -33,6 +34,7 @@ export function createArm(inputs: Inputs, session: Session, http: Http): Arm {
   };
   return {
     ml: withSharedPolicies(new AzureMachineLearningWorkspaces(session.credential, inputs.subscriptionId, options), http),
+    authz: withSharedPolicies(new AuthorizationManagementClient(session.credential, inputs.subscriptionId, options), http),
   };
 }
 

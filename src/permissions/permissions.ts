@@ -1,11 +1,10 @@
 // Permission diagnosis: which required actions the identity lacks (read ahead of time from
 // Microsoft.Authorization/permissions, or learned from a denial), and the exact fix — a built-in
 // role, a minimal custom role and the az commands — in one report for the log, summary and output.
-import { RestError } from '@azure/core-rest-pipeline';
-import { send, type Http } from '../azure/http.js';
+import type { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { ActionError } from '../reporting/errors.js';
 import { isAllowed, type PermissionEntry } from './rbac.js';
-import { suggestRole, type Requirement, type Scopes } from './catalog.js';
+import { endpointResourceType, suggestRole, type Requirement, type Scopes } from './catalog.js';
 
 export interface Principal {
   clientId?: string;
@@ -27,31 +26,20 @@ export interface ReportContext {
   endpoint: string;
 }
 
-/** api-version of Microsoft.Authorization/permissions (the authorization 2022-04-01 swagger). */
-const PERMISSIONS_API_VERSION = '2022-04-01';
-
-/**
- * Effective permissions at a scope (its resource manager URL), inherited assignments included:
- * one GET, and the next pages if any. Sent through the action's own pipeline rather than
- * @azure/arm-authorization, whose client (550 KB of source) would be compiled at every start for
- * this one call. A failure throws a RestError with Azure's answer, as the SDK's did.
- */
-export async function readPermissions(http: Http, token: () => Promise<string>, scopeUrl: string): Promise<PermissionEntry[]> {
+/** Effective permissions at the endpoint's scope, inherited assignments included. */
+export async function readPermissions(
+  authz: AuthorizationManagementClient,
+  p: { resourceGroup: string; workspace: string; endpointType: 'batch' | 'online'; endpoint: string },
+): Promise<PermissionEntry[]> {
   const entries: PermissionEntry[] = [];
-  let url: string | undefined = `${scopeUrl}/providers/Microsoft.Authorization/permissions?api-version=${PERMISSIONS_API_VERSION}`;
-  while (url) {
-    const response = await send(http, http.reads, { url, method: 'GET', headers: { authorization: `Bearer ${await token()}` } });
-    if (response.status !== 200) {
-      throw new RestError(`Microsoft.Authorization/permissions answered HTTP ${response.status}`, {
-        statusCode: response.status,
-        request: response.request,
-        response,
-      });
-    }
-    const page = JSON.parse(response.bodyAsText ?? '{}') as { value?: PermissionEntry[]; nextLink?: string };
-    entries.push(...(page.value ?? []));
-    url = page.nextLink;
-  }
+  const pages = authz.permissions.listForResource(
+    p.resourceGroup,
+    'Microsoft.MachineLearningServices',
+    `workspaces/${p.workspace}`,
+    endpointResourceType(p.endpointType),
+    p.endpoint,
+  );
+  for await (const entry of pages) entries.push(entry);
   return entries;
 }
 
