@@ -12,4 +12,6 @@ export interface State {
   nextJobPlans: JobPlan[];
   /** principal object id + repeatability id → job name (when the service dedupes). */
   repeatability: Map<string, string>;
+  /** Writes a Completed job's outputs (once) before anyone is told it completed. */
+  settle(job: Job): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { Prng } from './prng.js';
 import { BUILT_IN_ROLES, type Assignment, type RoleDefinition } from './rbac.js';
 import type {
   Cloud,
+  DatastoreSpec,
   FederatedCredentialSpec,
   JobPlan,
   OnlineEndpointSpec,
@@ -84,6 +85,37 @@ export interface DataAssetRec {
   dataUri: (version: string) => string;
 }
 
+export interface StorageAccountRec {
+  name: string;
+  /** Resource id. */
+  id: string;
+  /** Base64, as listSecrets hands it out and Azurite checks Shared Key signatures with. */
+  key: string;
+  networkDefaultAction: 'Allow' | 'Deny';
+  allowSharedKeyAccess: boolean;
+}
+
+export interface DatastoreRec {
+  name: string;
+  workspace: string;
+  account: string;
+  container: string;
+  credentials: NonNullable<DatastoreSpec['credentials']>;
+  sasExpired: boolean;
+  containerMissing: boolean;
+  isDefault: boolean;
+}
+
+export interface ComputeRec {
+  name: string;
+  workspace: string;
+  id: string;
+  identity: 'SystemAssigned' | 'UserAssigned' | 'None';
+  /** Object id of the cluster's managed identity ('' when it has none). */
+  principalId: string;
+  clientId: string;
+}
+
 export interface World {
   spec: WorldSpec;
   prng: Prng;
@@ -100,6 +132,9 @@ export interface World {
   batchEndpoints: BatchEndpointRec[];
   onlineEndpoints: OnlineEndpointRec[];
   dataAssets: DataAssetRec[];
+  storageAccounts: StorageAccountRec[];
+  datastores: DatastoreRec[];
+  computes: ComputeRec[];
   urls: Record<Service, string>;
   /** Every token this emulator issued, for tests that check nothing leaks. */
   issued: string[];
@@ -115,12 +150,22 @@ export function workspaceScope(w: World, workspace: string): string {
   return `${resourceGroupScope(w)}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}`;
 }
 
+export function storageAccountId(w: World, account: string): string {
+  return `${resourceGroupScope(w)}/providers/Microsoft.Storage/storageAccounts/${account}`;
+}
+
+/** A workspace's own storage account: 'st' and the first 8 hex digits of its id. */
+export function workspaceAccount(ws: WorkspaceRec): string {
+  return `st${ws.workspaceId.replace(/-/g, '').slice(0, 8)}`;
+}
+
 export function resolveScope(w: World, ref: ScopeRef): string {
   const first = w.workspaces[0].name;
   if (ref.startsWith('/')) return ref;
   if (ref === 'subscription') return subscriptionScope(w);
   if (ref === 'resourceGroup') return resourceGroupScope(w);
   if (ref === 'workspace') return workspaceScope(w, first);
+  if (ref === 'storageAccount') return storageAccountId(w, workspaceAccount(w.workspaces[0]));
   const [kind, name] = [ref.slice(0, ref.indexOf(':')), ref.slice(ref.indexOf(':') + 1)];
   if (kind === 'workspace') return workspaceScope(w, name);
   if (kind === 'batchEndpoint') {
@@ -131,6 +176,7 @@ export function resolveScope(w: World, ref: ScopeRef): string {
     const e = w.onlineEndpoints.find((b) => b.name === name);
     return e?.id ?? `${workspaceScope(w, first)}/onlineEndpoints/${name}`;
   }
+  if (kind === 'storageAccount') return storageAccountId(w, name);
   throw new Error(`unknown scope reference '${ref}'`);
 }
 
@@ -185,7 +231,10 @@ export function buildWorld(spec: WorldSpec): World {
     batchEndpoints: [],
     onlineEndpoints: [],
     dataAssets: [],
-    urls: { github: '', login: '', management: '', inference: '', mlapi: '', imds: '' },
+    storageAccounts: [],
+    datastores: [],
+    computes: [],
+    urls: { github: '', login: '', management: '', inference: '', mlapi: '', imds: '', storage: '' },
     issued: [],
   };
   spec.github = { ...spec.github, requestToken: spec.github?.requestToken ?? prng.key() };
@@ -275,6 +324,67 @@ export function buildWorld(spec: WorldSpec): World {
     w.identities.push(identity);
     assign(w, identity, i.roles ?? (index === 0 ? [{ role: 'Contributor', scope: 'resourceGroup' }] : []));
   });
+
+  const account = (name: string, a: { networkDefaultAction?: 'Allow' | 'Deny'; allowSharedKeyAccess?: boolean } = {}) => {
+    if (!/^[a-z0-9]{3,24}$/.test(name)) throw new Error(`storage account name '${name}': 3-24 lower-case letters and digits`);
+    w.storageAccounts.push({
+      name,
+      id: storageAccountId(w, name),
+      key: Buffer.from(prng.hex(64), 'hex').toString('base64'),
+      networkDefaultAction: a.networkDefaultAction ?? 'Allow',
+      allowSharedKeyAccess: a.allowSharedKeyAccess ?? true,
+    });
+  };
+  for (const ws of w.workspaces) account(workspaceAccount(ws));
+  for (const a of spec.storageAccounts ?? []) {
+    const own = w.storageAccounts.find((x) => x.name === a.name);
+    if (own) Object.assign(own, { networkDefaultAction: a.networkDefaultAction ?? 'Allow', allowSharedKeyAccess: a.allowSharedKeyAccess ?? true });
+    else account(a.name, a);
+  }
+  const stores: DatastoreSpec[] = [...w.workspaces.map((ws) => ({ name: 'workspaceblobstore', workspace: ws.name })), ...(spec.datastores ?? [])];
+  for (const d of stores) {
+    const ws = w.workspaces.find((x) => x.name === (d.workspace ?? firstWs))!;
+    const acct = d.account ?? workspaceAccount(ws);
+    if (!w.storageAccounts.some((a) => a.name === acct)) throw new Error(`datastore '${d.name}': no storage account '${acct}'`);
+    w.datastores = w.datastores.filter((x) => !(x.workspace === ws.name && x.name === d.name));
+    w.datastores.push({
+      name: d.name,
+      workspace: ws.name,
+      account: acct,
+      container: d.container ?? (acct === workspaceAccount(ws) ? `azureml-blobstore-${ws.workspaceId}` : d.name),
+      credentials: d.credentials ?? 'AccountKey',
+      sasExpired: d.sasExpired ?? false,
+      containerMissing: d.containerMissing ?? false,
+      isDefault: d.isDefault ?? d.name === 'workspaceblobstore',
+    });
+  }
+  if ((spec.datastores ?? []).some((d) => d.isDefault)) {
+    for (const d of w.datastores) if (d.name === 'workspaceblobstore' && !spec.datastores!.some((x) => x.name === d.name)) d.isDefault = false;
+  }
+
+  // Every cluster a deployment runs on, with the defaults unless the spec describes it.
+  const named = w.batchEndpoints.flatMap((e) => e.deployments.map((d) => ({ name: d.compute.split('/').pop()!, workspace: e.workspace })));
+  for (const c of [...(spec.computes ?? []), ...named]) {
+    const ws = c.workspace ?? firstWs;
+    if (w.computes.some((x) => x.workspace === ws && x.name === c.name)) continue;
+    const spec2 = spec.computes?.find((x) => x.name === c.name && (x.workspace ?? firstWs) === ws);
+    const identity = spec2?.identity ?? 'SystemAssigned';
+    const rec: ComputeRec = {
+      name: c.name,
+      workspace: ws,
+      id: `${workspaceScope(w, ws)}/computes/${c.name}`,
+      identity,
+      principalId: identity === 'None' ? '' : prng.uuid(),
+      clientId: identity === 'None' ? '' : prng.uuid(),
+    };
+    w.computes.push(rec);
+    const wsRec = w.workspaces.find((x) => x.name === ws)!;
+    if (rec.principalId) {
+      for (const r of spec2?.roles ?? [{ role: 'Storage Blob Data Reader', scope: `storageAccount:${workspaceAccount(wsRec)}` as const }]) {
+        w.assignments.push({ principalId: rec.principalId, role: findRole(w, r.role), scope: resolveScope(w, r.scope ?? 'workspace') });
+      }
+    }
+  }
   return w;
 }
 
