@@ -39,6 +39,8 @@ export interface StepOptions {
   /** Called for each stdout chunk as it arrives. */
   onStdout?: (text: string) => void;
   node?: string;
+  /** The entry bundle to run (default dist/index.js). */
+  bundle?: string;
   /** Runs the node command through this prefix (e.g. ['/usr/bin/time', '-f', '%M']). */
   prefix?: string[];
 }
@@ -131,7 +133,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
 
   const started = performance.now();
   const startedAt = Date.now();
-  const argv = [...(o.prefix ?? []), o.node ?? process.execPath, BUNDLE];
+  const argv = [...(o.prefix ?? []), o.node ?? process.execPath, o.bundle ?? BUNDLE];
   const child = spawn(argv[0], argv.slice(1), { env, cwd: o.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   o.onStart?.(child);
   let stdout = '';

@@ -4,7 +4,10 @@ import { CORE_SCHEMA, load } from 'js-yaml';
 const parseYaml = (text: string) => load(text, { schema: CORE_SCHEMA });
 import { getInputs, parseBatchInput, type InputSource } from '../../src/inputs.js';
 import { InputError } from '../../src/reporting/errors.js';
-import { BAD_INPUTS as bad } from '../bad-inputs.js';
+import { BAD_INPUTS as bad, layFiles } from '../bad-inputs.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const GUID = '11111111-2222-3333-4444-555555555555';
 const base: Record<string, string> = {
@@ -93,6 +96,37 @@ describe('getInputs', () => {
     });
   });
 
+  it('reads the job settings, each in the form the BatchJob model takes', () => {
+    const i = read({
+      ...base,
+      'instance-count': '2',
+      'mini-batch-size': '10',
+      'output-file-name': 'scores.csv',
+      'error-threshold': '-1',
+      'max-retries': '0',
+      'retry-timeout': '300',
+      'logging-level': 'DEBUG',
+      'max-concurrency-per-instance': '4',
+    });
+    expect(i.jobSettings).toEqual({
+      instanceCount: 2,
+      miniBatchSize: 10,
+      outputFileName: 'scores.csv',
+      errorThreshold: -1,
+      maxRetries: 0,
+      retryTimeout: 'PT300S',
+      loggingLevel: 'Debug',
+      maxConcurrencyPerInstance: 4,
+    });
+    expect(read({ ...base, 'retry-timeout': 'pt1h30m' }).jobSettings).toEqual({ retryTimeout: 'PT1H30M' });
+    expect(read(base).jobSettings).toEqual({});
+  });
+
+  it('reads named outputs', () => {
+    const i = read({ ...base, outputs: 'scores: {type: uri_folder, path: "azureml://datastores/workspaceblobstore/paths/out/"}' });
+    expect(i.batchOutputs).toEqual({ scores: { type: 'uri_folder', datastore: 'workspaceblobstore', path: 'out/' } });
+  });
+
   it('reads .jsonl request files line by line', () => {
     const i = read({ ...base, 'endpoint-type': 'online', input: '', 'request-file': 'r.jsonl' }, { 'r.jsonl': '{"a":1}\n\n{"a":2}\r\n' });
     expect(i.request).toEqual({ source: 'r.jsonl', bodies: ['{"a":1}', '{"a":2}'], jsonl: true });
@@ -106,8 +140,13 @@ describe('getInputs', () => {
 
 describe('parseBatchInput', () => {
   it('resolves @latest later and passes datastore paths through', () => {
-    expect(parseBatchInput('input', 'azureml:heart@latest', 'uri_file')).toEqual({ kind: 'asset', type: 'uri_file', name: 'heart', version: 'latest' });
-    expect(parseBatchInput('input', 'azureml://datastores/blob/paths/a/b.csv', 'uri_file')).toEqual({
+    expect(parseBatchInput('input', 'azureml:heart@latest', 'uri_file', process.cwd())).toEqual({
+      kind: 'asset',
+      type: 'uri_file',
+      name: 'heart',
+      version: 'latest',
+    });
+    expect(parseBatchInput('input', 'azureml://datastores/blob/paths/a/b.csv', 'uri_file', process.cwd())).toEqual({
       kind: 'uri',
       type: 'uri_file',
       path: 'azureml://datastores/blob/paths/a/b.csv',
@@ -117,9 +156,11 @@ describe('parseBatchInput', () => {
 
 describe.each(bad)('bad input: %s', (_name, override, message, files) => {
   it('fails with one line naming it', () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'inputs-'));
+    layFiles(workspace, files ?? {});
     let error: unknown;
     try {
-      read({ ...base, ...override }, files);
+      read({ ...base, ...override }, files, { GITHUB_WORKSPACE: workspace });
     } catch (e) {
       error = e;
     }

@@ -1,11 +1,13 @@
 // The HTTP CONNECT proxy clients are pointed at with HTTPS_PROXY. Azure's blob host names
 // (<account>.blob.<suffix>) need no DNS this way: the proxy ends their TLS itself, with a
 // certificate for *.blob.<suffix> from the emulator's CA, and serves them as Blob storage. A
-// CONNECT to one of the emulator's own listeners is tunnelled as it is (so a test can send every
-// request of a run through the proxy); anything else is refused: nothing here reaches the internet.
+// CONNECT to one of the emulator's own listeners (127.0.0.1, localhost, or the name
+// azure-emulator.test, which only this proxy resolves) is tunnelled as it is, so a test can send
+// every request of a run through the proxy; anything else is refused: nothing here reaches the internet.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket } from 'node:tls';
+import { EMULATOR_HOST } from './tls.js';
 import type { ProxyLogEntry } from './types.js';
 
 export interface Proxy {
@@ -54,7 +56,7 @@ export async function startProxy(o: {
       blob.emit('connection', secure);
       return;
     }
-    if ((host === '127.0.0.1' || host === 'localhost') && o.ownPorts().includes(port)) {
+    if ((host === '127.0.0.1' || host === 'localhost' || host === EMULATOR_HOST) && o.ownPorts().includes(port)) {
       entry.outcome = 'tunnel';
       const upstream = connect(port, '127.0.0.1', () => {
         socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');

@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STORAGE_SUFFIX } from './storage.js';
 
+/** A name for 127.0.0.1 that only the emulator's proxy knows (no DNS has it): a client reaches it through the proxy or not at all. */
+export const EMULATOR_HOST = 'azure-emulator.test';
+
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 export interface Tls {
@@ -65,6 +68,7 @@ export async function makeTls(dir?: string): Promise<Tls> {
       new x509.SubjectAlternativeNameExtension([
         { type: 'ip', value: '127.0.0.1' },
         { type: 'dns', value: 'localhost' },
+        { type: 'dns', value: EMULATOR_HOST },
         ...Object.values(STORAGE_SUFFIX).map((suffix) => ({ type: 'dns' as const, value: `*.blob.${suffix}` })),
       ]),
     ],

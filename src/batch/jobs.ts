@@ -139,6 +139,21 @@ export interface RunError {
 }
 
 /**
+ * The workspace's run history base, …/history/v1.0/subscriptions/…/workspaces/<ws>, as azure-ai-ml
+ * finds it: the workspace's discovery URL names the host. Undefined when the workspace has none.
+ */
+export async function runHistoryUrl(arm: Arm, http: Http, inputs: Pick<Inputs, 'subscriptionId' | 'resourceGroup' | 'workspace'>): Promise<string | undefined> {
+  const ws = await armCall(`read workspace '${inputs.workspace}'`, () => arm.ml.workspaces.get(inputs.resourceGroup, inputs.workspace));
+  if (!ws.discoveryUrl) return undefined;
+  const discovery = await send(http, http.reads, { url: ws.discoveryUrl, method: 'GET' });
+  if (discovery.status !== 200 || !discovery.bodyAsText) return undefined;
+  const urls = JSON.parse(discovery.bodyAsText) as Record<string, string>;
+  const host = (urls.history ?? urls.api ?? '').replace(/\/+$/, '');
+  if (!host) return undefined;
+  return `${host}/history/v1.0/subscriptions/${inputs.subscriptionId}/resourceGroups/${inputs.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${inputs.workspace}`;
+}
+
+/**
  * A failed job's own error, as azure-ai-ml reads it: the workspace's discovery URL gives the run
  * history host, whose run details carry error.error.{code,message}.
  */
@@ -149,17 +164,10 @@ export async function readRunError(
   name: string,
   armToken: () => Promise<string>,
 ): Promise<RunError | undefined> {
-  const ws = await armCall(`read workspace '${inputs.workspace}'`, () => arm.ml.workspaces.get(inputs.resourceGroup, inputs.workspace));
-  const discoveryUrl = ws.discoveryUrl;
-  if (!discoveryUrl) return undefined;
-  const discovery = await send(http, http.reads, { url: discoveryUrl, method: 'GET' });
-  if (discovery.status !== 200 || !discovery.bodyAsText) return undefined;
-  const urls = JSON.parse(discovery.bodyAsText) as Record<string, string>;
-  const history = (urls.history ?? urls.api ?? '').replace(/\/+$/, '');
+  const history = await runHistoryUrl(arm, http, inputs);
   if (!history) return undefined;
-  const path = `/history/v1.0/subscriptions/${inputs.subscriptionId}/resourceGroups/${inputs.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${inputs.workspace}/runs/${encodeURIComponent(name)}/details`;
   const details = await send(http, http.reads, {
-    url: `${history}${path}`,
+    url: `${history}/runs/${encodeURIComponent(name)}/details`,
     method: 'GET',
     headers: { authorization: `Bearer ${await armToken()}`, accept: 'application/json' },
   });
