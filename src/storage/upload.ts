@@ -1,18 +1,17 @@
 // Uploading a local input as azure-ai-ml does (_upload_and_generate_remote_uri): to
 // LocalUpload/<content hash>/<name> in the datastore, a folder keeping its tree; skipped when that
 // prefix already holds a completed upload (its first file carries upload_status=completed). Files
-// are streamed from disk in blocks, several at once, never read whole into memory.
+// are streamed from disk (one request each, or blocks for the largest), several at once, never read
+// whole into memory.
 import { randomUUID } from 'node:crypto';
 import type { Log } from '../azure/http.js';
 import type { ContainerClient } from './blob.js';
 import { contentHash, type LocalTree } from './local.js';
 import { eachLimited, mb, Progress } from './progress.js';
 
-/** Files uploaded at once, and blocks in flight per large file. */
+/** Files uploaded at once, and blocks in flight per file too large for one request (the library's default cut, 256 MiB). */
 const FILES_AT_ONCE = 8;
 const BLOCKS_AT_ONCE = 4;
-/** Files up to this size go in one request; larger ones in blocks of this size. */
-const BLOCK = 8 * 1024 * 1024;
 
 export interface Uploaded {
   /** azureml://datastores/<ds>/paths/LocalUpload/<hash>/<name> (a folder's ends with '/'). */
@@ -40,8 +39,6 @@ export async function uploadLocal(container: ContainerClient, datastore: string,
   try {
     await eachLimited(tree.files, FILES_AT_ONCE, async (file) => {
       await container.getBlockBlobClient(blobName(file.rel)).uploadFile(file.abs, {
-        blockSize: BLOCK,
-        maxSingleShotSize: BLOCK,
         concurrency: BLOCKS_AT_ONCE,
         // Create only (what blobs/add/action allows), unless a broken upload is being repaired.
         conditions: existing ? undefined : { ifNoneMatch: '*' },
