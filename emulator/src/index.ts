@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { armRoutes } from './arm.js';
 import { dataPlaneRoutes } from './dataplane.js';
 import { Faults } from './faults.js';
+import { githubRest } from './github-rest.js';
 import { githubClaims, identityRoutes, type Keys } from './identity.js';
 import { toRecord } from './jobs.js';
 import { newSigningKey, signJwt } from './jwt.js';
@@ -80,8 +81,22 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
   const state: State = { w, keys, clock, jobs: [], nextJobPlans: [], repeatability: new Map(), settle: (job) => settle(state, store, job) };
   let faults = spec.faults ? new Faults(spec.faults, spec.seed ?? 1) : undefined;
   const latency = (service: Service) => (typeof spec.latencyMs === 'number' ? spec.latencyMs : (spec.latencyMs?.[service] ?? 0));
+  const github = githubRest({
+    repository: spec.github?.repository,
+    pullRequests: spec.github?.pullRequests,
+    rateLimit: spec.github?.rateLimit,
+    serverUrl: () => w.urls.github,
+    now: clock.now,
+  });
   const handler = makeHandler({
-    routes: [...identityRoutes(w, keys), ...armRoutes(state), ...datastoreRoutes(state), ...dataPlaneRoutes(state), ...runRoutes(state, store)],
+    routes: [
+      ...identityRoutes(w, keys),
+      ...armRoutes(state),
+      ...datastoreRoutes(state),
+      ...dataPlaneRoutes(state),
+      ...runRoutes(state, store),
+      ...github.routes,
+    ],
     log,
     now: clock.now,
     faults: () => faults,
@@ -163,6 +178,7 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
     env: () => ({
       ACTIONS_ID_TOKEN_REQUEST_URL: oidcRequestUrl,
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: spec.github!.requestToken!,
+      GITHUB_API_URL: `${w.urls.github}/api/v3`,
       NODE_EXTRA_CA_CERTS: tls.caFile,
       HTTPS_PROXY: proxy.url,
       NO_PROXY: '127.0.0.1,localhost',
@@ -187,7 +203,12 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
       ...w.identities.flatMap((i) => i.secrets),
       ...w.storageAccounts.map((a) => a.key),
       spec.github!.requestToken!,
+      ...github.secrets(),
     ],
+    githubApiUrl: `${w.urls.github}/api/v3`,
+    githubToken: github.token,
+    pullRequestComments: github.comments,
+    githubReplies: github.replies,
     mintGithubToken: (claims = {}) => signJwt(keys.github, githubClaims(w, claims.aud === undefined ? DEFAULT_AUDIENCE : text(claims.aud), claims)),
     close: async () => {
       await Promise.all([...Object.values(listeners).map((l) => close(l)), proxy.close(), store.close()]);
