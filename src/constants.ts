@@ -31,6 +31,8 @@ export const Input = {
   checkPermissions: 'check-permissions',
   waitForReady: 'wait-for-ready',
   stuckAfterMinutes: 'stuck-after-minutes',
+  commentOnPr: 'comment-on-pr',
+  githubToken: 'github-token',
 } as const;
 
 export const Output = {

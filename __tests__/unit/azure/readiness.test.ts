@@ -2,18 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { readinessOf, waitUntilReady, type Watched } from '../../../src/azure/readiness.js';
 import type { Clock } from '../../../src/clock.js';
-
-function fakeClock(): Clock & { t: number } {
-  const c = {
-    t: 0,
-    now: () => c.t,
-    sleep: (ms: number) => {
-      c.t += ms;
-      return Promise.resolve();
-    },
-  };
-  return c;
-}
+import { fakeClock } from '../fake-clock.js';
 
 /** A resource whose state at time t follows a timeline of [from ms, state]. */
 function resource(kind: string, name: string, timeline: [number, string][], clock: Clock): Watched {

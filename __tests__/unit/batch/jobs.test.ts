@@ -3,18 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pollJob, UNRESPONSIVE_AFTER_MS, type JobState } from '../../../src/batch/jobs.js';
 import { ArmError } from '../../../src/azure/arm.js';
 import type { Clock } from '../../../src/clock.js';
-
-function fakeClock(): Clock & { t: number } {
-  const c = {
-    t: 0,
-    now: () => c.t,
-    sleep: (ms: number) => {
-      c.t += ms;
-      return Promise.resolve();
-    },
-  };
-  return c;
-}
+import { fakeClock } from '../fake-clock.js';
 const quiet = { info: () => undefined, warning: () => undefined, debug: () => undefined };
 
 /** A job whose status at time t is given by a timeline of [from ms, status]. */
