@@ -177,17 +177,24 @@ describe('comment-on-pr on a pull request', () => {
 });
 
 describe('when no comment is written', () => {
-  it('on-failure: nothing on success, a comment on failure; the step result is its own either way', async () => {
+  it('on-failure: no comment on success, one on failure, and that one brought up to date by a later success; the step result is its own', async () => {
     const e = on(PRS.onFailure);
     emu.clearLog();
     const ok = await run(e, { ...online, 'comment-on-pr': 'on-failure' });
     expect(ok.code).toBe(0);
-    expect(githubRequests()).toEqual([]);
+    expect(githubRequests().filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(ours(PRS.onFailure)).toHaveLength(0);
     const failed = await run(e, { ...online, endpoint: 'slow', 'max-latency-ms': '50', 'comment-on-pr': 'on-failure' });
     expect(failed.code).toBe(1);
     expect(firstLine(failed)).toMatch(/^Make the model faster or raise max-latency-ms: the p95 latency/);
     expect(ours(PRS.onFailure)).toHaveLength(1);
     expect(ours(PRS.onFailure)[0].body).toContain('Make the model faster or raise max-latency-ms');
+    emu.clearLog();
+    const fixed = await run(e, { ...online, endpoint: 'slow', 'comment-on-pr': 'on-failure' });
+    expect(fixed.code).toBe(0);
+    expect(githubRequests().map((r) => r.method)).toContain('PATCH');
+    expect(ours(PRS.onFailure)).toHaveLength(1);
+    expect(ours(PRS.onFailure)[0].body).not.toContain('Make the model faster or raise max-latency-ms');
   });
 
   it('on an event that is not a pull request: one debug line, no request to GitHub', async () => {
