@@ -34,6 +34,9 @@ describe('action.yml', () => {
   // DESIGN.md's names are fixed; later issues extend the contract, each name listed here on purpose.
   const addedByIssues = {
     inputs: [
+      // issue 15: readiness and stuck jobs
+      'wait-for-ready',
+      'stuck-after-minutes',
       // issue 14: pull-request comments
       'comment-on-pr',
       'github-token',

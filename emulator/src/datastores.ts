@@ -1,13 +1,13 @@
 // The resource manager's side of data access: a workspace's datastores (2022-10-01 shapes, with
-// the resourceGroup and subscriptionId of the 2022-10-01-preview model), their secrets, the
-// compute clusters with their managed identities, and role assignments and definitions
+// the resourceGroup and subscriptionId of the 2022-10-01-preview model), their secrets, and role
+// assignments and definitions
 // (authorization 2022-04-01) for the questions "may this cluster read that account?".
 import { ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { armError, authorizationFailed, frontDoor, mlNotFound, systemData, wsScope } from './arm.js';
+import { armError, authorizationFailed, frontDoor, mlNotFound, systemData } from './arm.js';
 import type { Route } from './server.js';
 import type { State } from './state.js';
 import { STORAGE_SUFFIX } from './storage.js';
-import { workspaceScope, type ComputeRec, type DatastoreRec } from './world.js';
+import { workspaceScope, type DatastoreRec } from './world.js';
 
 const ML = 'Microsoft.MachineLearningServices';
 const WS = String.raw`^/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)/providers/Microsoft\.MachineLearningServices/workspaces/(?<ws>[^/]+)`;
@@ -42,42 +42,6 @@ export function datastoreRoutes(s: State): Route[] {
   });
 
   const find = (ws: string, name: string) => w.datastores.find((d) => d.workspace === ws && d.name.toLowerCase() === name.toLowerCase());
-
-  // AmlCompute get (spec 2022-10-01 examples/Compute/get/AmlCompute.json), with the identity of the
-  // ComputeResource model (ManagedServiceIdentity).
-  const computeBody = (c: ComputeRec) => {
-    const uami = `/subscriptions/${w.subscriptionId}/resourceGroups/${w.resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${c.name}-identity`;
-    const identity =
-      c.identity === 'SystemAssigned'
-        ? { type: 'SystemAssigned', principalId: c.principalId, tenantId: w.tenantId }
-        : c.identity === 'UserAssigned'
-          ? { type: 'UserAssigned', userAssignedIdentities: { [uami]: { principalId: c.principalId, clientId: c.clientId } } }
-          : undefined;
-    return {
-      id: c.id,
-      name: c.name,
-      type: `${ML}/workspaces/computes`,
-      location: w.location,
-      ...(identity ? { identity } : {}),
-      properties: {
-        computeType: 'AmlCompute',
-        computeLocation: w.location,
-        description: null,
-        provisioningState: 'Succeeded',
-        isAttachedCompute: false,
-        disableLocalAuth: true,
-        properties: {
-          vmSize: 'STANDARD_DS3_V2',
-          vmPriority: 'Dedicated',
-          scaleSettings: { maxNodeCount: 4, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT120S' },
-          allocationState: 'Steady',
-          currentNodeCount: 0,
-          targetNodeCount: 0,
-        },
-      },
-      systemData: systemData(created),
-    };
-  };
 
   const roleDefinitionId = (name: string) => `/subscriptions/${w.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${name}`;
 
@@ -143,18 +107,6 @@ export function datastoreRoutes(s: State): Route[] {
         }
         // An identity-based datastore has nothing to list; the real answer is unknown (a guess).
         armError(ctx, 400, 'UserError', `Datastore '${d.name}' has no credentials: it is identity-based, reached with the caller's own token.`);
-      },
-    },
-    {
-      service: 'management',
-      method: 'GET',
-      path: re(`${WS}/computes/(?<name>[^/]+)`),
-      handler: (ctx) => {
-        const g = inWorkspace(ctx, `${ML}/workspaces/computes/read`, `${wsScope(ctx)}/computes/${ctx.params.name}`);
-        if (!g) return;
-        const c = w.computes.find((x) => x.workspace === g.ws.name && x.name.toLowerCase() === ctx.params.name.toLowerCase());
-        if (!c) return mlNotFound(ctx, `compute '${ctx.params.name}'`);
-        ctx.json(200, computeBody(c));
       },
     },
     {

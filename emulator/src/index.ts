@@ -78,7 +78,16 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
   const clock = makeClock(spec.clock ?? 'real');
   const log: RequestLogEntry[] = [];
   const store = createBlobStore({ w, keys, tls, log, now: clock.now });
-  const state: State = { w, keys, clock, jobs: [], nextJobPlans: [], repeatability: new Map(), settle: (job) => settle(state, store, job) };
+  const state: State = {
+    w,
+    keys,
+    clock,
+    startedAt: clock.now(),
+    jobs: [],
+    nextJobPlans: [],
+    repeatability: new Map(),
+    settle: (job) => settle(state, store, job),
+  };
   let faults = spec.faults ? new Faults(spec.faults, spec.seed ?? 1) : undefined;
   const latency = (service: Service) => (typeof spec.latencyMs === 'number' ? spec.latencyMs : (spec.latencyMs?.[service] ?? 0));
   const github = githubRest({

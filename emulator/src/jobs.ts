@@ -11,6 +11,8 @@ export interface Job extends Omit<JobRecord, 'status'> {
   batchId: string;
   /** Object id of the creating principal (createdBy is its client id). */
   createdByOid: string;
+  /** Run id of the pipeline's batchscoring step (run history lists it as the job's child). */
+  childRunId: string;
   plan: JobPlan;
   /** Job settings of the BatchJob body, by wire name (runs.ts parseSettings). */
   settings: Record<string, unknown>;

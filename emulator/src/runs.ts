@@ -234,18 +234,6 @@ export function runRoutes(s: State, store: BlobStore): Route[] {
   return [
     {
       service: 'mlapi',
-      method: 'GET',
-      path: new RegExp(`${HISTORY}/runs/(?<run>[^/]+)/children$`, 'i'),
-      handler: async (ctx) => {
-        if (!reader(ctx)) return;
-        const job = jobOf(ctx, ctx.params.run);
-        if (!job || job.name !== ctx.params.run) return ctx.json(404, { error: { code: 'UserError', message: `Run ${ctx.params.run} was not found.` } });
-        await settle(s, store, job);
-        ctx.json(200, { value: [childRun(job)] });
-      },
-    },
-    {
-      service: 'mlapi',
       method: 'POST',
       path: new RegExp(`${HISTORY}/rundata$`, 'i'),
       handler: async (ctx) => {

@@ -5,8 +5,8 @@
 import { mkdirSync, openSync, readSync, closeSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Arm } from '../azure/arm.js';
-import { send, type Http, type Log } from '../azure/http.js';
-import { runHistoryUrl } from '../batch/jobs.js';
+import type { Http, Log } from '../azure/http.js';
+import { openRunHistory } from '../batch/run-history.js';
 import type { Inputs } from '../inputs.js';
 import { ActionError } from '../reporting/errors.js';
 import type { ContainerClient } from './blob.js';
@@ -23,16 +23,10 @@ export async function defaultOutputUri(
   armToken: () => Promise<string>,
   defaultDatastore: () => Promise<string>,
 ): Promise<string> {
-  const history = await runHistoryUrl(arm, http, inputs);
+  const history = await openRunHistory(arm, http, inputs, armToken);
   if (!history) throw new ActionError('azure', `Workspace '${inputs.workspace}' names no run history service, so job ${job}'s output cannot be found.`);
-  const children = await send(http, http.reads, {
-    url: `${history}/runs/${encodeURIComponent(job)}/children`,
-    method: 'GET',
-    headers: { authorization: `Bearer ${await armToken()}`, accept: 'application/json' },
-  });
-  if (children.status !== 200) throw new ActionError('azure', `Run history answered ${children.status} for the child runs of job ${job}.`);
-  const runs = (JSON.parse(children.bodyAsText ?? '{}') as { value?: { runId: string; properties?: Record<string, string> }[] }).value ?? [];
-  const scoring = runs.find((r) => r.properties?.['azureml.moduleName'] === 'batchscoring');
+  const runs = await history.children(job);
+  const scoring = runs.find((r) => r.moduleName === 'batchscoring');
   if (!scoring) {
     throw new ActionError(
       'not-found',
