@@ -533,14 +533,22 @@ async function runOnline(ctx: Ctx): Promise<void> {
       `Set 'deployment' or give a deployment traffic: online endpoint '${read.endpoint.name}' routes no traffic to any deployment.`,
     );
   }
-  const deployments = await readOnlineDeployments(ctx, routed);
+  // The deployments' state and the scoring credential do not depend on each other: once the
+  // pre-flight check has passed and the endpoint is ready, both are read at once, so reading the
+  // deployments costs the run no round trip.
+  const deploymentsRead = readOnlineDeployments(ctx, routed);
+  deploymentsRead.catch(() => undefined); // awaited below, unless the pre-flight check stops the run first
+  const required = onlineRequirements(ctx.scopes, read.endpoint.authMode!);
+  const preflightPassed = await checkPermissions(ctx, read.entries, required);
+  let mlToken: string | undefined;
+  const credentialFor = (e: Endpoint) => scoringCredential(arm, inputs, e, async () => (mlToken = await session.token(inputs.cloud.mlScope)), core.setSecret);
+  const early = inputs.checkPermissions !== 'only' && read.endpoint.provisioningState === 'Succeeded' ? credentialFor(read.endpoint) : undefined;
+  early?.catch(() => undefined); // awaited before scoring, unless a deployment stops the run first
+  const deployments = await deploymentsRead;
   if (inputs.deployment && !(read.endpoint.traffic[inputs.deployment] > 0)) {
     log.info(`Deployment '${inputs.deployment}' takes 0 % of the endpoint's traffic: it is scored through the azureml-model-deployment header.`);
   }
   report.fact('Deployment', inputs.deployment ? `\`${inputs.deployment}\`` : 'by traffic');
-
-  const required = onlineRequirements(ctx.scopes, read.endpoint.authMode!);
-  const preflightPassed = await checkPermissions(ctx, read.entries, required);
   if (onlyChecking(ctx)) return;
   const endpoint = await becomeReady(ctx, read.endpoint, [...deployments.values()]);
   report.output(Output.scoringUri, endpoint.scoringUri);
@@ -550,9 +558,8 @@ async function runOnline(ctx: Ctx): Promise<void> {
   const request = inputs.request!;
   const concurrency = request.jsonl ? inputs.concurrency : 1;
   const result = await core.group(`Score (${request.bodies.length} request${request.bodies.length === 1 ? '' : 's'})`, async () => {
-    let mlToken: string | undefined;
-    const credential = await scoringCredential(arm, inputs, endpoint, async () => (mlToken = await session.token(inputs.cloud.mlScope)), core.setSecret);
-    const r = await score({
+    const credential = await (early ?? credentialFor(endpoint));
+    return score({
       http,
       log,
       endpoint,
@@ -562,7 +569,6 @@ async function runOnline(ctx: Ctx): Promise<void> {
       bodies: request.bodies,
       concurrency,
     });
-    return { ...r, mlToken };
   });
 
   const first = result.results[0];
@@ -606,7 +612,7 @@ async function runOnline(ctx: Ctx): Promise<void> {
         authorization: (r) =>
           explainDataPlane(r.status, r.body, {
             ctx: ctx.diag,
-            token: result.mlToken,
+            token: mlToken,
             expectedAudience: inputs.cloud.mlScope,
             authMode: endpoint.authMode,
             preflightPassed,
@@ -630,14 +636,13 @@ async function runOnline(ctx: Ctx): Promise<void> {
  */
 async function readOnlineDeployments(ctx: Ctx, names: string[]): Promise<Map<string, Deployment>> {
   const read = new Map<string, Deployment>();
-  for (const name of names) {
-    try {
-      read.set(name, await readDeployment(ctx.arm, ctx.inputs, name));
-    } catch (err) {
-      if (err instanceof ActionError) throw err;
-      const why = err instanceof ArmError ? [err.failure.status, err.failure.code].filter(Boolean).join(' ') : describeThrown(err);
-      ctx.log.info(`Deployment '${name}' was not read (${why || 'no answer'}); its state and settings are not checked.`);
-    }
-  }
+  const results = await Promise.allSettled(names.map((name) => readDeployment(ctx.arm, ctx.inputs, name)));
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled') return void read.set(names[i], r.value);
+    const err: unknown = r.reason;
+    if (err instanceof ActionError) throw err;
+    const why = err instanceof ArmError ? [err.failure.status, err.failure.code].filter(Boolean).join(' ') : describeThrown(err);
+    ctx.log.info(`Deployment '${names[i]}' was not read (${why || 'no answer'}); its state and settings are not checked.`);
+  });
   return read;
 }
