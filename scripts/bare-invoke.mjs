@@ -6,11 +6,12 @@
 // loads its fetch implementation on the first call). Config comes in BENCH_CONFIG.
 // Modes:
 //   one        the first request alone: GET config.url (the GitHub OIDC token request, or any URL)
-//   key        online invoke, key auth: OIDC token, Entra token, endpoint ‖ permissions, listKeys, score
+//   key        online invoke, key auth: OIDC token, Entra token, endpoint ‖ permissions, listKeys ‖
+//              the state of the deployments taking traffic (the action checks they are ready), score
 //   aml_token  the same with the endpoint's token action in place of listKeys
 //   aad_token  the same with an Entra token for the ML audience in place of listKeys
 //   batch      OIDC token, Entra tokens for the resource manager ‖ the ML audience, endpoint ‖
-//              permissions, the job's creation
+//              permissions, the default deployment's state, the job's creation
 // Prints {lastResponseAt} (epoch ms, the moment its last reply was read).
 const c = JSON.parse(process.env.BENCH_CONFIG);
 const [mode = 'key', transport] = process.argv.slice(2);
@@ -78,15 +79,20 @@ if (mode === 'one') {
   ]);
   const scoringUri = endpoint.properties.scoringUri;
   const post = (bearer, body) => json('POST', scoringUri, { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body);
+  const deployment = (name) => json('GET', `${endpointUrl}/deployments/${name}?api-version=2022-10-01`, arm);
   if (mode === 'batch') {
+    await deployment(endpoint.properties.defaults.deploymentName);
     await post(mlToken, JSON.stringify({ properties: { inputData: { input_data: { uri: c.input, jobInputType: 'UriFolder' } } } }));
   } else {
-    const credential =
+    const routed = Object.keys(endpoint.properties.traffic).filter((name) => endpoint.properties.traffic[name] > 0);
+    const [credential] = await Promise.all([
       mode === 'key'
-        ? (await json('POST', `${endpointUrl}/listKeys?api-version=2022-10-01`, arm)).primaryKey
+        ? json('POST', `${endpointUrl}/listKeys?api-version=2022-10-01`, arm).then((r) => r.primaryKey)
         : mode === 'aml_token'
-          ? (await json('POST', `${endpointUrl}/token?api-version=2022-10-01`, arm)).accessToken
-          : await entraToken(oidc.value, 'https://ml.azure.com/.default');
+          ? json('POST', `${endpointUrl}/token?api-version=2022-10-01`, arm).then((r) => r.accessToken)
+          : entraToken(oidc.value, 'https://ml.azure.com/.default'),
+      ...routed.map(deployment),
+    ]);
     await post(credential, c.request);
   }
 }

@@ -1,6 +1,7 @@
 // Runs the bundled action the way the GitHub runner does: INPUT_* variables (with action.yml's
-// defaults), the GITHUB_OUTPUT / GITHUB_STEP_SUMMARY / GITHUB_STATE files, STATE_* for the post
-// step, and the workflow-command lines on stdout. Used by the tests, the demo and the bench.
+// defaults, their `${{ github.token }}` evaluated), the GITHUB_OUTPUT / GITHUB_STEP_SUMMARY /
+// GITHUB_STATE files, the event payload at GITHUB_EVENT_PATH, STATE_* for the post step, and the
+// workflow-command lines on stdout. Used by the tests, the demo and the bench.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,10 @@ export interface StepOptions {
   env?: Record<string, string | undefined>;
   /** STATE_* values: set to run the post step. */
   state?: Record<string, string>;
+  /** The job's GITHUB_TOKEN: what `${{ github.token }}` gives (the empty string when absent). */
+  githubToken?: string;
+  /** The event that triggered the workflow: GITHUB_EVENT_NAME, and the payload written to GITHUB_EVENT_PATH. */
+  event?: { name: string; payload: unknown };
   /** Working directory of the step (the workspace checkout; default the current one). */
   cwd?: string;
   /** Kill the step after this long (default 120 s). */
@@ -39,6 +44,8 @@ export interface StepOptions {
   /** Called for each stdout chunk as it arrives. */
   onStdout?: (text: string) => void;
   node?: string;
+  /** The bundle to run (default dist/index.js). */
+  bundle?: string;
   /** Runs the node command through this prefix (e.g. ['/usr/bin/time', '-f', '%M']). */
   prefix?: string[];
 }
@@ -100,6 +107,17 @@ function unescapeProperty(s: string): string {
   return unescapeData(s).replace(/%3A/g, ':').replace(/%2C/g, ',');
 }
 
+/**
+ * An action.yml default as the runner hands it to the step: its `${{ github.token }}` evaluated.
+ * No other expression is modelled, so any other one stops the run rather than pass as a literal.
+ */
+function evaluateDefault(value: string, githubToken: string): string {
+  return value.replace(/\$\{\{(.*?)\}\}/g, (expression: string, inner: string) => {
+    if (inner.trim() === 'github.token') return githubToken;
+    throw new Error(`action.yml default ${expression}: the runner harness evaluates only \${{ github.token }}`);
+  });
+}
+
 /** Runs dist/index.js as one workflow step. */
 export async function runStep(o: StepOptions): Promise<StepResult> {
   const dir = mkdtempSync(join(tmpdir(), 'azureml-invoke-step-'));
@@ -116,11 +134,19 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     GITHUB_RUN_ID: '4242',
     GITHUB_RUN_ATTEMPT: '1',
     GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: 'https://api.github.com',
+    GITHUB_WORKFLOW: 'Score',
+    GITHUB_JOB: 'score',
     GITHUB_WORKSPACE: o.cwd ?? process.cwd(),
     RUNNER_TEMP: dir,
   };
+  if (o.event) {
+    env.GITHUB_EVENT_NAME = o.event.name;
+    env.GITHUB_EVENT_PATH = join(dir, 'event.json');
+    writeFileSync(env.GITHUB_EVENT_PATH, JSON.stringify(o.event.payload));
+  }
   for (const [name, spec] of Object.entries(actionYml.inputs)) {
-    const value = o.inputs[name] ?? spec.default;
+    const value = o.inputs[name] ?? (spec.default === undefined ? undefined : evaluateDefault(spec.default, o.githubToken ?? ''));
     if (value !== undefined) env[`INPUT_${name.toUpperCase()}`] = value;
   }
   for (const name of Object.keys(o.inputs)) {
@@ -131,7 +157,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
 
   const started = performance.now();
   const startedAt = Date.now();
-  const argv = [...(o.prefix ?? []), o.node ?? process.execPath, BUNDLE];
+  const argv = [...(o.prefix ?? []), o.node ?? process.execPath, o.bundle ?? BUNDLE];
   const child = spawn(argv[0], argv.slice(1), { env, cwd: o.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   o.onStart?.(child);
   let stdout = '';

@@ -1,7 +1,8 @@
 // The step, main or post (the runner runs the same bundle for both; saved state tells them
-// apart). It reads the inputs, asks GitHub for the first OIDC token and opens the connections the
-// run will need (warm.ts) before loading the Azure libraries, so those round trips overlap their
-// loading. The Azure half is a bundle of its own
+// apart). It reads the inputs and the workflow run's context, asks GitHub for the first OIDC token
+// and opens the connections the run will need (warm.ts) before loading the Azure libraries, so
+// those round trips overlap their loading. After the summary is written, comment-on-pr may copy it
+// to the pull request. The Azure half is a bundle of its own
 // (dist/main/), built from main.ts so that unused parts of the Azure SDKs are shaken out of it.
 // run() takes no arguments so @github/local-action can call it from source.
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { fetchOidcToken } from './signin/oidc.js';
 import { Report } from './reporting/report.js';
 import { realClock } from './clock.js';
 import { warmUp } from './azure/warm.js';
+import { readRunContext, runLink } from './github/context.js';
 
 const source: InputSource = {
   get: (name) => core.getInput(name),
@@ -23,8 +25,8 @@ const source: InputSource = {
 };
 
 async function yamlParser(): Promise<(text: string) => unknown> {
-  const raw = core.getInput(Input.inputs).trim();
-  if (!raw || raw.startsWith('{')) return JSON.parse;
+  const maps = [Input.inputs, Input.outputs].map((name) => core.getInput(name).trim()).filter(Boolean);
+  if (maps.every((raw) => raw.startsWith('{'))) return JSON.parse;
   const { load, CORE_SCHEMA } = await import('js-yaml');
   return (text) => load(text, { schema: CORE_SCHEMA });
 }
@@ -44,6 +46,8 @@ async function main(): Promise<void> {
     inputs = getInputs(source, await yamlParser());
   } catch (err) {
     report.fail(err);
+    const link = runLink(readRunContext());
+    if (link) report.fact('Workflow run', link);
     await report.finish();
     process.exitCode = 1;
     return;
@@ -52,6 +56,9 @@ async function main(): Promise<void> {
     inputs.authType === 'oidc' && process.env.ACTIONS_ID_TOKEN_REQUEST_URL ? fetchOidcToken(core.getIDToken, inputs.audience, core) : undefined;
   prefetchedAssertion?.catch(() => undefined);
   const warm = warmUp(inputs, process.env);
+  // The event payload is read once the first requests are on their way.
+  const github = readRunContext();
+  const link = runLink(github);
 
   // A cancelled workflow gets SIGINT, then SIGTERM 7.5 s later: both stop the wait and cancel the job.
   const cancelled = new AbortController();
@@ -62,25 +69,36 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const { run } = await loadMain();
+  const { run, commentOnPullRequest } = await loadMain();
   await run(inputs, {
     core,
     report,
     env: process.env,
+    run: github,
     clock: realClock,
     signal: cancelled.signal,
     prefetchedAssertion,
     warm,
     writeResponse: (name, content) => {
-      const dir = join(process.env.RUNNER_TEMP || tmpdir(), `azureml-invoke-${process.env.GITHUB_RUN_ID ?? 'local'}-${process.pid}`);
+      const dir = join(process.env.RUNNER_TEMP || tmpdir(), `azureml-invoke-${github.runId ?? 'local'}-${process.pid}`);
       mkdirSync(dir, { recursive: true });
       const file = join(dir, name);
       writeFileSync(file, content);
       return file;
     },
   });
+  if (link) report.fact('Workflow run', link);
   await report.finish();
   if (report.failed) process.exitCode = 1;
+  await commentOnPullRequest({
+    mode: inputs.commentOnPr,
+    token: inputs.githubToken,
+    summary: report.markdown(),
+    failed: report.failed,
+    run: github,
+    inputs,
+    log: core,
+  });
   // Everything is written; a library's stray keep-alive socket or timer must not hold the step open.
   setTimeout(() => process.exit(), 2_000).unref();
 }

@@ -18,8 +18,19 @@ export const Input = {
   input: 'input',
   inputType: 'input-type',
   inputs: 'inputs',
+  datastore: 'datastore',
   outputPath: 'output-path',
+  outputs: 'outputs',
+  downloadPath: 'download-path',
   experimentName: 'experiment-name',
+  instanceCount: 'instance-count',
+  miniBatchSize: 'mini-batch-size',
+  outputFileName: 'output-file-name',
+  errorThreshold: 'error-threshold',
+  maxRetries: 'max-retries',
+  retryTimeout: 'retry-timeout',
+  loggingLevel: 'logging-level',
+  maxConcurrencyPerInstance: 'max-concurrency-per-instance',
   wait: 'wait',
   timeoutMinutes: 'timeout-minutes',
   cancelOnTimeout: 'cancel-on-timeout',
@@ -29,6 +40,10 @@ export const Input = {
   concurrency: 'concurrency',
   maxLatencyMs: 'max-latency-ms',
   checkPermissions: 'check-permissions',
+  waitForReady: 'wait-for-ready',
+  stuckAfterMinutes: 'stuck-after-minutes',
+  commentOnPr: 'comment-on-pr',
+  githubToken: 'github-token',
 } as const;
 
 export const Output = {
@@ -43,6 +58,8 @@ export const Output = {
   latencyP95Ms: 'latency-p95-ms',
   failedRequests: 'failed-requests',
   missingActions: 'missing-actions',
+  outputUri: 'output-uri',
+  downloadedFiles: 'downloaded-files',
   durationSeconds: 'duration-seconds',
 } as const;
 

@@ -55,11 +55,13 @@ describe('requests and connections', () => {
         `login POST /${emu.tenantId}/oauth2/v2.0/token`,
         'management GET {ws}/onlineEndpoints/score-key',
         'management GET {ws}/onlineEndpoints/score-key/providers/Microsoft.Authorization/permissions',
+        'management GET {ws}/onlineEndpoints/score-key/deployments/blue',
         'management POST {ws}/onlineEndpoints/score-key/listKeys',
         'inference POST /score-key/score',
       ].sort(),
     );
-    // One connection per request in flight at once, each opened before anything could use it.
+    // One connection per request in flight at once, each opened before anything could use it; the
+    // step's environment names a proxy (HTTPS_PROXY) that NO_PROXY exempts the emulator's hosts from.
     expect(connectionsSince(from.connections)).toEqual({ github: 1, login: 1, management: 2, inference: 1 });
     const log = emu.log.slice(from.log);
     const token = log.find((e) => e.service === 'login' && e.method === 'POST')!;
@@ -134,7 +136,7 @@ describe('behind a proxy (HTTPS_PROXY)', () => {
   });
 
   it('sign-in, the resource manager and scoring all go through it', async () => {
-    const r = await step(emu, online, { env: { HTTPS_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` } });
+    const r = await step(emu, online, { env: { HTTPS_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, NO_PROXY: '' } });
     expect(r.code, r.stdout).toBe(0);
     const host = (url: string) => new URL(url).host;
     expect(new Set(tunnels)).toEqual(new Set([host(emu.urls.login), host(emu.urls.management), host(emu.urls.inference)]));

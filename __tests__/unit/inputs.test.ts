@@ -4,7 +4,10 @@ import { CORE_SCHEMA, load } from 'js-yaml';
 const parseYaml = (text: string) => load(text, { schema: CORE_SCHEMA });
 import { getInputs, parseBatchInput, type InputSource } from '../../src/inputs.js';
 import { InputError } from '../../src/reporting/errors.js';
-import { BAD_INPUTS as bad } from '../bad-inputs.js';
+import { BAD_INPUTS as bad, layFiles } from '../bad-inputs.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const GUID = '11111111-2222-3333-4444-555555555555';
 const base: Record<string, string> = {
@@ -46,6 +49,9 @@ describe('getInputs', () => {
       timeoutMs: 3_600_000,
       cancelOnTimeout: true,
       checkPermissions: 'true',
+      waitForReadyMs: 0,
+      stuckAfterMs: 600_000,
+      commentOnPr: 'false',
       concurrency: 4,
       customAuthority: false,
       authorityHost: 'https://login.microsoftonline.com',
@@ -53,6 +59,10 @@ describe('getInputs', () => {
       batchInputs: { input_data: { kind: 'uri', type: 'uri_folder', path: 'https://example.blob.core.windows.net/data/' } },
     });
     expect(i.cloud.mlScope).toBe('https://ml.azure.com/.default');
+  });
+
+  it('reads wait-for-ready and stuck-after-minutes in minutes, fractions too', () => {
+    expect(read({ ...base, 'wait-for-ready': '15', 'stuck-after-minutes': '0.5' })).toMatchObject({ waitForReadyMs: 900_000, stuckAfterMs: 30_000 });
   });
 
   it('falls back to the AZURE_* environment variables', () => {
@@ -69,6 +79,13 @@ describe('getInputs', () => {
     const { s, secrets } = source({ ...base, 'client-secret': 's3cr3t~value', workspace: '' });
     expect(() => getInputs(s, parseYaml)).toThrow(InputError);
     expect(secrets).toEqual(['s3cr3t~value']);
+  });
+
+  it('masks the github-token before checking anything, and reads comment-on-pr', () => {
+    const { s, secrets } = source({ ...base, 'github-token': 'ghs_token~value', 'client-secret': 's3cr3t~value', workspace: '' });
+    expect(() => getInputs(s, parseYaml)).toThrow(InputError);
+    expect(secrets).toEqual(['s3cr3t~value', 'ghs_token~value']);
+    expect(read({ ...base, 'comment-on-pr': 'On-Failure', 'github-token': 'ghs_x' })).toMatchObject({ commentOnPr: 'on-failure', githubToken: 'ghs_x' });
   });
 
   it('keeps audiences when hosts are overridden', () => {
@@ -93,6 +110,37 @@ describe('getInputs', () => {
     });
   });
 
+  it('reads the job settings, each in the form the BatchJob model takes', () => {
+    const i = read({
+      ...base,
+      'instance-count': '2',
+      'mini-batch-size': '10',
+      'output-file-name': 'scores.csv',
+      'error-threshold': '-1',
+      'max-retries': '0',
+      'retry-timeout': '300',
+      'logging-level': 'DEBUG',
+      'max-concurrency-per-instance': '4',
+    });
+    expect(i.jobSettings).toEqual({
+      instanceCount: 2,
+      miniBatchSize: 10,
+      outputFileName: 'scores.csv',
+      errorThreshold: -1,
+      maxRetries: 0,
+      retryTimeout: 'PT300S',
+      loggingLevel: 'Debug',
+      maxConcurrencyPerInstance: 4,
+    });
+    expect(read({ ...base, 'retry-timeout': 'pt1h30m' }).jobSettings).toEqual({ retryTimeout: 'PT1H30M' });
+    expect(read(base).jobSettings).toEqual({});
+  });
+
+  it('reads named outputs', () => {
+    const i = read({ ...base, outputs: 'scores: {type: uri_folder, path: "azureml://datastores/workspaceblobstore/paths/out/"}' });
+    expect(i.batchOutputs).toEqual({ scores: { type: 'uri_folder', datastore: 'workspaceblobstore', path: 'out/' } });
+  });
+
   it('reads .jsonl request files line by line', () => {
     const i = read({ ...base, 'endpoint-type': 'online', input: '', 'request-file': 'r.jsonl' }, { 'r.jsonl': '{"a":1}\n\n{"a":2}\r\n' });
     expect(i.request).toEqual({ source: 'r.jsonl', bodies: ['{"a":1}', '{"a":2}'], jsonl: true });
@@ -106,8 +154,13 @@ describe('getInputs', () => {
 
 describe('parseBatchInput', () => {
   it('resolves @latest later and passes datastore paths through', () => {
-    expect(parseBatchInput('input', 'azureml:heart@latest', 'uri_file')).toEqual({ kind: 'asset', type: 'uri_file', name: 'heart', version: 'latest' });
-    expect(parseBatchInput('input', 'azureml://datastores/blob/paths/a/b.csv', 'uri_file')).toEqual({
+    expect(parseBatchInput('input', 'azureml:heart@latest', 'uri_file', process.cwd())).toEqual({
+      kind: 'asset',
+      type: 'uri_file',
+      name: 'heart',
+      version: 'latest',
+    });
+    expect(parseBatchInput('input', 'azureml://datastores/blob/paths/a/b.csv', 'uri_file', process.cwd())).toEqual({
       kind: 'uri',
       type: 'uri_file',
       path: 'azureml://datastores/blob/paths/a/b.csv',
@@ -117,9 +170,11 @@ describe('parseBatchInput', () => {
 
 describe.each(bad)('bad input: %s', (_name, override, message, files) => {
   it('fails with one line naming it', () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'inputs-'));
+    layFiles(workspace, files ?? {});
     let error: unknown;
     try {
-      read({ ...base, ...override }, files);
+      read({ ...base, ...override }, files, { GITHUB_WORKSPACE: workspace });
     } catch (e) {
       error = e;
     }

@@ -23,6 +23,8 @@ export interface Ctx {
   json(status: number, body: unknown, headers?: Record<string, string>): void;
   text(status: number, body: string, headers?: Record<string, string>): void;
   empty(status: number, headers?: Record<string, string>): void;
+  /** Drops the connection without an answer (status 0 in the log). */
+  reset(): void;
 }
 
 export type Handler = (ctx: Ctx) => void | Promise<void>;
@@ -83,7 +85,8 @@ export function makeHandler(o: ServerOptions) {
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'https://emulator.invalid');
+    // A leading '//' (a client joining a scope that starts with '/') would read as a host.
+    const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), 'https://emulator.invalid');
     const path = url.pathname.replace(/\/{2,}/g, '/');
     const method = (req.method ?? 'GET').toUpperCase();
     let route: Route | undefined;
@@ -145,6 +148,11 @@ export function makeHandler(o: ServerOptions) {
         write(status, payload === undefined ? '' : JSON.stringify(payload), { 'content-type': 'application/json; charset=utf-8', ...headers }),
       text: (status, payload, headers = {}) => write(status, payload, { 'content-type': 'text/plain; charset=utf-8', ...headers }),
       empty: (status, headers = {}) => write(status, '', { 'content-length': '0', ...headers }),
+      reset: () => {
+        lost = true;
+        finish(0);
+        req.socket.destroy();
+      },
     };
 
     // Read once: nothing awaits between the draw and the fault's answer, so setFaults cannot swap it.

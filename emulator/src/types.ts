@@ -4,14 +4,23 @@
 export type Cloud = 'AzureCloud' | 'AzureUSGovernment' | 'AzureChinaCloud';
 
 /** Logical Azure/GitHub service a request was addressed to (each has its own listener/origin). */
-export type Service = 'github' | 'login' | 'management' | 'inference' | 'mlapi' | 'imds';
+export type Service = 'github' | 'login' | 'management' | 'inference' | 'mlapi' | 'imds' | 'storage';
 
 /**
  * Where a role assignment applies. Shorthands resolve against the world's first workspace;
  * a string starting with '/' is taken as a full ARM scope.
  */
 export type ScopeRef =
-  'subscription' | 'resourceGroup' | 'workspace' | `workspace:${string}` | `batchEndpoint:${string}` | `onlineEndpoint:${string}` | `/${string}`;
+  | 'subscription'
+  | 'resourceGroup'
+  | 'workspace'
+  | `workspace:${string}`
+  | `batchEndpoint:${string}`
+  | `onlineEndpoint:${string}`
+  /** A storage account of the world; 'storageAccount' alone is the first workspace's own. */
+  | 'storageAccount'
+  | `storageAccount:${string}`
+  | `/${string}`;
 
 export interface RoleAssignmentSpec {
   /** Built-in role name (Owner, Contributor, Reader, AzureML Data Scientist, …) or a custom role's name. */
@@ -84,16 +93,81 @@ export interface JobPlan {
   error?: { code: string; message: string };
   /** Time from a cancel request to 'Canceled' (default 500 ms). */
   cancelDelayMs?: number;
+  /**
+   * Log files of the job's batchscoring child run, by path (logs/user/error.txt, …), served through
+   * run history's logFiles. Default for a Failed job: the files Microsoft Learn's batch
+   * troubleshooting guide lists, each naming the error; for any other job, progress lines only.
+   */
+  logs?: Record<string, string>;
+}
+
+/** Provisioning states of online/batch endpoints and deployments (2022-10-01 spec enums). */
+export type ProvisioningState = 'Creating' | 'Updating' | 'Scaling' | 'Deleting' | 'Succeeded' | 'Failed' | 'Canceled';
+
+/** States a resource passes through from the emulator's start, each for durationMs of emulator clock time, before its provisioningState. */
+export type ProvisioningPlan = { state: ProvisioningState; durationMs: number }[];
+
+/** An AmlCompute cluster as `computes/{name}` reports it (spec example Compute/get/AmlCompute.json). */
+export interface ComputeSpec {
+  name: string;
+  /** Default: the world's first workspace. */
+  workspace?: string;
+  /** scaleSettings.minNodeCount (default 0). */
+  minNodes?: number;
+  /** scaleSettings.maxNodeCount (default 4). */
+  maxNodes?: number;
+  /** currentNodeCount (default minNodes). */
+  currentNodes?: number;
+  /** Default 'Steady'. */
+  allocationState?: 'Steady' | 'Resizing';
+  /** Default 'Dedicated'. */
+  vmPriority?: 'Dedicated' | 'LowPriority';
+  /** Node setup errors (properties.errors). */
+  errors?: { code: string; message: string }[];
+  /** The cluster's managed identity (default 'SystemAssigned'). */
+  identity?: 'SystemAssigned' | 'UserAssigned' | 'None';
+  /** Roles of the cluster's identity (default: Storage Blob Data Reader on the workspace's storage account). */
+  roles?: RoleAssignmentSpec[];
 }
 
 export interface BatchDeploymentSpec {
   name: string;
   /** Default 'Succeeded'. */
   provisioningState?: string;
+  /** States before provisioningState, from the emulator's start. */
+  provisioning?: ProvisioningPlan;
+  /** Error of the last create/update operation (its async operation status) when it Failed. */
+  provisioningError?: { code: string; message: string };
   /** Compute cluster name (default 'cpu-cluster'). */
   compute?: string;
   /** 'model' (default) ignores a requested experiment name; 'pipelineComponent' honours it and takes Literal inputs. */
   type?: 'model' | 'pipelineComponent';
+}
+
+export interface StorageAccountSpec {
+  /** 3-24 lower-case letters and digits. */
+  name: string;
+  /** 'Deny': the account's firewall lets no request of this runner through (403 AuthorizationFailure). Default 'Allow'. */
+  networkDefaultAction?: 'Allow' | 'Deny';
+  /** false: Shared Key and account SAS are refused (403 KeyBasedAuthenticationNotPermitted). Default true. */
+  allowSharedKeyAccess?: boolean;
+}
+
+export interface DatastoreSpec {
+  name: string;
+  workspace?: string;
+  /** Storage account (default: the workspace's own, always in the world). */
+  account?: string;
+  /** Default: 'azureml-blobstore-<workspace id>' on the workspace's account, else the datastore's name. */
+  container?: string;
+  /** How callers reach it: the account key (default), a SAS, or 'None' (identity-based: the caller's own Entra token and data role). */
+  credentials?: 'AccountKey' | 'Sas' | 'None';
+  /** Sas only: the SAS listSecrets hands out has expired. */
+  sasExpired?: boolean;
+  /** The container does not exist in the account. */
+  containerMissing?: boolean;
+  /** The workspace's default datastore (default: only 'workspaceblobstore'). */
+  isDefault?: boolean;
 }
 
 export interface BatchEndpointSpec {
@@ -106,6 +180,8 @@ export interface BatchEndpointSpec {
   defaultDeployment?: string | null;
   /** Default 'Succeeded'. */
   provisioningState?: string;
+  /** States before provisioningState, from the emulator's start. */
+  provisioning?: ProvisioningPlan;
   /** Plan of every job this endpoint creates (tests may also push to Emulator.nextJobPlans). */
   jobPlan?: JobPlan;
 }
@@ -122,10 +198,47 @@ export interface ScoringResponse {
   headers?: Record<string, string>;
 }
 
+/**
+ * What every scoring request routed to a deployment meets: one per row of Microsoft Learn's
+ * online-endpoint troubleshooting status table (managed table: 408, 424, both 429s, 500;
+ * Kubernetes table: 409, 502, 503, 504).
+ */
+export type ScoringCondition =
+  | 'model-error' // 424, ms-azureml-model-error-statuscode/-reason headers; the container's error body; a traceback in the log
+  | 'timeout' // 408 'upstream request timeout' once requestTimeout has passed
+  | 'too-many-pending' // 429: more than 2 × maxConcurrentRequestsPerInstance × instances in flight
+  | 'rate-limited' // 429: the endpoint's requests-per-second limit
+  | 'infrastructure' // 500
+  | 'conflict' // 409: another operation is in progress on the endpoint
+  | 'crash' // 502: score.py's run() raised or crashed
+  | 'spike' // 503: load rose faster than the deployment scales
+  | 'gateway-timeout'; // 504
+
 export interface OnlineDeploymentSpec {
   name: string;
   /** Default 'Succeeded'. */
   provisioningState?: string;
+  /** States before provisioningState, from the emulator's start (e.g. Updating for 3 s). */
+  provisioning?: ProvisioningPlan;
+  /** Error of the last create/update operation (its async operation status) when it Failed. */
+  provisioningError?: { code: string; message: string };
+  /** sku.capacity (default 1). */
+  instanceCount?: number;
+  /** properties.requestSettings (default requestTimeout 'PT5S', maxConcurrentRequestsPerInstance 1, maxQueueWait 'PT0.5S'). */
+  requestSettings?: { requestTimeout?: string; maxConcurrentRequestsPerInstance?: number; maxQueueWait?: string };
+  /** properties.scaleSettings (default { scaleType: 'Default' }). */
+  scaleSettings?:
+    { scaleType: 'Default' } | { scaleType: 'TargetUtilization'; minInstances: number; maxInstances: number; targetUtilizationPercentage?: number };
+  /** Every request routed here meets this condition. */
+  condition?: ScoringCondition;
+  /**
+   * Enforce the deployment's own limits: 429 past 2 × maxConcurrentRequestsPerInstance × instances
+   * requests in flight, 408 when the answer takes longer than requestTimeout (default false, so
+   * benches measure the action rather than a model's capacity).
+   */
+  enforceRequestLimits?: boolean;
+  /** Inference-server log lines getLogs tails (default: the server's start-up lines; a model error appends its traceback). */
+  logs?: string[];
 }
 
 export interface OnlineEndpointSpec {
@@ -134,12 +247,16 @@ export interface OnlineEndpointSpec {
   authMode: 'key' | 'aml_token' | 'aad_token';
   /** Default 'managed'. A Kubernetes endpoint rejects aad_token at scoring time. */
   compute?: 'managed' | 'kubernetes';
+  /** Default 'Enabled'. 'Disabled': scoring only through the workspace's private endpoint (see WorldSpec.network). */
+  publicNetworkAccess?: 'Enabled' | 'Disabled';
   /** Default [{ name: 'blue' }]. */
   deployments?: (string | OnlineDeploymentSpec)[];
   /** Default { <first deployment>: 100 }. */
   traffic?: Record<string, number>;
   /** Default 'Succeeded'. */
   provisioningState?: string;
+  /** States before provisioningState, from the emulator's start; scoringUri is null while Creating. */
+  provisioning?: ProvisioningPlan;
   /** Added to every scoring request (default 0). */
   latencyMs?: number;
   /** Scoring handler; default answers 200 JSON {"deployment": name, "predictions": [...]} (one per input row). */
@@ -220,6 +337,10 @@ export interface WorldSpec {
     tokenLifetimeSeconds?: number;
     /** Bearer that ACTIONS_ID_TOKEN_REQUEST_TOKEN must carry (default generated). */
     requestToken?: string;
+    /** Pull requests the REST API knows (their comments: list, create, update). */
+    pullRequests?: PullRequestSpec[];
+    /** Requests the REST API answers before its rate limit is used up (default 1000, a GITHUB_TOKEN's hourly limit). */
+    rateLimit?: number;
   };
   /** Default: one application identity (see IdentitySpec defaults). */
   identities?: IdentitySpec[];
@@ -229,6 +350,26 @@ export interface WorldSpec {
   /** Default: 'score-key' (key), 'score-token' (aml_token), 'score-aad' (aad_token). */
   onlineEndpoints?: OnlineEndpointSpec[];
   dataAssets?: DataAssetSpec[];
+  /** Storage accounts besides each workspace's own (named 'st' + 8 hex digits of its workspace id). */
+  storageAccounts?: StorageAccountSpec[];
+  /** Datastores besides each workspace's 'workspaceblobstore' (credential-based, on its own account, the default). */
+  datastores?: DatastoreSpec[];
+  /** How role assignment reads answer (default 'ok'). */
+  roleAssignmentsApi?: 'ok' | 'denied';
+  /** Compute clusters; one a batch deployment names but this list lacks is a default cluster (0 to 4 nodes, none running). */
+  computes?: ComputeSpec[];
+  /** Read live: a test may change it on emu.world. */
+  network?: {
+    /** Workspaces whose publicNetworkAccess is Disabled (their batch endpoints, run history and storage are private too). */
+    privateWorkspaces?: string[];
+    /**
+     * The caller is inside the virtual network (a self-hosted runner there): private resources
+     * answer. Default false: a private online scoring URI resets the connection, a private
+     * workspace's data plane answers 403 'Access to workspace was denied based on workspace
+     * private link configuration.'.
+     */
+    callerInVirtualNetwork?: boolean;
+  };
   /** Job plan of batch endpoints without their own (default Preparing 1.5 s, Running 2.5 s, Finalizing 0.5 s, Completed). */
   jobPlan?: JobPlan;
   service?: {
@@ -254,6 +395,52 @@ export interface WorldSpec {
    * (TCP and TLS handshakes, then the request), as across a real link (wire.ts).
    */
   latencyMs?: number | Partial<Record<Service, number>>;
+}
+
+export interface PullRequestSpec {
+  /** owner/repo (default the world's github.repository). */
+  repository?: string;
+  number: number;
+  /** Comments people made on it before the run, oldest first (default 0). */
+  comments?: number;
+}
+
+export type GithubPermissionLevel = 'read' | 'write' | 'none';
+
+/** The GITHUB_TOKEN a job gets. */
+export interface GithubTokenSpec {
+  /**
+   * The job's `permissions:` block: a map (every permission it does not name is none), 'read-all'
+   * or 'write-all'. Default: GitHub's restricted default (contents and packages read).
+   */
+  permissions?: Record<string, GithubPermissionLevel> | 'read-all' | 'write-all';
+  /** The repository of the workflow (default the world's github.repository). */
+  repository?: string;
+  /** A `pull_request` run for a pull request from a fork: every write permission becomes read. */
+  fork?: boolean;
+}
+
+/** A comment on a pull request, as the REST API keeps it. */
+export interface GithubCommentRecord {
+  id: number;
+  repository: string;
+  number: number;
+  body: string;
+  /** Login of the author: 'github-actions[bot]' for a GITHUB_TOKEN. */
+  author: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One answer of the GitHub REST routes, for checking against GitHub's OpenAPI description. */
+export interface GithubReply {
+  /** operationId in GitHub's OpenAPI description (issues/list-comments, issues/create-comment, issues/update-comment). */
+  operation: string;
+  method: string;
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
 }
 
 export interface RequestLogEntry {
@@ -301,6 +488,34 @@ export interface JobRecord {
   cancelRequestedAt?: number;
   inputs: unknown;
   outputs?: unknown;
+  /** Run id of the job's 'batchscoring' child in run history (not the job name). */
+  childRunId: string;
+  /** Where a Completed job wrote each output, as azureml://datastores/<ds>/paths/<p> (model deployments: 'score'). */
+  written?: Record<string, string>;
+}
+
+export interface ProxyLogEntry {
+  host: string;
+  port: number;
+  /** 'storage': TLS ended here and served as Blob storage; 'tunnel': passed to one of the emulator's listeners; 'refused'. */
+  outcome: 'storage' | 'tunnel' | 'refused';
+  time: number;
+}
+
+/** The blob side of the world, for tests: what is stored, read straight from Azurite. */
+export interface StorageHandle {
+  /** Blob endpoint of an account, as Azure builds it: https://<account>.blob.<suffix>. */
+  accountUrl(account: string): string;
+  /** The account key listSecrets hands out. */
+  accountKey(account: string): string;
+  /** Resource id of an account. */
+  accountId(account: string): string;
+  /** Container and account of a datastore of the first workspace. */
+  datastore(name: string): { account: string; container: string };
+  /** Blob names under a prefix (starts Azurite when it is not running yet). */
+  list(account: string, container: string, prefix?: string): Promise<{ name: string; size: number; metadata: Record<string, string> }[]>;
+  read(account: string, container: string, blob: string): Promise<Buffer>;
+  write(account: string, container: string, blob: string, content: Buffer | string): Promise<void>;
 }
 
 export interface Clock {
@@ -344,11 +559,16 @@ export interface Emulator {
   jobs(): JobRecord[];
   /** Plans taken, in order, by the next jobs created (before the endpoint's own plan). */
   nextJobPlans: JobPlan[];
+  /** The HTTP CONNECT proxy through which Azure's blob hosts reach the emulator's Blob storage (Azurite). */
+  proxyUrl: string;
+  /** Every CONNECT the proxy was asked for, in order. */
+  proxyLog: ProxyLogEntry[];
+  storage: StorageHandle;
   clock: Clock;
   setFaults(plan: FaultPlan | undefined): void;
   /** Replace an identity's role assignments (by client id or name). */
   setRoles(identity: string, roles: RoleAssignmentSpec[]): void;
-  /** Environment a runner gives a step: OIDC variables and NODE_EXTRA_CA_CERTS. */
+  /** Environment a runner gives a step: OIDC variables, GITHUB_API_URL, NODE_EXTRA_CA_CERTS, HTTPS_PROXY (proxyUrl) and NO_PROXY=127.0.0.1,localhost. */
   env(): Record<string, string>;
   /** The action inputs that point it at this emulator (tenant-id, client-id, subscription-id,
    *  resource-group, workspace, authority-host, resource-manager-endpoint). */
@@ -357,5 +577,13 @@ export interface Emulator {
   secrets(): string[];
   /** A GitHub OIDC token as the token service would mint it (claims overridable). */
   mintGithubToken(claims?: Record<string, unknown>): string;
+  /** Base URL of GitHub's REST API, shaped as GitHub Enterprise Server's (…/api/v3); the routes also answer at the root, as api.github.com's. */
+  githubApiUrl: string;
+  /** A GITHUB_TOKEN for the REST API, with the permissions of a job's `permissions:` block. */
+  githubToken(spec?: GithubTokenSpec): string;
+  /** The comments on a pull request, oldest first. */
+  pullRequestComments(repository: string, number: number): GithubCommentRecord[];
+  /** Every answer the GitHub REST routes gave, in order. */
+  githubReplies: GithubReply[];
   close(): Promise<void>;
 }

@@ -1,11 +1,16 @@
 // The live world: a WorldSpec with its defaults filled in, ids drawn from the seed, scopes resolved.
+import { createHash } from 'node:crypto';
 import { Prng } from './prng.js';
 import { BUILT_IN_ROLES, type Assignment, type RoleDefinition } from './rbac.js';
 import type {
   Cloud,
+  DatastoreSpec,
+  ComputeSpec,
   FederatedCredentialSpec,
   JobPlan,
+  OnlineDeploymentSpec,
   OnlineEndpointSpec,
+  ProvisioningPlan,
   RoleAssignmentSpec,
   ScopeRef,
   ScoringRequest,
@@ -43,32 +48,65 @@ export interface WorkspaceRec {
   workspaceId: string;
 }
 
-export interface BatchDeploymentRec {
-  name: string;
+/** A workspace's publicNetworkAccess, as the live world says (WorldSpec.network). */
+export function workspaceAccess(w: World, workspace: string): 'Enabled' | 'Disabled' {
+  return w.spec.network?.privateWorkspaces?.includes(workspace) ? 'Disabled' : 'Enabled';
+}
+
+/** Whether a private resource refuses the caller: it is outside the virtual network (WorldSpec.network). */
+export function outsideNetwork(w: World): boolean {
+  return !w.spec.network?.callerInVirtualNetwork;
+}
+
+/** Provisioning over time: the plan's states from the emulator's start, then the final state. */
+export interface Provisioning {
   provisioningState: string;
+  provisioning: ProvisioningPlan;
+  /** Error of the last operation when it Failed. */
+  provisioningError?: { code: string; message: string };
+  /** Id of the last create/update operation (its async operation status URL ends with it). */
+  operationId: string;
+}
+
+export interface BatchDeploymentRec extends Provisioning {
+  name: string;
   compute: string;
   type: 'model' | 'pipelineComponent';
 }
 
-export interface BatchEndpointRec {
+export type OnlineDeploymentRec = Provisioning &
+  Required<Pick<OnlineDeploymentSpec, 'name' | 'instanceCount' | 'scaleSettings' | 'enforceRequestLimits' | 'logs'>> &
+  Pick<OnlineDeploymentSpec, 'condition'> & {
+    requestSettings: { requestTimeout: string; maxConcurrentRequestsPerInstance: number; maxQueueWait: string };
+    /** Requests being answered now (for the 429 limit). */
+    inFlight: number;
+  };
+
+export interface ComputeRec extends Required<Omit<ComputeSpec, 'errors' | 'roles'>> {
+  errors: { code: string; message: string }[];
+  /** Object and client id of the cluster's managed identity ('' when it has none). */
+  principalId: string;
+  clientId: string;
+}
+
+export interface BatchEndpointRec extends Provisioning {
   name: string;
   workspace: string;
   id: string;
   deployments: BatchDeploymentRec[];
   defaultDeployment: string | null;
-  provisioningState: string;
   jobPlan?: JobPlan;
 }
 
-export interface OnlineEndpointRec {
+export interface OnlineEndpointRec extends Provisioning {
   name: string;
   workspace: string;
   id: string;
   authMode: 'key' | 'aml_token' | 'aad_token';
   kubernetes: boolean;
-  deployments: { name: string; provisioningState: string }[];
+  publicNetworkAccess: 'Enabled' | 'Disabled';
+  deployments: OnlineDeploymentRec[];
   traffic: Record<string, number>;
-  provisioningState: string;
   latencyMs: number;
   respond: (req: ScoringRequest) => ScoringResponse | Promise<ScoringResponse>;
   keys: { primaryKey: string; secondaryKey: string };
@@ -82,6 +120,27 @@ export interface DataAssetRec {
   versions: string[];
   dataType: string;
   dataUri: (version: string) => string;
+}
+
+export interface StorageAccountRec {
+  name: string;
+  /** Resource id. */
+  id: string;
+  /** Base64, as listSecrets hands it out and Azurite checks Shared Key signatures with. */
+  key: string;
+  networkDefaultAction: 'Allow' | 'Deny';
+  allowSharedKeyAccess: boolean;
+}
+
+export interface DatastoreRec {
+  name: string;
+  workspace: string;
+  account: string;
+  container: string;
+  credentials: NonNullable<DatastoreSpec['credentials']>;
+  sasExpired: boolean;
+  containerMissing: boolean;
+  isDefault: boolean;
 }
 
 export interface World {
@@ -100,6 +159,9 @@ export interface World {
   batchEndpoints: BatchEndpointRec[];
   onlineEndpoints: OnlineEndpointRec[];
   dataAssets: DataAssetRec[];
+  storageAccounts: StorageAccountRec[];
+  datastores: DatastoreRec[];
+  computes: ComputeRec[];
   urls: Record<Service, string>;
   /** Every token this emulator issued, for tests that check nothing leaks. */
   issued: string[];
@@ -115,12 +177,22 @@ export function workspaceScope(w: World, workspace: string): string {
   return `${resourceGroupScope(w)}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}`;
 }
 
+export function storageAccountId(w: World, account: string): string {
+  return `${resourceGroupScope(w)}/providers/Microsoft.Storage/storageAccounts/${account}`;
+}
+
+/** A workspace's own storage account: 'st' and the first 8 hex digits of its id. */
+export function workspaceAccount(ws: WorkspaceRec): string {
+  return `st${ws.workspaceId.replace(/-/g, '').slice(0, 8)}`;
+}
+
 export function resolveScope(w: World, ref: ScopeRef): string {
   const first = w.workspaces[0].name;
   if (ref.startsWith('/')) return ref;
   if (ref === 'subscription') return subscriptionScope(w);
   if (ref === 'resourceGroup') return resourceGroupScope(w);
   if (ref === 'workspace') return workspaceScope(w, first);
+  if (ref === 'storageAccount') return storageAccountId(w, workspaceAccount(w.workspaces[0]));
   const [kind, name] = [ref.slice(0, ref.indexOf(':')), ref.slice(ref.indexOf(':') + 1)];
   if (kind === 'workspace') return workspaceScope(w, name);
   if (kind === 'batchEndpoint') {
@@ -131,6 +203,7 @@ export function resolveScope(w: World, ref: ScopeRef): string {
     const e = w.onlineEndpoints.find((b) => b.name === name);
     return e?.id ?? `${workspaceScope(w, first)}/onlineEndpoints/${name}`;
   }
+  if (kind === 'storageAccount') return storageAccountId(w, name);
   throw new Error(`unknown scope reference '${ref}'`);
 }
 
@@ -185,7 +258,10 @@ export function buildWorld(spec: WorldSpec): World {
     batchEndpoints: [],
     onlineEndpoints: [],
     dataAssets: [],
-    urls: { github: '', login: '', management: '', inference: '', mlapi: '', imds: '' },
+    storageAccounts: [],
+    datastores: [],
+    computes: [],
+    urls: { github: '', login: '', management: '', inference: '', mlapi: '', imds: '', storage: '' },
     issued: [],
   };
   spec.github = { ...spec.github, requestToken: spec.github?.requestToken ?? prng.key() };
@@ -211,12 +287,12 @@ export function buildWorld(spec: WorldSpec): World {
       id: `${workspaceScope(w, ws)}/batchEndpoints/${e.name}`,
       deployments: deployments.map((d) => ({
         name: d.name,
-        provisioningState: d.provisioningState ?? 'Succeeded',
+        ...provisioning(`${workspaceScope(w, ws)}/batchEndpoints/${e.name}/deployments/${d.name}`, d),
         compute: `${workspaceScope(w, ws)}/computes/${d.compute ?? 'cpu-cluster'}`,
         type: d.type ?? 'model',
       })),
       defaultDeployment: e.defaultDeployment === undefined ? (deployments[0]?.name ?? null) : e.defaultDeployment,
-      provisioningState: e.provisioningState ?? 'Succeeded',
+      ...provisioning(`${workspaceScope(w, ws)}/batchEndpoints/${e.name}`, e),
       jobPlan: e.jobPlan,
     });
   }
@@ -235,9 +311,12 @@ export function buildWorld(spec: WorldSpec): World {
       id: `${workspaceScope(w, ws)}/onlineEndpoints/${e.name}`,
       authMode: e.authMode,
       kubernetes: e.compute === 'kubernetes',
-      deployments: deployments.map((d) => ({ name: d.name, provisioningState: d.provisioningState ?? 'Succeeded' })),
+      publicNetworkAccess: e.publicNetworkAccess ?? 'Enabled',
+      deployments: deployments.map((d) =>
+        onlineDeployment(`${workspaceScope(w, ws)}/onlineEndpoints/${e.name}/deployments/${d.name}`, d, e.compute === 'kubernetes'),
+      ),
       traffic: e.traffic ?? (deployments[0] ? { [deployments[0].name]: 100 } : {}),
-      provisioningState: e.provisioningState ?? 'Succeeded',
+      ...provisioning(`${workspaceScope(w, ws)}/onlineEndpoints/${e.name}`, e),
       latencyMs: e.latencyMs ?? 0,
       respond: e.respond ?? ((req) => defaultRespond(req.deployment, req.body)),
       keys: e.keys ?? { primaryKey: prng.key(), secondaryKey: prng.key() },
@@ -255,6 +334,8 @@ export function buildWorld(spec: WorldSpec): World {
       dataUri: (v) => d.dataUri ?? `azureml://datastores/workspaceblobstore/paths/${d.name}/${v}/`,
     });
   }
+
+  for (const c of spec.computes ?? []) w.computes.push(computeRec(c, c.workspace ?? firstWs));
 
   const subject = githubSubject(spec);
   (spec.identities ?? [{}]).forEach((i, index) => {
@@ -275,7 +356,162 @@ export function buildWorld(spec: WorldSpec): World {
     w.identities.push(identity);
     assign(w, identity, i.roles ?? (index === 0 ? [{ role: 'Contributor', scope: 'resourceGroup' }] : []));
   });
+
+  const account = (name: string, a: { networkDefaultAction?: 'Allow' | 'Deny'; allowSharedKeyAccess?: boolean } = {}) => {
+    if (!/^[a-z0-9]{3,24}$/.test(name)) throw new Error(`storage account name '${name}': 3-24 lower-case letters and digits`);
+    w.storageAccounts.push({
+      name,
+      id: storageAccountId(w, name),
+      key: Buffer.from(prng.hex(64), 'hex').toString('base64'),
+      networkDefaultAction: a.networkDefaultAction ?? 'Allow',
+      allowSharedKeyAccess: a.allowSharedKeyAccess ?? true,
+    });
+  };
+  for (const ws of w.workspaces) account(workspaceAccount(ws));
+  for (const a of spec.storageAccounts ?? []) {
+    const own = w.storageAccounts.find((x) => x.name === a.name);
+    if (own) Object.assign(own, { networkDefaultAction: a.networkDefaultAction ?? 'Allow', allowSharedKeyAccess: a.allowSharedKeyAccess ?? true });
+    else account(a.name, a);
+  }
+  const stores: DatastoreSpec[] = [...w.workspaces.map((ws) => ({ name: 'workspaceblobstore', workspace: ws.name })), ...(spec.datastores ?? [])];
+  for (const d of stores) {
+    const ws = w.workspaces.find((x) => x.name === (d.workspace ?? firstWs))!;
+    const acct = d.account ?? workspaceAccount(ws);
+    if (!w.storageAccounts.some((a) => a.name === acct)) throw new Error(`datastore '${d.name}': no storage account '${acct}'`);
+    w.datastores = w.datastores.filter((x) => !(x.workspace === ws.name && x.name === d.name));
+    w.datastores.push({
+      name: d.name,
+      workspace: ws.name,
+      account: acct,
+      container: d.container ?? (acct === workspaceAccount(ws) ? `azureml-blobstore-${ws.workspaceId}` : d.name),
+      credentials: d.credentials ?? 'AccountKey',
+      sasExpired: d.sasExpired ?? false,
+      containerMissing: d.containerMissing ?? false,
+      isDefault: d.isDefault ?? d.name === 'workspaceblobstore',
+    });
+  }
+  if ((spec.datastores ?? []).some((d) => d.isDefault)) {
+    for (const d of w.datastores) if (d.name === 'workspaceblobstore' && !spec.datastores!.some((x) => x.name === d.name)) d.isDefault = false;
+  }
+
+  // Every cluster a deployment runs on is in the world, so its identity can hold roles: by default
+  // Storage Blob Data Reader on its workspace's storage account.
+  for (const e of w.batchEndpoints) {
+    for (const d of e.deployments) {
+      const name = d.compute.split('/').pop()!;
+      if (!w.computes.some((x) => x.workspace === e.workspace && x.name === name)) w.computes.push(computeRec({ name }, e.workspace));
+    }
+  }
+  for (const c of w.computes.filter((x) => x.principalId)) {
+    const described = spec.computes?.find((x) => x.name === c.name && (x.workspace ?? firstWs) === c.workspace);
+    const ws = w.workspaces.find((x) => x.name === c.workspace)!;
+    for (const r of described?.roles ?? [{ role: 'Storage Blob Data Reader', scope: `storageAccount:${workspaceAccount(ws)}` as const }]) {
+      w.assignments.push({ principalId: c.principalId, role: findRole(w, r.role), scope: resolveScope(w, r.scope ?? 'workspace') });
+    }
+  }
   return w;
+}
+
+/** A resource's provisioning; its operation id is derived from its id, so the seed's other ids stay as they were. */
+function provisioning(
+  id: string,
+  spec: { provisioningState?: string; provisioning?: ProvisioningPlan; provisioningError?: { code: string; message: string } },
+): Provisioning {
+  const h = createHash('sha256').update(id).digest('hex');
+  return {
+    provisioningState: spec.provisioningState ?? 'Succeeded',
+    provisioning: spec.provisioning ?? [],
+    provisioningError: spec.provisioningError,
+    operationId: `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`,
+  };
+}
+
+/**
+ * The start-up block Microsoft Learn shows for the inference server on a managed online endpoint
+ * ("Debugging scoring script with Azure Machine Learning inference HTTP server"), dated now.
+ */
+export function inferenceServerStartup(deployment: string, at: Date): string[] {
+  const t = at.toISOString().replace('T', ' ').replace('Z', '').replace('.', ',');
+  return [
+    'Azure ML Inferencing HTTP server v1.2.2',
+    '',
+    '',
+    'Server Settings',
+    '---------------',
+    'Entry Script Name: /var/azureml-app/onlinescoring/score.py',
+    `Model Directory: /var/azureml-app/azureml-models/${deployment}-model/1`,
+    'Worker Count: 1',
+    'Worker Timeout (seconds): 300',
+    'Server Port: 31311',
+    'Application Insights Enabled: false',
+    'Application Insights Key: None',
+    'Inferencing HTTP server version: azmlinfsrv/1.2.2',
+    'CORS for the specified origins: None',
+    '',
+    '',
+    'Server Routes',
+    '---------------',
+    'Liveness Probe: GET   127.0.0.1:31311/',
+    'Score:          POST  127.0.0.1:31311/score',
+    '',
+    `${t} I [21] azmlinfsrv.user_script - Found user script at /var/azureml-app/onlinescoring/score.py`,
+    `${t} I [21] azmlinfsrv.user_script - run() is not decorated. Server will invoke it with raw input.`,
+    `${t} I [21] azmlinfsrv.user_script - Invoking user's init function`,
+    `${t} I [21] azmlinfsrv.user_script - User's init() completed successfully in 203ms.`,
+    `${t} I [21] azmlinfsrv.app - Azure ML Inference HTTP server is up and ready for requests!`,
+  ];
+}
+
+function onlineDeployment(id: string, d: OnlineDeploymentSpec, kubernetes: boolean): OnlineDeploymentRec {
+  return {
+    name: d.name,
+    ...provisioning(id, d),
+    instanceCount: d.instanceCount ?? 1,
+    // rec-online's real deployment GET: requestTimeout PT5S, maxConcurrentRequestsPerInstance 1.
+    requestSettings: { requestTimeout: 'PT5S', maxConcurrentRequestsPerInstance: 1, maxQueueWait: 'PT0.5S', ...d.requestSettings },
+    // Managed deployments have only the Default scale type; Kubernetes ones default to TargetUtilization.
+    scaleSettings:
+      d.scaleSettings ??
+      (kubernetes ? { scaleType: 'TargetUtilization', minInstances: 1, maxInstances: 1, targetUtilizationPercentage: 70 } : { scaleType: 'Default' }),
+    condition: d.condition,
+    enforceRequestLimits: d.enforceRequestLimits ?? false,
+    logs: d.logs ?? inferenceServerStartup(d.name, new Date()),
+    inFlight: 0,
+  };
+}
+
+/** A uuid derived from a name, so ids made for it leave the seed's other ids as they were. */
+function uuidOf(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function computeRec(c: ComputeSpec, workspace: string): ComputeRec {
+  const minNodes = c.minNodes ?? 0;
+  const identity = c.identity ?? 'SystemAssigned';
+  return {
+    identity,
+    principalId: identity === 'None' ? '' : uuidOf(`${workspace}/computes/${c.name}/principal`),
+    clientId: identity === 'None' ? '' : uuidOf(`${workspace}/computes/${c.name}/client`),
+    name: c.name,
+    workspace,
+    minNodes,
+    maxNodes: c.maxNodes ?? 4,
+    currentNodes: c.currentNodes ?? minNodes,
+    allocationState: c.allocationState ?? 'Steady',
+    vmPriority: c.vmPriority ?? 'Dedicated',
+    errors: c.errors ?? [],
+  };
+}
+
+/** A resource's provisioning state `elapsedMs` after the emulator started. */
+export function provisioningAt(p: Provisioning, elapsedMs: number): string {
+  let t = elapsedMs;
+  for (const step of p.provisioning) {
+    if (t < step.durationMs) return step.state;
+    t -= step.durationMs;
+  }
+  return p.provisioningState;
 }
 
 export function findIdentity(w: World, key: string): IdentityRec | undefined {

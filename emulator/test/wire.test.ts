@@ -5,7 +5,7 @@ import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator, type Service } from '../src/index.js';
-import { assertionGrant, call, githubToken } from './client.js';
+import { assertionGrant, call, githubToken, viaProxy } from './client.js';
 
 const RTT = 80;
 let emu: Emulator;
@@ -46,6 +46,21 @@ describe('round trip on every service', () => {
       expect(emu.connections.slice(from)).toEqual([{ time: expect.any(Number) as number, service }]);
     },
   );
+});
+
+describe('round trip to Blob storage', () => {
+  it('the proxy is as far as any service: TCP, CONNECT, TLS and the request each pay it', async () => {
+    const from = emu.connections.length;
+    const started = performance.now();
+    const { account, container } = emu.storage.datastore('workspaceblobstore');
+    const r = await viaProxy(emu, 'GET', `${emu.storage.accountUrl(account)}/${container}?restype=container`);
+    const ms = performance.now() - started;
+    // Storage itself answered (no credential was sent: a refusal).
+    expect(emu.proxyLog.at(-1)?.outcome).toBe('storage');
+    expect(r.status).toBe(403);
+    expect(ms).toBeGreaterThanOrEqual(4 * RTT);
+    expect(emu.connections.slice(from)).toEqual([{ time: expect.any(Number) as number, service: 'storage' }]);
+  });
 });
 
 describe('what passes through', () => {

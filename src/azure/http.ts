@@ -1,9 +1,10 @@
-// The one HTTP stack every request of a run goes through: a shared keep-alive client, and the
-// retry policy that logs each retry with its reason. Requests that must never be repeated blindly
-// (creating a batch job, scoring) use a pipeline without it. The pipelines are the action's own,
-// sign-in's included: the Azure SDKs' default ones hold a policy whose check for a FormData body
-// makes Node load its whole fetch implementation (undici) before the first token request, about
-// 40 ms, for requests that never carry one.
+// The one HTTP stack every request of a run goes through: a shared keep-alive client, the proxy of
+// HTTPS_PROXY / NO_PROXY (as the Azure SDKs' own pipelines take it), and the retry policy that logs
+// each retry with its reason. Requests that must never be repeated blindly (creating a batch job,
+// scoring) use a pipeline without it. The pipelines are the action's own, sign-in's included: the
+// Azure SDKs' default ones hold a policy whose check for a FormData body makes Node load its whole
+// fetch implementation (undici) before the first token request, about 40 ms, for requests that
+// never carry one.
 import {
   createDefaultHttpClient,
   createEmptyPipeline,
@@ -97,10 +98,9 @@ export function createHttp(log: Log, agent?: Agent): Http {
   const retry = loggingRetryPolicy(log);
   const base = (withRetry: boolean) => {
     const pipeline = createEmptyPipeline();
-    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as the SDKs' own pipelines honour them.
-    pipeline.addPolicy(proxyPolicy());
     pipeline.addPolicy(userAgentPolicy({ userAgentPrefix: USER_AGENT }));
     pipeline.addPolicy(decompressResponsePolicy());
+    pipeline.addPolicy(proxyPolicy());
     if (withRetry) pipeline.addPolicy(retry, { phase: 'Retry' });
     return pipeline;
   };

@@ -7,7 +7,8 @@
 //
 // The Azure half of the run sends every request through `agent` (http.ts), a keep-alive agent
 // that hands its first requests to each origin the connections opened for them. Nothing is opened
-// ahead when a proxy is configured: requests then go through the proxy's own agent.
+// ahead to a host the proxy of HTTPS_PROXY takes (requests to it go through the proxy's own
+// agent); hosts NO_PROXY exempts are opened as usual.
 import { Agent, request, type RequestOptions } from 'node:https';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
@@ -29,8 +30,23 @@ export interface Warm {
   metadata?: ReadAhead;
 }
 
-/** The proxy variables core-rest-pipeline and @actions/http-client honour. */
-const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+/**
+ * Whether the action's pipelines (core-rest-pipeline's proxyPolicy) send a request to url through
+ * a proxy: HTTPS_PROXY, ALL_PROXY or HTTP_PROXY (each upper case first) is set, and no NO_PROXY
+ * entry names the host (an entry with a leading dot names the domain and every host below it).
+ * Written out here because the entry step must not load the pipeline; warm.test.ts checks it
+ * against proxyPolicy itself.
+ */
+export function isProxied(url: string, env: Record<string, string | undefined>): boolean {
+  const value = (name: string) => env[name] || env[name.toLowerCase()];
+  if (!(value('HTTPS_PROXY') || value('ALL_PROXY') || value('HTTP_PROXY'))) return false;
+  const host = new URL(url).hostname;
+  const exempt = (value('NO_PROXY') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .some((entry) => entry && (entry.startsWith('.') ? host.endsWith(entry) || host === entry.slice(1) : host === entry));
+  return !exempt;
+}
 
 /** Hosts whose OpenID configuration MSAL holds (msal-common's AuthorityMetadata), of the ones used here. */
 const MSAL_KNOWS_METADATA = ['https://login.microsoftonline.com', 'https://login.microsoftonline.us', 'https://login.chinacloudapi.cn'];
@@ -120,12 +136,15 @@ function readAhead(url: string, agent: Agent): ReadAhead {
   return { url, response };
 }
 
-/** Opens what the inputs will need; undefined when a proxy is configured (nothing is opened). */
-export function warmUp(inputs: Inputs, env: Record<string, string | undefined>): Warm | undefined {
-  if (PROXY_VARIABLES.some((name) => env[name])) return undefined;
+/** Opens what the inputs will need, except to hosts a proxy takes. */
+export function warmUp(inputs: Inputs, env: Record<string, string | undefined>): Warm {
   const agent = new WarmAgent({ keepAlive: true });
+  const direct = (url: string) => !isProxied(url, env);
+  const preconnect = (url: string, count = 1) => {
+    if (direct(url)) agent.preconnect(url, count);
+  };
   const plan = warmPlan(inputs);
-  const metadata = plan.metadataUrl ? readAhead(plan.metadataUrl, agent) : undefined;
-  for (const { url, count } of plan.connections) agent.preconnect(url, count);
-  return { agent, preconnect: (url, count = 1) => agent.preconnect(url, count), metadata };
+  const metadata = plan.metadataUrl && direct(plan.metadataUrl) ? readAhead(plan.metadataUrl, agent) : undefined;
+  for (const { url, count } of plan.connections) preconnect(url, count);
+  return { agent, preconnect, metadata };
 }

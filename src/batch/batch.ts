@@ -9,11 +9,12 @@ import { JobTag } from '../constants.js';
 import type { Endpoint } from '../azure/endpoints.js';
 import { ActionError, describeThrown } from '../reporting/errors.js';
 import { send, type Http, type Log } from '../azure/http.js';
-import type { Inputs } from '../inputs.js';
+import type { Inputs, JobSettings } from '../inputs.js';
 import { describeTransient, isTransientErrorCode, isTransientStatus, parseRetryAfter, retryDelayMs } from '../azure/retry.js';
 import type { Clock } from '../clock.js';
 import { toState } from './jobs.js';
 import type { Principal } from '../permissions/permissions.js';
+import type { RunContext } from '../github/context.js';
 
 /** POST attempts at most; each after the first only when no job of this run was found. */
 export const MAX_CREATE_ATTEMPTS = 4;
@@ -28,11 +29,12 @@ export interface Invocation {
   tags: Record<string, string>;
 }
 
-export function newInvocation(env: Record<string, string | undefined>): Invocation {
+/** A fresh invocation, tagged with the workflow run it belongs to (what the run context knows of it). */
+export function newInvocation(run: Pick<RunContext, 'repository' | 'runId' | 'runAttempt'>): Invocation {
   const tags: Record<string, string> = { [JobTag.invocationId]: randomUUID() };
-  if (env.GITHUB_REPOSITORY) tags[JobTag.repository] = env.GITHUB_REPOSITORY;
-  if (env.GITHUB_RUN_ID) tags[JobTag.runId] = env.GITHUB_RUN_ID;
-  if (env.GITHUB_RUN_ATTEMPT) tags[JobTag.runAttempt] = env.GITHUB_RUN_ATTEMPT;
+  if (run.repository) tags[JobTag.repository] = run.repository;
+  if (run.runId) tags[JobTag.runId] = String(run.runId);
+  if (run.runAttempt) tags[JobTag.runAttempt] = String(run.runAttempt);
   return { invocationId: tags[JobTag.invocationId], repeatabilityId: randomUUID(), tags };
 }
 
@@ -44,29 +46,65 @@ export type ResolvedInput = { uri: string; type: 'uri_folder' | 'uri_file' } | {
 /** The job body, camelCase as azure-ai-ml sends it (see protocol.md). */
 export function buildJobBody(
   inputs: Record<string, ResolvedInput>,
-  p: { outputPath?: Inputs['outputPath']; experimentName?: string; tags: Record<string, string> },
+  p: {
+    outputPath?: Inputs['outputPath'];
+    outputs?: Inputs['batchOutputs'];
+    settings?: JobSettings;
+    experimentName?: string;
+    tags: Record<string, string>;
+  },
 ): Record<string, unknown> {
   const inputData: Record<string, unknown> = {};
   for (const [name, input] of Object.entries(inputs)) {
     inputData[name] = 'literal' in input ? { jobInputType: 'Literal', value: input.literal } : { jobInputType: INPUT_TYPES[input.type], uri: input.uri };
   }
-  const properties: Record<string, unknown> = { inputData, tags: p.tags };
+  const properties: Record<string, unknown> = { inputData, ...settingsOnTheWire(p.settings ?? {}), tags: p.tags };
+  const outputData: Record<string, unknown> = {};
   if (p.outputPath) {
+    // The default output is named 'score' (Microsoft Learn's REST example; protocol.md). With a
+    // file name it is that file in the folder; a path that names a file is the file itself.
     const uri = `azureml://datastores/${p.outputPath.datastore}/paths/${p.outputPath.path}`;
-    // A path with a file name is the predictions file itself; otherwise a folder for it.
-    const isFile = /\.[a-z0-9]{1,8}$/i.test(p.outputPath.path);
-    properties.outputData = { score: { jobOutputType: isFile ? 'UriFile' : 'UriFolder', uri } };
+    const file = p.settings?.outputFileName;
+    const isFile = !file && /\.[a-z0-9]{1,8}$/i.test(p.outputPath.path);
+    outputData.score = file
+      ? { jobOutputType: 'UriFile', uri: `${uri.replace(/\/+$/, '')}/${file}` }
+      : { jobOutputType: isFile ? 'UriFile' : 'UriFolder', uri };
   }
+  for (const [name, o] of Object.entries(p.outputs ?? {})) {
+    outputData[name] = { jobOutputType: INPUT_TYPES[o.type], uri: `azureml://datastores/${o.datastore}/paths/${o.path}` };
+  }
+  if (Object.keys(outputData).length) properties.outputData = outputData;
   if (p.experimentName) properties.properties = { experimentName: p.experimentName };
   return { properties };
 }
 
-/** Data asset references become resource ids; '@latest' is looked up. */
-export async function resolveInputs(arm: Arm, inputs: Inputs, workspaceScope: string): Promise<Record<string, ResolvedInput>> {
+/** Job settings under the wire names of the data-plane BatchJob model (azure-ai-ml v2020_09_01_dataplanepreview). */
+export function settingsOnTheWire(s: JobSettings): Record<string, unknown> {
+  const wire: Record<string, unknown> = {};
+  if (s.instanceCount !== undefined) wire.compute = { instanceCount: s.instanceCount };
+  if (s.miniBatchSize !== undefined) wire.miniBatchSize = s.miniBatchSize;
+  if (s.outputFileName !== undefined) wire.outputFileName = s.outputFileName;
+  if (s.errorThreshold !== undefined) wire.errorThreshold = s.errorThreshold;
+  if (s.maxRetries !== undefined || s.retryTimeout !== undefined) {
+    wire.retrySettings = { ...(s.maxRetries !== undefined ? { maxRetries: s.maxRetries } : {}), ...(s.retryTimeout ? { timeout: s.retryTimeout } : {}) };
+  }
+  if (s.loggingLevel !== undefined) wire.loggingLevel = s.loggingLevel;
+  if (s.maxConcurrencyPerInstance !== undefined) wire.maxConcurrencyPerInstance = s.maxConcurrencyPerInstance;
+  return wire;
+}
+
+/** Data asset references become resource ids ('@latest' is looked up); local inputs their upload's URI. */
+export async function resolveInputs(
+  arm: Arm,
+  inputs: Inputs,
+  workspaceScope: string,
+  uploaded: Record<string, string> = {},
+): Promise<Record<string, ResolvedInput>> {
   const out: Record<string, ResolvedInput> = {};
   for (const [name, input] of Object.entries(inputs.batchInputs)) {
     if (input.kind === 'literal') out[name] = { literal: input.value };
     else if (input.kind === 'uri') out[name] = { uri: input.path, type: input.type };
+    else if (input.kind === 'local') out[name] = { uri: uploaded[name], type: input.type };
     else {
       let version = input.version;
       const asset = `azureml:${input.name}${version === 'latest' ? '@latest' : `:${version}`}`;
@@ -117,6 +155,8 @@ export interface CreateDeps {
   principal: Principal;
   /** The 401/403 diagnosis for a data-plane refusal. */
   refused(status: number, body: string): ActionError;
+  /** Why the scoring URI gives no answer, when that is known (a private endpoint): stops the retries. */
+  unreachable?(code: string | undefined): Promise<ActionError | undefined>;
 }
 
 export interface CreateRequest {
@@ -134,6 +174,7 @@ export async function createJob(d: CreateDeps, r: CreateRequest): Promise<Create
   for (let attempt = 1; ; attempt++) {
     let uncertain: string;
     let retryAfter: number | undefined;
+    let noAnswer: string | undefined;
     try {
       const headers: Record<string, string> = {
         authorization: `Bearer ${await d.mlToken()}`,
@@ -155,8 +196,11 @@ export async function createJob(d: CreateDeps, r: CreateRequest): Promise<Create
     } catch (err) {
       if (err instanceof ActionError) throw err;
       const code = (err as { code?: string }).code;
-      if (!isTransientErrorCode(code) && code !== undefined) throw new ActionError('azure', `Could not reach the batch endpoint: ${describeThrown(err)}`);
+      if (!isTransientErrorCode(code) && code !== undefined) {
+        throw (await d.unreachable?.(code)) ?? new ActionError('azure', `Could not reach the batch endpoint: ${describeThrown(err)}`);
+      }
       uncertain = describeTransient(undefined, code ?? 'ECONNRESET');
+      noAnswer = code ?? 'ECONNRESET';
     }
 
     // The service may have created the job even though this run never heard back.
@@ -174,6 +218,8 @@ export async function createJob(d: CreateDeps, r: CreateRequest): Promise<Create
       );
     }
     if (attempt >= MAX_CREATE_ATTEMPTS) {
+      const known = noAnswer ? await d.unreachable?.(noAnswer) : undefined;
+      if (known) throw known;
       throw new ActionError(
         'azure',
         `Re-run the job: the batch endpoint did not accept the job after ${attempt} attempts (last: ${uncertain}), and no job of this run exists.`,
