@@ -5,7 +5,7 @@
 // libraries (core-client, core-rest-pipeline, …) beside the ES-module copy @azure/identity uses,
 // and cost about 30 ms of start-up. Output is written as the CLI writes it.
 //
-// Three packages are left out, each replaced by a stand-in that throws, naming itself, if it is ever
+// Four packages are left out, three replaced by a stand-in that throws, naming itself, if it is ever
 // called. __tests__/repo/bundle.test.ts reads the installed libraries and fails if an upgrade
 // reaches one of them from anywhere else, and the e2e tests run every auth type through the bundle.
 // - undici: @actions/http-client imports it only for ProxyAgent, which only its getAgentDispatcher()
@@ -15,6 +15,10 @@
 //   type here has one (OIDC hands MSAL GitHub's token). With its dependencies (semver, jws, lodash.*)
 //   it was 16 packages, evaluated at start-up.
 // - open: @azure/identity imports it only to open a browser for interactive sign-in.
+// - supports-color: `debug` (under the proxy agents) asks it, inside a try, whether DEBUG output may
+//   use 256 colours. No dependency of the action has it; a dev tool's does (istanbul-lib-report),
+//   and once installed beside them it would be bundled. A stand-in that exports nothing leaves debug
+//   its basic colours, as when the package is absent, and the bundle independent of dev tools.
 //
 // licenses.txt is written here too: ncc's own --license misses every package webpack concatenates
 // into one module, which for these ES-module builds is nearly all of them.
@@ -33,6 +37,7 @@ const externals = {
   undici: standIn('undici', 'export class ProxyAgent { constructor() { THROW } }'),
   jsonwebtoken: standIn('jsonwebtoken', 'export default { sign() { THROW } }'),
   open: standIn('open', 'export default function open() { THROW }'),
+  'supports-color': 'data:text/javascript,export default undefined',
 };
 const bundles = [
   ['src/index.ts', 'dist'],

@@ -141,3 +141,21 @@ describe('licenses.txt', () => {
       ).toMatch(/ (MIT|Apache-2\.0|ISC|BSD)/);
   });
 });
+
+describe('what the bundles hold', () => {
+  // A dev tool's dependency, once installed, can be reached from a production one (supports-color,
+  // which debug tries, came with the coverage tools): the bundle must not depend on what dev tools install.
+  const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { version?: string; dev?: boolean }> };
+  it.each(['dist/licenses.txt', 'dist/main/licenses.txt'])('%s: production dependencies only', (file) => {
+    const bundled = [...read(file).matchAll(/^((?:@[^/\s]+\/)?[^@\s]+)@(\d[^\s]*)$/gm)].map(([, name, version]) => ({ name, version }));
+    expect(bundled.length).toBeGreaterThan(3);
+    for (const { name, version } of bundled) {
+      const installed = Object.entries(lock.packages).filter(([path, p]) => path.endsWith(`node_modules/${name}`) && p.version === version);
+      expect(installed.length, `${name}@${version} in package-lock.json`).toBeGreaterThan(0);
+      expect(
+        installed.some(([, p]) => !p.dev),
+        `${name}@${version} is a production dependency`,
+      ).toBe(true);
+    }
+  });
+});
