@@ -32,9 +32,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const standIn = (name, body) =>
-  `data:text/javascript,${encodeURIComponent(body.replace('THROW', `throw new Error('${name} is not bundled with azureml-invoke (see scripts/build.mjs)')`))}`;
+  `data:text/javascript,${encodeURIComponent(body.replaceAll('THROW', `throw new Error('${name} is not bundled with azureml-invoke (see scripts/build.mjs)')`))}`;
 const externals = {
-  undici: standIn('undici', 'export class ProxyAgent { constructor() { THROW } }'),
+  undici: standIn('undici', 'export class ProxyAgent { dispatch() { THROW } } export function fetch() { THROW }'),
   jsonwebtoken: standIn('jsonwebtoken', 'export default { sign() { THROW } }'),
   open: standIn('open', 'export default function open() { THROW }'),
   'supports-color': 'data:text/javascript,export default undefined',

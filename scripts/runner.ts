@@ -1,6 +1,7 @@
-// Runs the action (its bundle, or its source) the way the GitHub runner does: INPUT_* variables (with action.yml's
-// defaults), the GITHUB_OUTPUT / GITHUB_STEP_SUMMARY / GITHUB_STATE files, STATE_* for the post
-// step, and the workflow-command lines on stdout. Used by the tests, the demo and the bench.
+// Runs the action (its bundle, or its source) the way the GitHub runner does: INPUT_* variables
+// (with action.yml's defaults, their `${{ github.token }}` evaluated), the GITHUB_OUTPUT /
+// GITHUB_STEP_SUMMARY / GITHUB_STATE files, the event payload at GITHUB_EVENT_PATH, STATE_* for the
+// post step, and the workflow-command lines on stdout. Used by the tests, the demo and the bench.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +39,10 @@ export interface StepOptions {
   env?: Record<string, string | undefined>;
   /** STATE_* values: set to run the post step. */
   state?: Record<string, string>;
+  /** The job's GITHUB_TOKEN: what `${{ github.token }}` gives (the empty string when absent). */
+  githubToken?: string;
+  /** The event that triggered the workflow: GITHUB_EVENT_NAME, and the payload written to GITHUB_EVENT_PATH. */
+  event?: { name: string; payload: unknown };
   /** Working directory of the step (the workspace checkout; default the current one). */
   cwd?: string;
   /** Kill the step after this long (default 120 s). */
@@ -50,6 +55,8 @@ export interface StepOptions {
   node?: string;
   /** Run src/index.ts from source (scripts/from-source.mjs) rather than the committed bundle. */
   fromSource?: boolean;
+  /** The bundle to run (default dist/index.js); when set, it runs even with fromSource. */
+  bundle?: string;
   /** Runs the node command through this prefix (e.g. ['/usr/bin/time', '-f', '%M']). */
   prefix?: string[];
 }
@@ -111,6 +118,17 @@ function unescapeProperty(s: string): string {
   return unescapeData(s).replace(/%3A/g, ':').replace(/%2C/g, ',');
 }
 
+/**
+ * An action.yml default as the runner hands it to the step: its `${{ github.token }}` evaluated.
+ * No other expression is modelled, so any other one stops the run rather than pass as a literal.
+ */
+function evaluateDefault(value: string, githubToken: string): string {
+  return value.replace(/\$\{\{(.*?)\}\}/g, (expression: string, inner: string) => {
+    if (inner.trim() === 'github.token') return githubToken;
+    throw new Error(`action.yml default ${expression}: the runner harness evaluates only \${{ github.token }}`);
+  });
+}
+
 /** Runs dist/index.js as one workflow step. */
 export async function runStep(o: StepOptions): Promise<StepResult> {
   const dir = mkdtempSync(join(tmpdir(), 'azureml-invoke-step-'));
@@ -127,11 +145,19 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     GITHUB_RUN_ID: '4242',
     GITHUB_RUN_ATTEMPT: '1',
     GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: 'https://api.github.com',
+    GITHUB_WORKFLOW: 'Score',
+    GITHUB_JOB: 'score',
     GITHUB_WORKSPACE: o.cwd ?? process.cwd(),
     RUNNER_TEMP: dir,
   };
+  if (o.event) {
+    env.GITHUB_EVENT_NAME = o.event.name;
+    env.GITHUB_EVENT_PATH = join(dir, 'event.json');
+    writeFileSync(env.GITHUB_EVENT_PATH, JSON.stringify(o.event.payload));
+  }
   for (const [name, spec] of Object.entries(actionYml.inputs)) {
-    const value = o.inputs[name] ?? spec.default;
+    const value = o.inputs[name] ?? (spec.default === undefined ? undefined : evaluateDefault(spec.default, o.githubToken ?? ''));
     if (value !== undefined) env[`INPUT_${name.toUpperCase()}`] = value;
   }
   for (const name of Object.keys(o.inputs)) {
@@ -140,12 +166,13 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
   for (const [k, v] of Object.entries(o.env ?? {})) if (v !== undefined) env[k] = v;
   for (const [k, v] of Object.entries(o.state ?? {})) env[`STATE_${k}`] = v;
 
-  const coverageDir = o.fromSource ? process.env[STEP_COVERAGE_DIR] : undefined;
+  const fromSource = o.fromSource && !o.bundle;
+  const coverageDir = fromSource ? process.env[STEP_COVERAGE_DIR] : undefined;
   if (coverageDir) env.NODE_V8_COVERAGE = join(dir, 'v8');
 
   const started = performance.now();
   const startedAt = Date.now();
-  const entry = o.fromSource ? ['--import', FROM_SOURCE, SOURCE] : [BUNDLE];
+  const entry = fromSource ? ['--import', FROM_SOURCE, SOURCE] : [o.bundle ?? BUNDLE];
   const argv = [...(o.prefix ?? []), o.node ?? process.execPath, ...entry];
   const child = spawn(argv[0], argv.slice(1), { env, cwd: o.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   o.onStart?.(child);

@@ -1,6 +1,7 @@
 // The step, main or post (the runner runs the same bundle for both; saved state tells them
-// apart). It reads the inputs and asks GitHub for the first OIDC token before loading the Azure
-// libraries, so the token request overlaps their loading. The Azure half is a bundle of its own
+// apart). It reads the inputs and the workflow run's context, and asks GitHub for the first OIDC
+// token before loading the Azure libraries, so the token request overlaps their loading. After the
+// summary is written, comment-on-pr may copy it to the pull request. The Azure half is a bundle of its own
 // (dist/main/), built from main.ts so that unused parts of the Azure SDKs are shaken out of it.
 // run() takes no arguments so @github/local-action can call it from source.
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { getInputs, type InputSource } from './inputs.js';
 import { fetchOidcToken } from './signin/oidc.js';
 import { Report } from './reporting/report.js';
 import { realClock } from './clock.js';
+import { readRunContext, runLink } from './github/context.js';
 
 const source: InputSource = {
   get: (name) => core.getInput(name),
@@ -36,12 +38,15 @@ function loadMain(): Promise<typeof import('./main.js')> {
 async function main(): Promise<void> {
   const started = Date.now();
   const report = new Report(core, Date.now, started);
+  const github = readRunContext();
+  const link = runLink(github);
   core.saveState(State.isPost, 'true');
   let inputs;
   try {
     inputs = getInputs(source, await yamlParser());
   } catch (err) {
     report.fail(err);
+    if (link) report.fact('Workflow run', link);
     await report.finish();
     process.exitCode = 1;
     return;
@@ -59,24 +64,35 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const { run } = await loadMain();
+  const { run, commentOnPullRequest } = await loadMain();
   await run(inputs, {
     core,
     report,
     env: process.env,
+    run: github,
     clock: realClock,
     signal: cancelled.signal,
     prefetchedAssertion,
     writeResponse: (name, content) => {
-      const dir = join(process.env.RUNNER_TEMP || tmpdir(), `azureml-invoke-${process.env.GITHUB_RUN_ID ?? 'local'}-${process.pid}`);
+      const dir = join(process.env.RUNNER_TEMP || tmpdir(), `azureml-invoke-${github.runId ?? 'local'}-${process.pid}`);
       mkdirSync(dir, { recursive: true });
       const file = join(dir, name);
       writeFileSync(file, content);
       return file;
     },
   });
+  if (link) report.fact('Workflow run', link);
   await report.finish();
   if (report.failed) process.exitCode = 1;
+  await commentOnPullRequest({
+    mode: inputs.commentOnPr,
+    token: inputs.githubToken,
+    summary: report.markdown(),
+    failed: report.failed,
+    run: github,
+    inputs,
+    log: core,
+  });
   // Everything is written; a library's stray keep-alive socket or timer must not hold the step open.
   setTimeout(() => process.exit(), 2_000).unref();
 }

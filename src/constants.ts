@@ -29,6 +29,8 @@ export const Input = {
   concurrency: 'concurrency',
   maxLatencyMs: 'max-latency-ms',
   checkPermissions: 'check-permissions',
+  commentOnPr: 'comment-on-pr',
+  githubToken: 'github-token',
 } as const;
 
 export const Output = {

@@ -7,6 +7,7 @@ import { InputError } from './reporting/errors.js';
 export type AuthType = 'oidc' | 'client-secret' | 'managed-identity' | 'azure-cli';
 export type EndpointType = 'batch' | 'online';
 export type CheckPermissions = 'true' | 'false' | 'warn' | 'only';
+export type CommentOnPr = 'true' | 'false' | 'on-failure';
 
 /** A batch job input as the scoring URI takes it. */
 export type BatchInput =
@@ -52,6 +53,9 @@ export interface Inputs {
   concurrency: number;
   maxLatencyMs?: number;
   checkPermissions: CheckPermissions;
+  commentOnPr: CommentOnPr;
+  /** For the pull-request comment; masked when read. */
+  githubToken?: string;
 }
 
 export interface InputSource {
@@ -80,6 +84,7 @@ const MIME = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+(?:\s*;.*)?$/i;
 
 const AUTH_TYPES: AuthType[] = ['oidc', 'client-secret', 'managed-identity', 'azure-cli'];
 const CHECK_VALUES: CheckPermissions[] = ['true', 'false', 'warn', 'only'];
+const COMMENT_VALUES: CommentOnPr[] = ['false', 'true', 'on-failure'];
 const URI_TYPES = ['uri_folder', 'uri_file'] as const;
 const LITERAL_TYPES = ['string', 'integer', 'number', 'boolean'] as const;
 
@@ -246,6 +251,8 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   // A secret is masked the moment it is read, before any check could echo it.
   const clientSecret = source.get(Input.clientSecret);
   if (clientSecret) source.setSecret(clientSecret);
+  const githubToken = get(Input.githubToken);
+  if (githubToken) source.setSecret(githubToken);
 
   const authType = oneOf(Input.authType, get(Input.authType) || 'oidc', AUTH_TYPES);
   const clientId = get(Input.clientId) || source.env.AZURE_CLIENT_ID?.trim() || undefined;
@@ -315,6 +322,7 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
     : undefined;
 
   const checkPermissions = oneOf(Input.checkPermissions, get(Input.checkPermissions) || 'true', CHECK_VALUES);
+  const commentOnPr = oneOf(Input.commentOnPr, get(Input.commentOnPr) || 'false', COMMENT_VALUES);
   const wait = boolean(Input.wait, get(Input.wait) || 'true');
   const timeoutMinutes = positiveNumber(Input.timeoutMinutes, get(Input.timeoutMinutes) || '60', { max: 10080 });
   const cancelOnTimeout = boolean(Input.cancelOnTimeout, get(Input.cancelOnTimeout) || 'true');
@@ -404,5 +412,7 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
     concurrency,
     maxLatencyMs,
     checkPermissions,
+    commentOnPr,
+    githubToken: githubToken || undefined,
   };
 }

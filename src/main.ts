@@ -12,6 +12,7 @@ import { ActionError, describeThrown } from './reporting/errors.js';
 import { createHttp, type Http, type Log } from './azure/http.js';
 import type { Inputs } from './inputs.js';
 import type { Clock } from './clock.js';
+import type { RunContext } from './github/context.js';
 import { cancelJob, getJob, pollJob, readRunError, STUCK_AFTER_MS, type JobState } from './batch/jobs.js';
 import { responseFileContent, score, scoringCredential } from './online/online.js';
 import { findMissing, permissionError, readPermissions } from './permissions/permissions.js';
@@ -19,8 +20,10 @@ import type { PermissionEntry } from './permissions/rbac.js';
 import type { CoreLike, Report } from './reporting/report.js';
 import { createSession, type Session } from './signin/signin.js';
 import { toAzureFailure } from './azure/azure-errors.js';
+import { truncateUtf8 } from './reporting/format.js';
 
 export { post } from './post.js';
+export { commentOnPullRequest } from './github/comment.js';
 
 export interface MainCore extends CoreLike {
   // Function properties, not methods: they are handed on detached from core.
@@ -34,6 +37,8 @@ export interface RunDeps {
   core: MainCore;
   report: Report;
   env: Record<string, string | undefined>;
+  /** The workflow run (read by the entry bundle from @actions/github's Context). */
+  run: RunContext;
   clock: Clock;
   /** Aborted when the workflow is cancelled (SIGINT/SIGTERM). */
   signal: AbortSignal;
@@ -211,7 +216,7 @@ async function runBatch(ctx: Ctx): Promise<void> {
 
   const job = await core.group('Create the job', async () => {
     const resolved = await resolveInputs(arm, inputs, ctx.scopes.workspace);
-    const invocation = newInvocation(deps.env);
+    const invocation = newInvocation(deps.run);
     const body = buildJobBody(resolved, { outputPath: inputs.outputPath, experimentName: inputs.experimentName, tags: invocation.tags });
     if (deps.signal.aborted) throw new ActionError('cancelled', 'The workflow was cancelled before the job was created; nothing is running in Azure.');
     let mlToken = '';
@@ -411,14 +416,4 @@ async function runOnline(ctx: Ctx): Promise<void> {
     throw new ActionError('scoring', `Latency gate failed: p95 latency ${Math.round(result.p95)} ms exceeds max-latency-ms ${inputs.maxLatencyMs}.`);
   }
   report.setOutcome(`${result.results.length} request(s) scored`);
-}
-
-/** At most `limit` bytes of UTF-8, never cutting a character in half. */
-export function truncateUtf8(text: string, limit: number): string {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= limit) return text;
-  return bytes
-    .subarray(0, limit)
-    .toString('utf8')
-    .replace(/\uFFFD+$/, '');
 }

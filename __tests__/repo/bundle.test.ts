@@ -1,6 +1,7 @@
 // The bundles leave undici, jsonwebtoken and open out (scripts/build.mjs). That is safe only while
 // nothing the action runs reaches them; these checks read the installed libraries, so an upgrade
-// that starts using one elsewhere fails here rather than on a runner.
+// that starts using one elsewhere fails here rather than on a runner. And Octokit lives only in the
+// chunk comment-on-pr loads: the bundles a plain run loads hold none of it.
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,7 +29,7 @@ function methods(source: string): Map<string, string> {
   return out;
 }
 
-describe('undici, left out of the entry bundle', () => {
+describe('undici, left out of the bundles', () => {
   it('@actions/http-client imports it only for the ProxyAgent of getAgentDispatcher()', () => {
     const source = read('node_modules/@actions/http-client/lib/index.js');
     expect(source.match(/^import .* from 'undici';$/gm)).toEqual(["import { ProxyAgent } from 'undici';"]);
@@ -39,10 +40,29 @@ describe('undici, left out of the entry bundle', () => {
     expect(callers).toEqual(['getAgentDispatcher']);
   });
 
-  it('nothing else the entry bundle holds calls getAgentDispatcher() or imports undici', () => {
-    const files = [...['core', 'exec', 'io'].flatMap((pkg) => filesIn(join('node_modules/@actions', pkg, 'lib'), /\.js$/)), ...srcFiles];
-    expect(files.length).toBeGreaterThan(20);
-    for (const f of files) expect(read(f), f).not.toMatch(/getAgentDispatcher|['"]undici['"]/);
+  it('besides, only @actions/github calls getAgentDispatcher() or imports undici: for the default fetch of its Octokit', () => {
+    const files = [...['core', 'exec', 'io', 'github'].flatMap((pkg) => filesIn(join('node_modules/@actions', pkg, 'lib'), /\.js$/, true)), ...srcFiles];
+    expect(files.length).toBeGreaterThan(25);
+    expect(files.filter((f) => /getAgentDispatcher|['"]undici['"]/.test(read(f)))).toEqual(['node_modules/@actions/github/lib/internal/utils.js']);
+    const utils = read('node_modules/@actions/github/lib/internal/utils.js');
+    expect(utils.match(/^import .* from 'undici';$/gm)).toEqual(["import { fetch } from 'undici';"]);
+    expect(namesWhere(methods(utils.replace(/^export /gm, '    ')), (body) => /\bfetch\(|getAgentDispatcher/.test(body))).toEqual([
+      'getProxyAgentDispatcher',
+      'getProxyFetch',
+    ]);
+    // The one user of that fetch: the `request` of getOctokit's defaults, built as the module loads.
+    const github = filesIn('node_modules/@actions/github/lib', /\.js$/, true).filter((f) => read(f).includes('getProxyFetch('));
+    expect(github.sort()).toEqual(['node_modules/@actions/github/lib/internal/utils.js', 'node_modules/@actions/github/lib/utils.js']);
+    expect(read('node_modules/@actions/github/lib/utils.js')).toMatch(
+      /request: \{\s*agent: Utils\.getProxyAgent\(baseUrl\),\s*fetch: Utils\.getProxyFetch\(baseUrl\)\s*\}/,
+    );
+  });
+
+  it("the action gives getOctokit a fetch of its own, which replaces @actions/github's `request` default whole", () => {
+    // Octokit.defaults() merges the caller's options over the defaults one level deep.
+    expect(read('node_modules/@octokit/core/dist-src/index.js')).toMatch(/super\(\s*Object\.assign\(\s*\{\},\s*defaults,\s*options,/);
+    const calls = srcFiles.flatMap((f) => [...read(f).matchAll(/getOctokit\((.*)\);$/gm)].map(([, args]) => args));
+    expect(calls).toEqual(['p.token, { baseUrl: p.apiUrl, request: { fetch: pipelineFetch(p.http) } }']);
   });
 });
 
@@ -90,15 +110,18 @@ describe('jsonwebtoken and open, left out of the main bundle', () => {
   });
 });
 
-/** What the action would call on each left-out package; a stand-in has only the member it replaces. */
+/** What the action would call on each left-out package; a stand-in has only the members it replaces. */
 interface StandIn {
-  ProxyAgent: new () => unknown;
+  ProxyAgent: new () => { dispatch(): unknown };
+  fetch(url: string): unknown;
   default: ((url: string) => unknown) & { sign(payload: object, key: string): unknown };
 }
 
 describe('the stand-ins in the committed bundles', () => {
   it.each([
-    ['dist/index.js', 'undici', (m: StandIn) => new m.ProxyAgent()],
+    // A ProxyAgent is made (@actions/github makes one as it loads when a proxy applies), never used.
+    ['dist/index.js', 'undici', (m: StandIn) => new m.ProxyAgent().dispatch()],
+    ['dist/main/index.js', 'undici', (m: StandIn) => m.fetch('https://example.invalid')],
     ['dist/main/index.js', 'jsonwebtoken', (m: StandIn) => m.default.sign({}, 'key')],
     ['dist/main/index.js', 'open', (m: StandIn) => m.default('https://example.invalid')],
   ])('%s: %s throws, saying it is not bundled', async (bundle, name, use) => {
@@ -118,7 +141,9 @@ function packagesImportedFrom(entry: string): Set<string> {
     if (seen.has(file)) return;
     seen.add(file);
     for (const [, spec] of read(file).matchAll(/^(?:import|export) (?!type )[^;]*? from '([^']+)';$/gms)) {
-      if (spec.startsWith('.')) walk(join(dirname(file), spec.replace(/\.js$/, '.ts')));
+      const installed = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(spec);
+      if (installed) packages.add(installed[1]);
+      else if (spec.startsWith('.')) walk(join(dirname(file), spec.replace(/\.js$/, '.ts')));
       else if (!spec.startsWith('node:')) packages.add(/^(?:@[^/]+\/)?[^/]+/.exec(spec)![0]);
     }
   };
@@ -157,5 +182,31 @@ describe('what the bundles hold', () => {
         `${name}@${version} is a production dependency`,
       ).toBe(true);
     }
+  });
+});
+
+/** Files of a bundle directory that hold Octokit (its packages name themselves in its user agent). */
+const withOctokit = (dir: string) => filesIn(dir, /\.js$/).filter((f) => /octokit-(core|request)\.js/.test(read(f)));
+
+describe('Octokit, only in the chunk comment-on-pr loads', () => {
+  it('is in a lazy chunk of the Azure half, and in neither file a plain run loads', () => {
+    expect(withOctokit('dist')).toEqual([]);
+    const chunks = withOctokit('dist/main');
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]).toMatch(/^dist\/main\/\d+\.index\.js$/);
+  });
+
+  it('no static import from the entry files reaches it: @actions/github only through its Context module', () => {
+    for (const entry of ['src/index.ts', 'src/main.ts']) {
+      const packages = [...packagesImportedFrom(entry)];
+      expect(
+        packages.filter((p) => p.startsWith('@octokit/')),
+        entry,
+      ).toEqual([]);
+      expect(srcFiles.filter((f) => /from '@actions\/github'/.test(read(f)))).toEqual(['src/github/octokit.ts']);
+    }
+    expect(read('src/github/comment.ts')).toMatch(/await import\('\.\/octokit\.js'\)/);
+    // The Context module needs nothing but Node.
+    expect([...read('node_modules/@actions/github/lib/context.js').matchAll(/^import .* from '([^']+)';$/gm)].map(([, m]) => m)).toEqual(['fs', 'os']);
   });
 });

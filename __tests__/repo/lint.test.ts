@@ -23,6 +23,7 @@ interface Step {
   with?: Record<string, unknown>;
 }
 interface Workflow {
+  on: Record<string, unknown>;
   permissions?: Record<string, string>;
   jobs: Record<string, { permissions?: Record<string, string>; steps: Step[] }>;
 }
@@ -55,10 +56,22 @@ describe('steps that use this action', () => {
         for (const k of keys) expect(Object.keys(actionYml.inputs), `${path}: with.${k}`).toContain(k);
         for (const r of required) expect(keys, `${path}: ${r}`).toContain(r);
         // Steps pointed at the emulator bring their own OIDC variables.
-        if (step.uses !== './') expect({ ...wf.permissions, ...job.permissions }['id-token'], path).toBe('write');
+        const permissions = { ...wf.permissions, ...job.permissions };
+        if (step.uses !== './') expect(permissions['id-token'], path).toBe('write');
+        const comment = step.with?.['comment-on-pr'];
+        if (comment !== undefined && comment !== false && comment !== 'false') expect(permissions['pull-requests'], `${path}: comment-on-pr`).toBe('write');
       }
     }
     if (path.startsWith('examples')) expect(uses).toBeGreaterThan(0);
+  });
+});
+
+describe('examples', () => {
+  it('the release smoke test comments on the pull requests it runs for', () => {
+    const wf = load(readFileSync(join(ROOT, 'examples/release-smoke-test.yml'), 'utf8')) as Workflow;
+    expect(Object.keys(wf.on)).toContain('pull_request');
+    const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
+    expect(steps.find((s) => s.uses?.startsWith('azureml-invoke/'))?.with?.['comment-on-pr']).toBe(true);
   });
 });
 

@@ -36,6 +36,7 @@ describe('getInputs', () => {
       timeoutMs: 3_600_000,
       cancelOnTimeout: true,
       checkPermissions: 'true',
+      commentOnPr: 'false',
       concurrency: 4,
       customAuthority: false,
       authorityHost: 'https://login.microsoftonline.com',
@@ -59,6 +60,13 @@ describe('getInputs', () => {
     const { s, secrets } = source({ ...base, 'client-secret': 's3cr3t~value', workspace: '' });
     expect(() => getInputs(s, parseYaml)).toThrow(InputError);
     expect(secrets).toEqual(['s3cr3t~value']);
+  });
+
+  it('masks the github-token before checking anything, and reads comment-on-pr', () => {
+    const { s, secrets } = source({ ...base, 'github-token': 'ghs_token~value', 'client-secret': 's3cr3t~value', workspace: '' });
+    expect(() => getInputs(s, parseYaml)).toThrow(InputError);
+    expect(secrets).toEqual(['s3cr3t~value', 'ghs_token~value']);
+    expect(read({ ...base, 'comment-on-pr': 'On-Failure', 'github-token': 'ghs_x' })).toMatchObject({ commentOnPr: 'on-failure', githubToken: 'ghs_x' });
   });
 
   it('keeps audiences when hosts are overridden', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isStorageAuthError, truncateUtf8 } from '../../src/main.js';
+import { isStorageAuthError } from '../../src/main.js';
+import { truncateUtf8 } from '../../src/reporting/format.js';
 
 describe('small helpers', () => {
   it('recognises storage authorization failures of batch jobs', () => {

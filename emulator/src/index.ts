@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { armRoutes } from './arm.js';
 import { dataPlaneRoutes } from './dataplane.js';
 import { Faults } from './faults.js';
+import { githubRest } from './github-rest.js';
 import { githubClaims, identityRoutes, type Keys } from './identity.js';
 import { toRecord } from './jobs.js';
 import { newSigningKey, signJwt } from './jwt.js';
@@ -75,8 +76,15 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
   const log: RequestLogEntry[] = [];
   let faults = spec.faults ? new Faults(spec.faults, spec.seed ?? 1) : undefined;
   const latency = (service: Service) => (typeof spec.latencyMs === 'number' ? spec.latencyMs : (spec.latencyMs?.[service] ?? 0));
+  const github = githubRest({
+    repository: spec.github?.repository,
+    pullRequests: spec.github?.pullRequests,
+    rateLimit: spec.github?.rateLimit,
+    serverUrl: () => w.urls.github,
+    now: clock.now,
+  });
   const handler = makeHandler({
-    routes: [...identityRoutes(w, keys), ...armRoutes(state), ...dataPlaneRoutes(state)],
+    routes: [...identityRoutes(w, keys), ...armRoutes(state), ...dataPlaneRoutes(state), ...github.routes],
     log,
     now: clock.now,
     faults: () => faults,
@@ -121,6 +129,7 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
     env: () => ({
       ACTIONS_ID_TOKEN_REQUEST_URL: oidcRequestUrl,
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: spec.github!.requestToken!,
+      GITHUB_API_URL: `${w.urls.github}/api/v3`,
       NODE_EXTRA_CA_CERTS: tls.caFile,
     }),
     actionInputs: (identity) => {
@@ -142,7 +151,12 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
       ...w.onlineEndpoints.flatMap((e) => [e.keys.primaryKey, e.keys.secondaryKey]),
       ...w.identities.flatMap((i) => i.secrets),
       spec.github!.requestToken!,
+      ...github.secrets(),
     ],
+    githubApiUrl: `${w.urls.github}/api/v3`,
+    githubToken: github.token,
+    pullRequestComments: github.comments,
+    githubReplies: github.replies,
     mintGithubToken: (claims = {}) => signJwt(keys.github, githubClaims(w, claims.aud === undefined ? DEFAULT_AUDIENCE : text(claims.aud), claims)),
     close: async () => {
       await Promise.all(Object.values(listeners).map((l) => close(l)));

@@ -220,6 +220,10 @@ export interface WorldSpec {
     tokenLifetimeSeconds?: number;
     /** Bearer that ACTIONS_ID_TOKEN_REQUEST_TOKEN must carry (default generated). */
     requestToken?: string;
+    /** Pull requests the REST API knows (their comments: list, create, update). */
+    pullRequests?: PullRequestSpec[];
+    /** Requests the REST API answers before its rate limit is used up (default 1000, a GITHUB_TOKEN's hourly limit). */
+    rateLimit?: number;
   };
   /** Default: one application identity (see IdentitySpec defaults). */
   identities?: IdentitySpec[];
@@ -250,6 +254,52 @@ export interface WorldSpec {
   clock?: 'real' | 'manual';
   /** Latency added to every request, or per service (default 0). */
   latencyMs?: number | Partial<Record<Service, number>>;
+}
+
+export interface PullRequestSpec {
+  /** owner/repo (default the world's github.repository). */
+  repository?: string;
+  number: number;
+  /** Comments people made on it before the run, oldest first (default 0). */
+  comments?: number;
+}
+
+export type GithubPermissionLevel = 'read' | 'write' | 'none';
+
+/** The GITHUB_TOKEN a job gets. */
+export interface GithubTokenSpec {
+  /**
+   * The job's `permissions:` block: a map (every permission it does not name is none), 'read-all'
+   * or 'write-all'. Default: GitHub's restricted default (contents and packages read).
+   */
+  permissions?: Record<string, GithubPermissionLevel> | 'read-all' | 'write-all';
+  /** The repository of the workflow (default the world's github.repository). */
+  repository?: string;
+  /** A `pull_request` run for a pull request from a fork: every write permission becomes read. */
+  fork?: boolean;
+}
+
+/** A comment on a pull request, as the REST API keeps it. */
+export interface GithubCommentRecord {
+  id: number;
+  repository: string;
+  number: number;
+  body: string;
+  /** Login of the author: 'github-actions[bot]' for a GITHUB_TOKEN. */
+  author: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One answer of the GitHub REST routes, for checking against GitHub's OpenAPI description. */
+export interface GithubReply {
+  /** operationId in GitHub's OpenAPI description (issues/list-comments, issues/create-comment, issues/update-comment). */
+  operation: string;
+  method: string;
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
 }
 
 export interface RequestLogEntry {
@@ -334,7 +384,7 @@ export interface Emulator {
   setFaults(plan: FaultPlan | undefined): void;
   /** Replace an identity's role assignments (by client id or name). */
   setRoles(identity: string, roles: RoleAssignmentSpec[]): void;
-  /** Environment a runner gives a step: OIDC variables and NODE_EXTRA_CA_CERTS. */
+  /** Environment a runner gives a step: OIDC variables, GITHUB_API_URL and NODE_EXTRA_CA_CERTS. */
   env(): Record<string, string>;
   /** The action inputs that point it at this emulator (tenant-id, client-id, subscription-id,
    *  resource-group, workspace, authority-host, resource-manager-endpoint). */
@@ -343,5 +393,13 @@ export interface Emulator {
   secrets(): string[];
   /** A GitHub OIDC token as the token service would mint it (claims overridable). */
   mintGithubToken(claims?: Record<string, unknown>): string;
+  /** Base URL of GitHub's REST API, shaped as GitHub Enterprise Server's (…/api/v3); the routes also answer at the root, as api.github.com's. */
+  githubApiUrl: string;
+  /** A GITHUB_TOKEN for the REST API, with the permissions of a job's `permissions:` block. */
+  githubToken(spec?: GithubTokenSpec): string;
+  /** The comments on a pull request, oldest first. */
+  pullRequestComments(repository: string, number: number): GithubCommentRecord[];
+  /** Every answer the GitHub REST routes gave, in order. */
+  githubReplies: GithubReply[];
   close(): Promise<void>;
 }

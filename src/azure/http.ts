@@ -1,11 +1,13 @@
-// The one HTTP stack every request of a run goes through: a shared keep-alive client, and the
-// retry policy that logs each retry with its reason. Requests that must never be repeated blindly
+// The one HTTP stack every request of a run goes through: a shared keep-alive client, the proxy of
+// HTTPS_PROXY / NO_PROXY (as the Azure SDKs' own pipelines take it), and the retry policy that logs
+// each retry with its reason. Requests that must never be repeated blindly
 // (creating a batch job, scoring) use a pipeline without it.
 import {
   createDefaultHttpClient,
   createEmptyPipeline,
   createPipelineRequest,
   decompressResponsePolicy,
+  proxyPolicy,
   retryPolicy,
   userAgentPolicy,
   type HttpClient,
@@ -76,6 +78,7 @@ export function createHttp(log: Log): Http {
     const pipeline = createEmptyPipeline();
     pipeline.addPolicy(userAgentPolicy({ userAgentPrefix: USER_AGENT }));
     pipeline.addPolicy(decompressResponsePolicy());
+    pipeline.addPolicy(proxyPolicy());
     if (withRetry) pipeline.addPolicy(retry, { phase: 'Retry' });
     return pipeline;
   };

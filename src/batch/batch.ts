@@ -14,6 +14,7 @@ import { describeTransient, isTransientErrorCode, isTransientStatus, parseRetryA
 import type { Clock } from '../clock.js';
 import { toState } from './jobs.js';
 import type { Principal } from '../permissions/permissions.js';
+import type { RunContext } from '../github/context.js';
 
 /** POST attempts at most; each after the first only when no job of this run was found. */
 export const MAX_CREATE_ATTEMPTS = 4;
@@ -28,11 +29,12 @@ export interface Invocation {
   tags: Record<string, string>;
 }
 
-export function newInvocation(env: Record<string, string | undefined>): Invocation {
+/** A fresh invocation, tagged with the workflow run it belongs to (what the run context knows of it). */
+export function newInvocation(run: Pick<RunContext, 'repository' | 'runId' | 'runAttempt'>): Invocation {
   const tags: Record<string, string> = { [JobTag.invocationId]: randomUUID() };
-  if (env.GITHUB_REPOSITORY) tags[JobTag.repository] = env.GITHUB_REPOSITORY;
-  if (env.GITHUB_RUN_ID) tags[JobTag.runId] = env.GITHUB_RUN_ID;
-  if (env.GITHUB_RUN_ATTEMPT) tags[JobTag.runAttempt] = env.GITHUB_RUN_ATTEMPT;
+  if (run.repository) tags[JobTag.repository] = run.repository;
+  if (run.runId) tags[JobTag.runId] = String(run.runId);
+  if (run.runAttempt) tags[JobTag.runAttempt] = String(run.runAttempt);
   return { invocationId: tags[JobTag.invocationId], repeatabilityId: randomUUID(), tags };
 }
 
