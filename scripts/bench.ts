@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     if (peak.length) row(`${name}: peak RSS`, fmt(stat(peak), 'MB', 1), 'target ≤ 100 MB');
   }
   counts['Online invoke, key'] =
-    `${keyRequests.length} requests (protocol minimum 7: OIDC, Entra metadata, token, endpoint, permissions, listKeys, score)\n${breakdown(keyRequests)}`;
+    `${keyRequests.length} requests (protocol minimum 8: OIDC, Entra metadata, token, endpoint, permissions, deployment state, listKeys, score)\n${breakdown(keyRequests)}`;
 
   // 3. SIGINT (a cancelled workflow) to the cancel request reaching Azure, for a running job.
   const cancel = await startEmulator({ batchEndpoints: [{ name: 'score-batch', jobPlan: { steps: [{ status: 'Running', durationMs: 600_000 }] } }] });

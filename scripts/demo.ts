@@ -1,6 +1,7 @@
 // npm run demo: the bundled action, run exactly as the GitHub runner runs it, against the local
-// Azure emulator — once for a batch job and once for an online request — printing what a user
-// would see: the log, the step outputs and the job summary.
+// Azure emulator — a batch job and an online request that succeed, then the two failures a
+// newcomer most needs to see explained: a missing permission and a model that fails — printing
+// what a user would see: the log, the step outputs and the job summary.
 import { existsSync } from 'node:fs';
 import { startEmulator } from '../emulator/src/index.js';
 import { BUNDLE, runStep, type StepResult } from './runner.js';
@@ -40,6 +41,12 @@ async function main(): Promise<void> {
         { status: 'Finalizing', durationMs: 500 },
       ],
     },
+    onlineEndpoints: [
+      { name: 'score-key', authMode: 'key' },
+      // A release's smoke test against a deployment whose score.py raises.
+      { name: 'heart-classifier', authMode: 'key', deployments: [{ name: 'green', condition: 'model-error' }] },
+    ],
+    identities: [{}, { name: 'ci-reader', roles: [{ role: 'Reader', scope: 'resourceGroup' }] }],
   });
   console.log(`Azure emulator on ${emu.url} (tenant ${emu.tenantId}, workspace ${emu.workspace})`);
   try {
@@ -63,7 +70,20 @@ async function main(): Promise<void> {
       env: emu.env(),
     });
     show('Online endpoint: score one request', online);
-    process.exitCode = batch.code === 0 && online.code === 0 ? 0 : 1;
+    const request = '{"input_data": {"columns": ["age", "chol"], "data": [[63, 233]]}}';
+    const denied = await runStep({
+      inputs: { ...emu.actionInputs('ci-reader'), 'endpoint-type': 'online', endpoint: 'score-key', request },
+      env: emu.env(),
+    });
+    show('A missing permission: an identity with Reader only cannot list the endpoint keys', denied);
+    const failing = await runStep({
+      inputs: { ...emu.actionInputs(), 'endpoint-type': 'online', endpoint: 'heart-classifier', request },
+      env: emu.env(),
+    });
+    show("A smoke test whose model fails: the cause, then the model's own log", failing);
+    // The two failures are the point: the demo succeeds when they fail, explained.
+    const explained = (r: StepResult) => r.code === 1 && r.annotations.some((a) => a.level === 'error');
+    process.exitCode = batch.code === 0 && online.code === 0 && explained(denied) && explained(failing) ? 0 : 1;
   } finally {
     await emu.close();
   }

@@ -29,6 +29,8 @@ export const Input = {
   concurrency: 'concurrency',
   maxLatencyMs: 'max-latency-ms',
   checkPermissions: 'check-permissions',
+  waitForReady: 'wait-for-ready',
+  stuckAfterMinutes: 'stuck-after-minutes',
   commentOnPr: 'comment-on-pr',
   githubToken: 'github-token',
 } as const;

@@ -53,6 +53,10 @@ export interface Inputs {
   concurrency: number;
   maxLatencyMs?: number;
   checkPermissions: CheckPermissions;
+  /** How long to wait for an endpoint or deployment still being created, updated or scaled (0: not at all). */
+  waitForReadyMs: number;
+  /** Batch: when a job that has not started gets its one warning. */
+  stuckAfterMs: number;
   commentOnPr: CommentOnPr;
   /** For the pull-request comment; masked when read. */
   githubToken?: string;
@@ -121,6 +125,12 @@ function positiveNumber(name: string, raw: string, opts: { integer?: boolean; ma
   if (!ok || (opts.max !== undefined && n > opts.max)) {
     bad(name, raw, `use a ${opts.integer ? 'whole ' : ''}number greater than 0${opts.max !== undefined ? ` and at most ${opts.max}` : ''}.`);
   }
+  return n;
+}
+
+function nonNegativeNumber(name: string, raw: string, max: number): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > max) bad(name, raw, `use a number of minutes from 0 to ${max}.`);
   return n;
 }
 
@@ -329,6 +339,9 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   const contentType = get(Input.contentType) || 'application/json';
   matches(Input.contentType, contentType, MIME, "use a media type such as 'application/json' or 'text/csv'.");
   const concurrency = positiveNumber(Input.concurrency, get(Input.concurrency) || '4', { integer: true, max: 64 });
+  // A hosted runner stops a job after 360 minutes.
+  const waitForReady = nonNegativeNumber(Input.waitForReady, get(Input.waitForReady) || '0', 360);
+  const stuckAfterMinutes = positiveNumber(Input.stuckAfterMinutes, get(Input.stuckAfterMinutes) || '10', { max: 10080 });
   const maxLatencyRaw = get(Input.maxLatencyMs);
   const maxLatencyMs = maxLatencyRaw ? positiveNumber(Input.maxLatencyMs, maxLatencyRaw) : undefined;
 
@@ -412,6 +425,8 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
     concurrency,
     maxLatencyMs,
     checkPermissions,
+    waitForReadyMs: Math.round(waitForReady * 60_000),
+    stuckAfterMs: Math.round(stuckAfterMinutes * 60_000),
     commentOnPr,
     githubToken: githubToken || undefined,
   };

@@ -2,9 +2,17 @@
 // report. Every phase lives in its own module; this file only puts them in order. It is also the
 // entry of the second bundle (dist/main/), which holds the Azure libraries and never
 // @actions/core: the first bundle hands that in.
-import { createArm, type Arm } from './azure/arm.js';
+import { ArmError, createArm, type Arm } from './azure/arm.js';
 import { buildJobBody, createJob, newInvocation, resolveInputs } from './batch/batch.js';
-import { batchRequirements, onlineRequirements, resourceScopes, BATCH_DATA_ACCESS_REMEDY, type Requirement, type Scopes } from './permissions/catalog.js';
+import {
+  batchRequirements,
+  onlineRequirements,
+  resourceScopes,
+  BATCH_DATA_ACCESS_REMEDY,
+  DIAGNOSTIC_ACTIONS,
+  type Requirement,
+  type Scopes,
+} from './permissions/catalog.js';
 import { Output, RESPONSE_OUTPUT_LIMIT, State } from './constants.js';
 import { explain, explainDataPlane, type DiagnoseContext } from './permissions/diagnose.js';
 import { readDeployment, readEndpoint, type Deployment, type Endpoint } from './azure/endpoints.js';
@@ -13,8 +21,25 @@ import { createHttp, type Http, type Log } from './azure/http.js';
 import type { Inputs } from './inputs.js';
 import type { Clock } from './clock.js';
 import type { RunContext } from './github/context.js';
-import { cancelJob, getJob, pollJob, readRunError, STUCK_AFTER_MS, type JobState } from './batch/jobs.js';
+import { cancelJob, getJob, pollJob, UNRESPONSIVE_AFTER_MS, type JobState } from './batch/jobs.js';
 import { responseFileContent, score, scoringCredential } from './online/online.js';
+import { operationError, waitUntilReady, type Watched } from './azure/readiness.js';
+import {
+  batchPrivacy,
+  checkPrivateAccess,
+  explainConnectionError,
+  explainPrivateLinkDenial,
+  hostOf,
+  isPrivateLinkDenial,
+  onlinePrivacy,
+  workspacePrivate,
+  type Privacy,
+} from './azure/network.js';
+import { readModelLog, showModelLog, type LogSink } from './online/model-logs.js';
+import { scoringFailed } from './online/scoring-failures.js';
+import { openRunHistory, RunHistoryRefusal, type RunError } from './batch/run-history.js';
+import { readJobLogs, showJobLogs } from './batch/job-logs.js';
+import { readCluster, stuckWarning, WAITING_TO_START } from './batch/stuck.js';
 import { findMissing, permissionError, readPermissions } from './permissions/permissions.js';
 import type { PermissionEntry } from './permissions/rbac.js';
 import type { CoreLike, Report } from './reporting/report.js';
@@ -58,6 +83,8 @@ interface Ctx {
   arm: Arm;
   scopes: Scopes;
   diag: DiagnoseContext;
+  /** Whether the workspace is private (publicNetworkAccess Disabled), read once when first asked. */
+  workspacePrivate(): Promise<boolean | undefined>;
 }
 
 export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
@@ -89,7 +116,8 @@ export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
       subscriptionId: inputs.subscriptionId,
       tenantId: inputs.tenantId,
     };
-    ctx = { inputs, deps, log, http, session, arm, scopes, diag };
+    let workspace: Promise<boolean | undefined> | undefined;
+    ctx = { inputs, deps, log, http, session, arm, scopes, diag, workspacePrivate: () => (workspace ??= workspacePrivate(arm, inputs)) };
     await core.group('Sign in', () => signIn(ctx!));
     if (inputs.endpointType === 'batch') await runBatch(ctx);
     else await runOnline(ctx);
@@ -145,13 +173,76 @@ async function readEndpointAndPermissions(ctx: Ctx, requiredBeforeRead: Requirem
       `Could not read this identity's permissions (Microsoft.Authorization/permissions: ${why}); skipping the pre-flight check, Azure's own answers will name anything missing.`,
     );
   }
-  if (endpoint.status === 'rejected') {
-    const failure = explain(endpoint.reason, ctx.diag);
-    if (failure instanceof ActionError && failure.kind === 'permission' && entries && inputs.checkPermissions !== 'warn')
-      preflight(ctx, entries, requiredBeforeRead);
-    throw failure;
-  }
+  if (endpoint.status === 'rejected') throw preflightFirst(ctx, endpoint.reason, entries, requiredBeforeRead);
   return { endpoint: endpoint.value, entries };
+}
+
+/** A read that failed: when it was denied, the whole list of missing actions is reported first. */
+function preflightFirst(ctx: Ctx, err: unknown, entries: PermissionEntry[] | undefined, required: Requirement[]): unknown {
+  const failure = explain(err, ctx.diag);
+  if (failure instanceof ActionError && failure.kind === 'permission' && entries && ctx.inputs.checkPermissions !== 'warn') preflight(ctx, entries, required);
+  return failure;
+}
+
+/** Where a model log and other diagnostics are shown: a log group, the log and the summary. */
+function sink(ctx: Ctx): LogSink {
+  const { core, report } = ctx.deps;
+  return { group: (name, fn) => core.group(name, fn), info: (m) => core.info(m), warning: (m) => core.warning(m), section: (md) => report.section(md) };
+}
+
+/**
+ * Waits (wait-for-ready) until the endpoint and its deployments are ready; a failed one stops the
+ * run with its own error: its last operation's, else (online) the model's log. Returns the
+ * endpoint as last read (its scoring URI is set only once it exists).
+ */
+async function becomeReady(ctx: Ctx, endpoint: Endpoint, deployments: Deployment[]): Promise<Endpoint> {
+  const { inputs, arm, deps } = ctx;
+  let current = endpoint;
+  const resources: Watched[] = [
+    {
+      kind: `${inputs.endpointType} endpoint`,
+      name: endpoint.name,
+      state: endpoint.provisioningState,
+      operationUri: endpoint.operationUri,
+      read: async () => (current = await readEndpoint(arm, inputs)).provisioningState,
+    },
+    ...deployments.map((d) => ({
+      kind: 'deployment',
+      name: d.name,
+      state: d.provisioningState,
+      operationUri: d.operationUri,
+      read: async () => Object.assign(d, await readDeployment(arm, inputs, d.name)).provisioningState,
+    })),
+  ];
+  await waitUntilReady({
+    resources,
+    waitMs: inputs.waitForReadyMs,
+    clock: deps.clock,
+    signal: deps.signal,
+    log: ctx.log,
+    whyFailed: async (r) => {
+      const op = await operationError(arm, r.operationUri, inputs.resourceManagerEndpoint);
+      if (op.reason) return { reason: op.reason, details: [] };
+      const details: string[] = [];
+      if (op.unread)
+        details.push(
+          `Its last operation's status was not read (${op.unread})${/403/.test(op.unread) ? `: grant '${DIAGNOSTIC_ACTIONS.operationStatus}' to see Azure's error here` : ''}.`,
+        );
+      if (inputs.endpointType === 'online' && r.kind === 'deployment') {
+        details.push(...(await showModelLog(sink(ctx), await readModelLog(arm, inputs, r.name))));
+        details.push(
+          `More: az ml online-deployment get-logs --name ${r.name} --endpoint-name ${inputs.endpoint} --resource-group ${inputs.resourceGroup} --workspace-name ${inputs.workspace}`,
+        );
+      } else details.push(`Its provisioning error is shown in the studio, on the ${r.kind}'s page.`);
+      return { details };
+    },
+  });
+  return current;
+}
+
+/** Whether the batch endpoint is private: its workspace decides (read once, when first asked). */
+async function privacyOfBatch(ctx: Ctx): Promise<Privacy> {
+  return batchPrivacy(ctx.inputs.endpoint, ctx.inputs.workspace, await ctx.workspacePrivate());
 }
 
 /** Applies the pre-flight result: fail, warn or go on, as check-permissions says. Returns whether all is allowed. */
@@ -196,23 +287,30 @@ async function runBatch(ctx: Ctx): Promise<void> {
   const { inputs, deps, arm, log, session, http } = ctx;
   const { report, core } = deps;
   const required = batchRequirements(ctx.scopes, inputs);
-  const { endpoint, entries } = await core.group('Endpoint and permissions', async () => {
-    const read = await readEndpointAndPermissions(ctx, required);
+  const read = await core.group('Endpoint and permissions', async () => {
+    const r = await readEndpointAndPermissions(ctx, required);
     log.info(
-      `Batch endpoint '${read.endpoint.name}': scoring URI ${read.endpoint.scoringUri}, default deployment ${read.endpoint.defaultDeployment ?? '(none)'}.`,
+      `Batch endpoint '${r.endpoint.name}': scoring URI ${r.endpoint.scoringUri || '(none yet)'}, default deployment ${r.endpoint.defaultDeployment ?? '(none)'}.`,
     );
-    return read;
+    return r;
   });
-  report.output(Output.scoringUri, endpoint.scoringUri);
-  const deploymentName = inputs.deployment ?? endpoint.defaultDeployment;
+  const deploymentName = inputs.deployment ?? read.endpoint.defaultDeployment;
   if (!deploymentName) {
-    throw new ActionError('input', `Set 'deployment': batch endpoint '${endpoint.name}' has no default deployment.`);
+    throw new ActionError('input', `Set 'deployment': batch endpoint '${read.endpoint.name}' has no default deployment.`);
   }
-  const deployment = inputs.deployment ? await readDeployment(arm, inputs, inputs.deployment) : undefined;
+  const deployment = await readDeployment(arm, inputs, deploymentName).catch((err: unknown) => {
+    throw preflightFirst(ctx, err, read.entries, required);
+  });
   report.fact('Deployment', `\`${deploymentName}\`${inputs.deployment ? '' : ' (default)'}`);
 
-  const preflightPassed = await checkPermissions(ctx, entries, required);
+  const preflightPassed = await checkPermissions(ctx, read.entries, required);
   if (onlyChecking(ctx)) return;
+  const endpoint = await becomeReady(ctx, read.endpoint, [deployment]);
+  report.output(Output.scoringUri, endpoint.scoringUri);
+  // The workspace is read for this only on a hosted runner, the one place a private one is stopped up front.
+  if (deps.env.RUNNER_ENVIRONMENT === 'github-hosted') {
+    await checkPrivateAccess({ privacy: await privacyOfBatch(ctx), scoringUri: endpoint.scoringUri, runnerEnvironment: 'github-hosted', log });
+  }
 
   const job = await core.group('Create the job', async () => {
     const resolved = await resolveInputs(arm, inputs, ctx.scopes.workspace);
@@ -228,7 +326,16 @@ async function runBatch(ctx: Ctx): Promise<void> {
         clock: deps.clock,
         principal: session.principal,
         mlToken: async () => (mlToken = await session.token(inputs.cloud.mlScope)),
-        refused: (status, text) => explainDataPlane(status, text, { ctx: ctx.diag, token: mlToken, expectedAudience: inputs.cloud.mlScope, preflightPassed }),
+        refused: (status, text) =>
+          isPrivateLinkDenial(text)
+            ? privateLinkError(endpoint.scoringUri, `batch endpoint '${endpoint.name}'`)
+            : explainDataPlane(status, text, { ctx: ctx.diag, token: mlToken, expectedAudience: inputs.cloud.mlScope, preflightPassed }),
+        unreachable: async (code) => {
+          const privacy = await privacyOfBatch(ctx);
+          return privacy.isPrivate
+            ? networkError(explainConnectionError({ code, what: 'the scoring URI', host: hostOf(endpoint.scoringUri), privacy }))
+            : undefined;
+        },
       },
       { inputs, endpoint, deployment: inputs.deployment, body, invocation },
     );
@@ -262,17 +369,19 @@ async function runBatch(ctx: Ctx): Promise<void> {
         report.output(Output.jobStatus, change.status);
         if (state.experimentName) report.fact('Experiment', `\`${state.experimentName}\``);
       },
+      notStarted: { afterMs: inputs.stuckAfterMs, statuses: WAITING_TO_START, warn: (j) => warnNotStarted(ctx, j, deployment) },
     }),
   );
   const final = outcome.job;
   if (outcome.kind === 'final') {
     if (mayCancel) core.saveState(State.pendingJob, '');
     if (final.status === 'Completed') return;
-    if (final.status === 'Failed') throw await jobFailed(ctx, final, studio, deployment, deploymentName);
-    if (final.status === 'Canceled') throw new ActionError('job-canceled', `Job ${final.name} was canceled (not by this run); see ${studio}`);
+    if (final.status === 'Failed') throw await jobFailed(ctx, final, studio, deployment);
+    if (final.status === 'Canceled')
+      throw new ActionError('job-canceled', `Check in the studio who canceled job ${final.name}: it was canceled, not by this run: ${studio}`);
     throw new ActionError(
       'job-failed',
-      `Check job ${final.name} in the studio: it has been ${final.status} for ${STUCK_AFTER_MS / 60_000} minutes, so this run stopped waiting: ${studio}`,
+      `Check job ${final.name} in the studio: it has been ${final.status} for ${UNRESPONSIVE_AFTER_MS / 60_000} minutes, so this run stopped waiting: ${studio}`,
     );
   }
 
@@ -300,22 +409,60 @@ async function runBatch(ctx: Ctx): Promise<void> {
   );
 }
 
-async function jobFailed(ctx: Ctx, job: JobState, studio: string, deployment: Deployment | undefined, deploymentName: string): Promise<ActionError> {
-  const { arm, http, inputs, session, log } = ctx;
-  const error = await readRunError(arm, http, inputs, job.name, () => session.token(inputs.cloud.armScope)).catch((err: unknown) => {
-    log.warning(`Could not read the job's error from run history: ${describeThrown(err)}`);
-    return undefined;
+function privateLinkError(scoringUri: string, resource: string): ActionError {
+  return networkError(explainPrivateLinkDenial({ what: `the scoring URI ${hostOf(scoringUri)}`, resource }));
+}
+
+function networkError(e: { headline: string; details: string[] }): ActionError {
+  return new ActionError('network', e.headline, e.details);
+}
+
+/** stuck-after-minutes: one warning naming the cluster, its nodes and the likely cause. */
+async function warnNotStarted(ctx: Ctx, job: JobState, deployment: Deployment): Promise<void> {
+  const { arm, inputs, deps } = ctx;
+  const cluster = deployment.compute ? await readCluster(arm, inputs, deployment.compute) : `deployment '${deployment.name}' names none`;
+  const text = stuckWarning({
+    job: job.name,
+    status: job.status,
+    minutes: +(inputs.stuckAfterMs / 60_000).toFixed(2),
+    clusterName: deployment.compute?.split('/').pop(),
+    cluster,
+    nodesPerJob: deployment.nodesPerJob,
   });
-  const message = error?.message ?? 'run history gave no error message; see the job logs in the studio';
+  deps.core.warning(text);
+  deps.report.section(`> ⚠️ ${text}`);
+}
+
+/** A failed job's own error and the lines of its logs that name the failure, from run history. */
+async function jobFailed(ctx: Ctx, job: JobState, studio: string, deployment: Deployment): Promise<ActionError> {
+  const { arm, http, inputs, session, log } = ctx;
+  let refusal: RunHistoryRefusal | undefined;
+  const unread = (err: unknown) => {
+    if (err instanceof RunHistoryRefusal) refusal = err;
+    else log.warning(`Could not read the job's error from run history: ${describeThrown(err)}`);
+    return undefined;
+  };
+  const history = await openRunHistory(arm, http, inputs, () => session.token(inputs.cloud.armScope)).catch(unread);
+  const error: RunError | undefined = history ? await history.details(job.name).then((d) => d.error, unread) : undefined;
+  const message = error?.message ?? (refusal ? `(${refusal.message})` : 'run history gave no error message; see the job logs in the studio');
   const details = [`Studio: ${studio}`];
+  let logLines = 0;
+  if (refusal && isPrivateLinkDenial(refusal.said)) {
+    details.push('', explainPrivateLinkDenial({ what: 'its run history', resource: `workspace '${inputs.workspace}'` }).headline);
+  } else if (history) {
+    const privacy = await privacyOfBatch(ctx);
+    const logs = await ctx.deps.core.group(`Job logs: ${job.name}`, () => readJobLogs({ history, http, job: job.name, privacy }));
+    logLines = logs.files.length;
+    details.push('', ...showJobLogs(sink(ctx), job.name, logs));
+  }
+  let step = logLines ? 'Fix the error its logs name (below), then re-run' : "Fix the job's error (its logs are in the studio), then re-run";
   if (error && isStorageAuthError(`${error.code ?? ''} ${error.message}`)) {
-    // The deployment was read only when named; the default one is read now.
-    const resourceId = (deployment ?? (await readDeployment(arm, inputs, deploymentName).catch(() => undefined)))?.compute;
-    const cluster = resourceId?.split('/').pop();
+    const cluster = deployment.compute?.split('/').pop();
+    step = "Give the compute cluster's identity access to the data (below)";
     details.push('', `The job could not read or write storage. ${BATCH_DATA_ACCESS_REMEDY}`);
     if (cluster) details.push(`Here that identity is '${inputs.workspace}/computes/${cluster}'.`);
   }
-  return new ActionError('job-failed', `Job ${job.name} failed: ${message}`, details);
+  return new ActionError('job-failed', `${step}: job ${job.name} failed: ${message}`, details);
 }
 
 /** Storage authorization failures a batch job reports (protocol.md lists them). */
@@ -329,35 +476,53 @@ async function runOnline(ctx: Ctx): Promise<void> {
   const { inputs, deps, arm, log, session, http } = ctx;
   const { report, core } = deps;
   // Until the endpoint is read its auth mode is unknown: reading it is the one action to check.
-  const endpoint = await core.group('Endpoint and permissions', async () => {
-    const read = await readEndpointAndPermissions(ctx, onlineRequirements(ctx.scopes, 'key').slice(0, 1));
-    const e = read.endpoint;
+  const read = await core.group('Endpoint and permissions', async () => {
+    const r = await readEndpointAndPermissions(ctx, onlineRequirements(ctx.scopes, 'key').slice(0, 1));
+    const e = r.endpoint;
     const traffic =
       Object.entries(e.traffic)
         .map(([d, w]) => `${d} ${w}%`)
         .join(', ') || 'none';
     log.info(
-      `Online endpoint '${e.name}': auth mode ${e.authMode}, ${e.kubernetes ? 'Kubernetes' : 'managed'}, traffic ${traffic}, scoring URI ${e.scoringUri}.`,
+      `Online endpoint '${e.name}': auth mode ${e.authMode}, ${e.kubernetes ? 'Kubernetes' : 'managed'}, traffic ${traffic}, scoring URI ${e.scoringUri || '(none yet)'}.`,
     );
-    return { ...e, entries: read.entries };
+    return r;
   });
-  report.output(Output.scoringUri, endpoint.scoringUri);
-  report.fact('Auth mode', endpoint.authMode ?? '?');
-  if (inputs.deployment && !(inputs.deployment in endpoint.traffic)) await readDeployment(arm, inputs, inputs.deployment);
-  if (!inputs.deployment && !Object.values(endpoint.traffic).some((w) => w > 0)) {
-    throw new ActionError('input', `Set 'deployment' or give a deployment traffic: online endpoint '${endpoint.name}' routes no traffic to any deployment.`);
+  report.fact('Auth mode', read.endpoint.authMode ?? '?');
+  const routed = inputs.deployment ? [inputs.deployment] : Object.keys(read.endpoint.traffic).filter((d) => read.endpoint.traffic[d] > 0);
+  if (routed.length === 0) {
+    throw new ActionError(
+      'input',
+      `Set 'deployment' or give a deployment traffic: online endpoint '${read.endpoint.name}' routes no traffic to any deployment.`,
+    );
+  }
+  // The deployments' state and the scoring credential do not depend on each other: once the
+  // pre-flight check has passed and the endpoint is ready, both are read at once, so reading the
+  // deployments costs the run no round trip.
+  const deploymentsRead = readOnlineDeployments(ctx, routed);
+  deploymentsRead.catch(() => undefined); // awaited below, unless the pre-flight check stops the run first
+  const required = onlineRequirements(ctx.scopes, read.endpoint.authMode!);
+  const preflightPassed = await checkPermissions(ctx, read.entries, required);
+  let mlToken: string | undefined;
+  const credentialFor = (e: Endpoint) => scoringCredential(arm, inputs, e, async () => (mlToken = await session.token(inputs.cloud.mlScope)), core.setSecret);
+  const early = inputs.checkPermissions !== 'only' && read.endpoint.provisioningState === 'Succeeded' ? credentialFor(read.endpoint) : undefined;
+  early?.catch(() => undefined); // awaited before scoring, unless a deployment stops the run first
+  const deployments = await deploymentsRead;
+  if (inputs.deployment && !(read.endpoint.traffic[inputs.deployment] > 0)) {
+    log.info(`Deployment '${inputs.deployment}' takes 0 % of the endpoint's traffic: it is scored through the azureml-model-deployment header.`);
   }
   report.fact('Deployment', inputs.deployment ? `\`${inputs.deployment}\`` : 'by traffic');
-
-  const required = onlineRequirements(ctx.scopes, endpoint.authMode!);
-  const preflightPassed = await checkPermissions(ctx, endpoint.entries, required);
   if (onlyChecking(ctx)) return;
+  const endpoint = await becomeReady(ctx, read.endpoint, [...deployments.values()]);
+  report.output(Output.scoringUri, endpoint.scoringUri);
+  const privacy = onlinePrivacy(endpoint.name, endpoint.publicNetworkAccess);
+  await checkPrivateAccess({ privacy, scoringUri: endpoint.scoringUri, runnerEnvironment: deps.env.RUNNER_ENVIRONMENT, log });
 
   const request = inputs.request!;
+  const concurrency = request.jsonl ? inputs.concurrency : 1;
   const result = await core.group(`Score (${request.bodies.length} request${request.bodies.length === 1 ? '' : 's'})`, async () => {
-    let mlToken: string | undefined;
-    const credential = await scoringCredential(arm, inputs, endpoint, async () => (mlToken = await session.token(inputs.cloud.mlScope)), core.setSecret);
-    const r = await score({
+    const credential = await (early ?? credentialFor(endpoint));
+    return score({
       http,
       log,
       endpoint,
@@ -365,9 +530,8 @@ async function runOnline(ctx: Ctx): Promise<void> {
       credential,
       contentType: inputs.contentType,
       bodies: request.bodies,
-      concurrency: request.jsonl ? inputs.concurrency : 1,
+      concurrency,
     });
-    return { ...r, mlToken };
   });
 
   const first = result.results[0];
@@ -387,33 +551,61 @@ async function runOnline(ctx: Ctx): Promise<void> {
     [
       '| Requests | Failed | Concurrency | p50 | p95 | max |',
       '| --- | --- | --- | --- | --- | --- |',
-      `| ${result.results.length} | ${result.failed} | ${request.jsonl ? inputs.concurrency : 1} | ${Math.round(result.p50)} ms | ${Math.round(result.p95)} ms | ${Math.round(result.max)} ms |`,
+      `| ${result.results.length} | ${result.failed} | ${concurrency} | ${Math.round(result.p50)} ms | ${Math.round(result.p95)} ms | ${Math.round(result.max)} ms |`,
     ].join('\n'),
   );
   log.info(`${result.results.length} request(s): ${result.failed} failed, latency p50 ${Math.round(result.p50)} ms, p95 ${Math.round(result.p95)} ms.`);
 
   if (firstFailure) {
-    const index = result.results.indexOf(firstFailure);
-    const where = request.jsonl ? ` (line ${index + 1} of ${request.source})` : '';
-    if (firstFailure.status === 401 || firstFailure.status === 403) {
-      throw explainDataPlane(firstFailure.status, firstFailure.body, {
-        ctx: ctx.diag,
-        token: result.mlToken,
-        expectedAudience: inputs.cloud.mlScope,
-        authMode: endpoint.authMode,
-        preflightPassed,
-      });
-    }
-    const body = firstFailure.body.trim().slice(0, 1000);
-    const status = firstFailure.status === 0 ? (firstFailure.detail ?? 'no answer') : `HTTP ${firstFailure.status}`;
-    throw new ActionError(
-      'scoring',
-      `Fix the request or the deployment: ${result.failed} of ${result.results.length} scoring request(s) failed; the first${where} got ${status}.`,
-      [...(firstFailure.detail && firstFailure.status !== 0 ? [`Detail: ${firstFailure.detail}`] : []), ...(body ? [`Response: ${body}`] : [])],
+    throw await scoringFailed(
+      result.results,
+      {
+        endpoint: endpoint.name,
+        host: hostOf(endpoint.scoringUri),
+        deployment: inputs.deployment,
+        onlyDeployment: routed.length === 1 ? routed[0] : undefined,
+        concurrency,
+        privacy,
+        figures: async (name) => (routed.includes(name) ? deployments : await readOnlineDeployments(ctx, [name])).get(name)?.figures,
+      },
+      request,
+      {
+        sink: sink(ctx),
+        readModelLog: (name) => readModelLog(arm, inputs, name),
+        authorization: (r) =>
+          explainDataPlane(r.status, r.body, {
+            ctx: ctx.diag,
+            token: mlToken,
+            expectedAudience: inputs.cloud.mlScope,
+            authMode: endpoint.authMode,
+            preflightPassed,
+          }),
+      },
     );
   }
   if (inputs.maxLatencyMs !== undefined && result.p95 > inputs.maxLatencyMs) {
-    throw new ActionError('scoring', `Latency gate failed: p95 latency ${Math.round(result.p95)} ms exceeds max-latency-ms ${inputs.maxLatencyMs}.`);
+    throw new ActionError(
+      'scoring',
+      `Make the model faster or raise max-latency-ms: the p95 latency, ${Math.round(result.p95)} ms, exceeds max-latency-ms ${inputs.maxLatencyMs}.`,
+    );
   }
   report.setOutcome(`${result.results.length} request(s) scored`);
+}
+
+/**
+ * The online deployments a run scores, by name. A deployment that does not exist stops the run,
+ * naming those that do; one that cannot be read (its read action is not among those an online
+ * invoke needs) is left out: its state and figures stay unknown, and the log says so.
+ */
+async function readOnlineDeployments(ctx: Ctx, names: string[]): Promise<Map<string, Deployment>> {
+  const read = new Map<string, Deployment>();
+  const results = await Promise.allSettled(names.map((name) => readDeployment(ctx.arm, ctx.inputs, name)));
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled') return void read.set(names[i], r.value);
+    const err: unknown = r.reason;
+    if (err instanceof ActionError) throw err;
+    const why = err instanceof ArmError ? [err.failure.status, err.failure.code].filter(Boolean).join(' ') : describeThrown(err);
+    ctx.log.info(`Deployment '${names[i]}' was not read (${why || 'no answer'}); its state and settings are not checked.`);
+  });
+  return read;
 }

@@ -57,7 +57,9 @@ describe('batch endpoint', () => {
     const r = await step(emu, batch);
     expect(r.code).toBe(1);
     expect(r.outputs['job-status']).toBe('Failed');
-    expect(firstLine(r)).toBe(`Job ${r.outputs['job-name']} failed: score.py raised ValueError: bad column "age"`);
+    expect(firstLine(r)).toBe(
+      `Fix the error its logs name (below), then re-run: job ${r.outputs['job-name']} failed: score.py raised ValueError: bad column "age"`,
+    );
     expect(r.annotations.filter((a) => a.level === 'error')).toHaveLength(1);
     expect(r.annotations[0].message).toContain('Studio: ');
     expect(r.summary).toContain('failed');
@@ -71,6 +73,7 @@ describe('batch endpoint', () => {
     });
     const r = await step(emu, { ...batch, deployment: 'dep-b' });
     expect(r.code).toBe(1);
+    expect(firstLine(r)).toMatch(/^Give the compute cluster's identity access to the data \(below\): job batchjob-\S+ failed: AuthorizationPermissionMismatch/);
     const text = r.annotations[0].message;
     expect(text).toContain('Storage Blob Data Reader');
     expect(text).toContain(`'${emu.workspace}/computes/cpu-cluster'`);

@@ -121,7 +121,7 @@ describe('comment-on-pr on a pull request', () => {
     emu.nextJobPlans.push({ steps: [{ status: 'Running', durationMs: 200 }], final: 'Failed', error: { code: 'UserError', message } });
     const r = await run(on(PRS.long), { 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://example.blob.core.windows.net/data/' });
     expect(r.code).toBe(1);
-    expect(firstLine(r)).toMatch(/^Job batchjob-\S+ failed: score\.py raised ValueError/);
+    expect(firstLine(r)).toMatch(/^Fix the error its logs name \(below\), then re-run: job batchjob-\S+ failed: score\.py raised ValueError/);
     expect(Buffer.byteLength(r.summary)).toBeGreaterThan(150_000);
     const [comment] = ours(PRS.long);
     expect(comment.body).toMatch(MARKER);
@@ -177,17 +177,24 @@ describe('comment-on-pr on a pull request', () => {
 });
 
 describe('when no comment is written', () => {
-  it('on-failure: nothing on success, a comment on failure; the step result is its own either way', async () => {
+  it('on-failure: no comment on success, one on failure, and that one brought up to date by a later success; the step result is its own', async () => {
     const e = on(PRS.onFailure);
     emu.clearLog();
     const ok = await run(e, { ...online, 'comment-on-pr': 'on-failure' });
     expect(ok.code).toBe(0);
-    expect(githubRequests()).toEqual([]);
+    expect(githubRequests().filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(ours(PRS.onFailure)).toHaveLength(0);
     const failed = await run(e, { ...online, endpoint: 'slow', 'max-latency-ms': '50', 'comment-on-pr': 'on-failure' });
     expect(failed.code).toBe(1);
-    expect(firstLine(failed)).toMatch(/^Latency gate failed/);
+    expect(firstLine(failed)).toMatch(/^Make the model faster or raise max-latency-ms: the p95 latency/);
     expect(ours(PRS.onFailure)).toHaveLength(1);
-    expect(ours(PRS.onFailure)[0].body).toContain('Latency gate failed');
+    expect(ours(PRS.onFailure)[0].body).toContain('Make the model faster or raise max-latency-ms');
+    emu.clearLog();
+    const fixed = await run(e, { ...online, endpoint: 'slow', 'comment-on-pr': 'on-failure' });
+    expect(fixed.code).toBe(0);
+    expect(githubRequests().map((r) => r.method)).toContain('PATCH');
+    expect(ours(PRS.onFailure)).toHaveLength(1);
+    expect(ours(PRS.onFailure)[0].body).not.toContain('Make the model faster or raise max-latency-ms');
   });
 
   it('on an event that is not a pull request: one debug line, no request to GitHub', async () => {

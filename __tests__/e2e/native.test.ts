@@ -123,8 +123,11 @@ describe('.jsonl smoke tests', () => {
     expect(r.code).toBe(1);
     expect(r.outputs['failed-requests']).toBe('1');
     expect(r.outputs['status-code']).toBe('424');
-    expect(firstLine(r)).toBe('Fix the request or the deployment: 1 of 40 scoring request(s) failed; the first (line 8 of requests.jsonl) got HTTP 424.');
-    expect(r.annotations[0].message).toContain('Detail: the model answered 500 (model_error)');
+    expect(firstLine(r)).toBe(
+      "Fix the model of deployment 'blue': it answered 424, Azure's answer when the model's container returns an error (the model answered 500 model_error).",
+    );
+    expect(r.annotations[0].message).toContain('1 of 40 scoring requests failed; the first is line 8 of requests.jsonl.');
+    expect(r.summary).toContain('| 424 model error 500 | 1 | 8 |');
     const lines = r.responseFile!.trim().split('\n');
     expect(lines).toHaveLength(40);
     expect(lines[0]).toBe('{"n":0}');
@@ -147,7 +150,7 @@ describe('.jsonl smoke tests', () => {
   it('fails when the p95 latency is over max-latency-ms', async () => {
     const r = await step(emu, { ...online, endpoint: 'slow', 'max-latency-ms': '50' });
     expect(r.code).toBe(1);
-    expect(firstLine(r)).toMatch(/^Latency gate failed: p95 latency \d+ ms exceeds max-latency-ms 50\.$/);
+    expect(firstLine(r)).toMatch(/^Make the model faster or raise max-latency-ms: the p95 latency, \d+ ms, exceeds max-latency-ms 50\.$/);
     expect(Number(r.outputs['latency-p95-ms'])).toBeGreaterThan(50);
   });
 });

@@ -203,14 +203,14 @@ describe('resource state', () => {
 
   it('an endpoint still provisioning is reported as such', async () => {
     const r = await step(emu, batch);
-    expect(firstLine(r)).toBe("Wait for batch endpoint 'score-batch' to finish provisioning (state 'Updating'), then re-run.");
+    expect(firstLine(r)).toBe("Wait for batch endpoint 'score-batch' to finish provisioning, or set wait-for-ready to wait for it: its state is 'Updating'.");
     const failed = await step(emu, { ...batch, endpoint: 'broken' });
     expect(firstLine(failed)).toBe("Fix or redeploy batch endpoint 'broken': its provisioning state is 'Failed', so it cannot be invoked.");
   });
 
   it('a deployment still being created is reported as such', async () => {
     const r = await step(emu, { 'endpoint-type': 'online', endpoint: 'score-key', deployment: 'green', request: '{}' });
-    expect(firstLine(r)).toBe("Wait for deployment 'green' to finish provisioning (state 'Creating'), then re-run.");
+    expect(firstLine(r)).toBe("Wait for deployment 'green' to finish provisioning, or set wait-for-ready to wait for it: its state is 'Creating'.");
   });
 });
 

@@ -32,7 +32,7 @@ describe('action.yml', () => {
 
   const designFile = join(ROOT, '..', 'shared', 'DESIGN.md');
   // DESIGN.md's names are fixed; later issues extend the contract, each name listed here on purpose.
-  const addedByIssues = { inputs: ['comment-on-pr', 'github-token'], outputs: [] as string[] };
+  const addedByIssues = { inputs: ['wait-for-ready', 'stuck-after-minutes', 'comment-on-pr', 'github-token'], outputs: [] as string[] };
   it.skipIf(!existsSync(designFile))('keeps the DESIGN.md names (inputs table and outputs list), plus those issues added', () => {
     const design = readFileSync(designFile, 'utf8');
     const designInputs = [...design.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);

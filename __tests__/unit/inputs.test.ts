@@ -36,6 +36,8 @@ describe('getInputs', () => {
       timeoutMs: 3_600_000,
       cancelOnTimeout: true,
       checkPermissions: 'true',
+      waitForReadyMs: 0,
+      stuckAfterMs: 600_000,
       commentOnPr: 'false',
       concurrency: 4,
       customAuthority: false,
@@ -44,6 +46,10 @@ describe('getInputs', () => {
       batchInputs: { input_data: { kind: 'uri', type: 'uri_folder', path: 'https://example.blob.core.windows.net/data/' } },
     });
     expect(i.cloud.mlScope).toBe('https://ml.azure.com/.default');
+  });
+
+  it('reads wait-for-ready and stuck-after-minutes in minutes, fractions too', () => {
+    expect(read({ ...base, 'wait-for-ready': '15', 'stuck-after-minutes': '0.5' })).toMatchObject({ waitForReadyMs: 900_000, stuckAfterMs: 30_000 });
   });
 
   it('falls back to the AZURE_* environment variables', () => {

@@ -6,8 +6,19 @@ import { isFinal, statusAt, type Job } from './jobs.js';
 import { signJwt } from './jwt.js';
 import { effectivePermissions, isAuthorized } from './rbac.js';
 import type { Ctx, Route } from './server.js';
-import type { State } from './state.js';
-import { resourceGroupScope, workspaceScope, type BatchEndpointRec, type OnlineEndpointRec, type WorkspaceRec, type World } from './world.js';
+import { stateNow, type State } from './state.js';
+import {
+  computeRec,
+  resourceGroupScope,
+  workspaceScope,
+  type BatchEndpointRec,
+  type ComputeRec,
+  type OnlineEndpointRec,
+  type Provisioning,
+  type WorkspaceRec,
+  type World,
+  workspaceAccess,
+} from './world.js';
 
 const ML = 'Microsoft.MachineLearningServices';
 const RG = String.raw`^/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)`;
@@ -156,8 +167,8 @@ export function armRoutes(s: State): Route[] {
         storageHnsEnabled: false,
         workspaceId: rec.workspaceId,
         linkedModelInventoryArmId: null,
-        privateLinkCount: 0,
-        publicNetworkAccess: 'Enabled',
+        privateLinkCount: workspaceAccess(w, name) === 'Disabled' ? 1 : 0,
+        publicNetworkAccess: workspaceAccess(w, name),
         discoveryUrl: `${w.urls.mlapi}/discovery`,
         mlFlowTrackingUri: `azureml://${w.location}.api.azureml.ms/mlflow/v1.0${rec.id}`,
         sdkTelemetryAppInsightsKey: rec.workspaceId,
@@ -169,6 +180,14 @@ export function armRoutes(s: State): Route[] {
     };
   };
 
+  /**
+   * properties.AzureAsyncOperationUri of a resource's last create/update (rec-online, rec-batchdl):
+   * …/locations/{l}/mfeOperationsStatus/{prefix}:{workspaceId}:{operationId}; 'od' deployments,
+   * 'oe' online endpoints, 'be' batch endpoints (recorded); 'bd' batch deployments (a guess).
+   */
+  const operationUri = (prefix: string, workspace: string, p: Provisioning) =>
+    `${w.urls.management}/subscriptions/${w.subscriptionId}/providers/${ML}/locations/${w.location}/mfeOperationsStatus/${prefix}:${w.workspaces.find((x) => x.name === workspace)!.workspaceId}:${p.operationId}?api-version=2022-10-01`;
+
   // BatchEndpoint Get: the real response of the test_batch_invoke recording (notes §2b).
   const batchBody = (e: BatchEndpointRec) => ({
     id: e.id,
@@ -176,12 +195,16 @@ export function armRoutes(s: State): Route[] {
     type: `${ML}/workspaces/batchEndpoints`,
     properties: {
       description: `Batch endpoint ${e.name}`,
-      properties: { BatchEndpointCreationApiVersion: '2022-10-01', 'azureml.onlineendpointid': e.id },
-      scoringUri: e.provisioningState === 'Succeeded' ? `${w.urls.inference}/${e.name}/jobs` : null,
+      properties: {
+        BatchEndpointCreationApiVersion: '2022-10-01',
+        'azureml.onlineendpointid': e.id,
+        AzureAsyncOperationUri: operationUri('be', e.workspace, e),
+      },
+      scoringUri: stateNow(s, e) === 'Succeeded' ? `${w.urls.inference}/${e.name}/jobs` : null,
       swaggerUri: null,
       authMode: 'AADToken',
       defaults: { deploymentName: e.defaultDeployment },
-      provisioningState: e.provisioningState,
+      provisioningState: stateNow(s, e),
     },
     systemData: systemData(created),
     tags: {},
@@ -196,7 +219,7 @@ export function armRoutes(s: State): Route[] {
     type: `${ML}/workspaces/batchEndpoints/deployments`,
     properties: {
       description: null,
-      properties: {},
+      properties: { AzureAsyncOperationUri: operationUri('bd', e.workspace, d) },
       codeConfiguration: { codeId: `${workspaceScope(w, e.workspace)}/codes/score-code/versions/1`, scoringScript: 'batch_driver.py' },
       environmentId: `${workspaceScope(w, e.workspace)}/environments/batch-env/versions/1`,
       environmentVariables: {},
@@ -210,53 +233,62 @@ export function armRoutes(s: State): Route[] {
       outputAction: 'AppendRow',
       outputFileName: 'predictions.csv',
       resources: { instanceCount: 1, instanceType: null, properties: null },
-      provisioningState: d.provisioningState,
+      provisioningState: stateNow(s, d),
     },
     systemData: systemData(created),
     tags: {},
     location: w.location,
   });
 
-  // OnlineEndpoint Get: spec example 2022-10-01 OnlineEndpoint/get.json (notes §3a).
-  const onlineBody = (e: OnlineEndpointRec) => ({
-    id: e.id,
-    name: e.name,
-    type: `${ML}/workspaces/onlineEndpoints`,
-    properties: {
-      description: `Online endpoint ${e.name}`,
-      properties: { 'azureml.onlineendpointid': e.id },
-      scoringUri: `${w.urls.inference}/${e.name}/score`,
-      swaggerUri: `${w.urls.inference}/${e.name}/swagger.json`,
-      authMode: { key: 'Key', aml_token: 'AMLToken', aad_token: 'AADToken' }[e.authMode],
-      provisioningState: e.provisioningState,
-      compute: e.kubernetes ? `${workspaceScope(w, e.workspace)}/computes/k8s-compute` : null,
-      traffic: e.traffic,
-    },
-    systemData: systemData(created),
-    tags: {},
-    location: w.location,
-    kind: e.kubernetes ? 'Kubernetes' : 'Managed',
-    identity: { type: 'SystemAssigned', principalId: e.principalId, tenantId: w.tenantId },
-  });
+  // OnlineEndpoint Get: spec example 2022-10-01 OnlineEndpoint/get.json (notes §3a); scoringUri is
+  // null while the endpoint is being created, and publicNetworkAccess is given (rec-online).
+  const onlineBody = (e: OnlineEndpointRec) => {
+    const state = stateNow(s, e);
+    const creating = state === 'Creating';
+    return {
+      id: e.id,
+      name: e.name,
+      type: `${ML}/workspaces/onlineEndpoints`,
+      properties: {
+        description: `Online endpoint ${e.name}`,
+        properties: { 'azureml.onlineendpointid': e.id, AzureAsyncOperationUri: operationUri('oe', e.workspace, e) },
+        scoringUri: creating ? null : `${w.urls.inference}/${e.name}/score`,
+        swaggerUri: creating ? null : `${w.urls.inference}/${e.name}/swagger.json`,
+        authMode: { key: 'Key', aml_token: 'AMLToken', aad_token: 'AADToken' }[e.authMode],
+        provisioningState: state,
+        compute: e.kubernetes ? `${workspaceScope(w, e.workspace)}/computes/k8s-compute` : null,
+        traffic: e.traffic,
+        publicNetworkAccess: e.publicNetworkAccess,
+      },
+      systemData: systemData(created),
+      tags: {},
+      location: w.location,
+      kind: e.kubernetes ? 'Kubernetes' : 'Managed',
+      identity: { type: 'SystemAssigned', principalId: e.principalId, tenantId: w.tenantId },
+    };
+  };
 
-  // OnlineDeployment Get: ManagedOnlineDeployment/get.json or KubernetesOnlineDeployment/get.json;
+  // OnlineDeployment Get: ManagedOnlineDeployment/get.json or KubernetesOnlineDeployment/get.json,
+  // with the real values of rec-online (sku Default/Standard, requestSettings, AzureAsyncOperationUri);
   // the spec examples give liveness and readiness the same probe settings.
   const probe = { failureThreshold: 30, successThreshold: 1, timeout: 'PT2S', period: 'PT10S', initialDelay: 'PT10S' };
   const onlineDeploymentBody = (e: OnlineEndpointRec, d: OnlineEndpointRec['deployments'][number]) => ({
     id: `${e.id}/deployments/${d.name}`,
     name: d.name,
     type: `${ML}/workspaces/onlineEndpoints/deployments`,
+    kind: e.kubernetes ? 'Kubernetes' : 'Managed',
     properties: {
       description: null,
-      properties: {},
+      properties: { AzureAsyncOperationUri: operationUri('od', e.workspace, d) },
       codeConfiguration: { codeId: `${workspaceScope(w, e.workspace)}/codes/score/versions/1`, scoringScript: 'score.py' },
       environmentId: `${workspaceScope(w, e.workspace)}/environments/serve/versions/1`,
       environmentVariables: {},
-      scaleSettings: { scaleType: 'Default' },
-      requestSettings: { maxQueueWait: 'PT0.5S', requestTimeout: 'PT5S', maxConcurrentRequestsPerInstance: 1 },
+      scaleSettings: d.scaleSettings,
+      requestSettings: d.requestSettings,
       appInsightsEnabled: false,
       livenessProbe: probe,
-      provisioningState: d.provisioningState,
+      egressPublicNetworkAccess: 'Enabled',
+      provisioningState: stateNow(s, d),
       instanceType: e.kubernetes ? null : 'Standard_DS3_v2',
       model: `${workspaceScope(w, e.workspace)}/models/${e.name}-model/versions/1`,
       endpointComputeType: e.kubernetes ? 'Kubernetes' : 'Managed',
@@ -267,7 +299,7 @@ export function armRoutes(s: State): Route[] {
     systemData: systemData(created),
     tags: {},
     location: w.location,
-    sku: { name: 'Default', capacity: 1 },
+    sku: { name: 'Default', tier: 'Standard', capacity: d.instanceCount },
   });
 
   // Job Get through the resource manager: the real batch-job GET of the test_batch_job_download
@@ -313,6 +345,62 @@ export function armRoutes(s: State): Route[] {
       systemData: { createdAt: iso(job.createdAt), createdBy: job.createdBy, createdByType: 'Application' },
     };
   };
+
+  /** Every resource of a workspace with a create/update operation. */
+  const provisioned = (ws: string): Provisioning[] => [
+    ...w.batchEndpoints.filter((e) => e.workspace === ws).flatMap((e) => [e, ...e.deployments]),
+    ...w.onlineEndpoints.filter((e) => e.workspace === ws).flatMap((e) => [e, ...e.deployments]),
+  ];
+
+  /** A compute of the world, or the default cluster a batch deployment names. */
+  const findCompute = (ws: string, name: string): ComputeRec | undefined => {
+    const known = w.computes.find((c) => c.workspace === ws && c.name.toLowerCase() === name.toLowerCase());
+    if (known) return known;
+    const named = w.batchEndpoints.some(
+      (e) => e.workspace === ws && e.deployments.some((d) => d.compute.split('/').pop()!.toLowerCase() === name.toLowerCase()),
+    );
+    return named ? computeRec({ name }, ws) : undefined;
+  };
+
+  const computeBody = (c: ComputeRec) => ({
+    id: `${workspaceScope(w, c.workspace)}/computes/${c.name}`,
+    type: `${ML}/workspaces/computes`,
+    name: c.name,
+    location: w.location,
+    properties: {
+      description: null,
+      createdOn: iso(created),
+      modifiedOn: iso(created),
+      computeType: 'AmlCompute',
+      provisioningState: 'Succeeded',
+      provisioningErrors: null,
+      properties: {
+        vmSize: 'STANDARD_DS3_V2',
+        vmPriority: c.vmPriority,
+        osType: 'Linux',
+        virtualMachineImage: null,
+        isolatedNetwork: false,
+        subnet: null,
+        scaleSettings: { maxNodeCount: c.maxNodes, minNodeCount: c.minNodes, nodeIdleTimeBeforeScaleDown: 'PT2M' },
+        remoteLoginPortPublicAccess: 'Disabled',
+        allocationState: c.allocationState,
+        allocationStateTransitionTime: new Date(created).toISOString(),
+        errors: c.errors.length ? c.errors.map((e) => ({ error: { code: e.code, message: e.message } })) : null,
+        currentNodeCount: c.currentNodes,
+        targetNodeCount: c.allocationState === 'Resizing' ? Math.max(c.currentNodes, 1) : c.currentNodes,
+        nodeStateCounts: {
+          preparingNodeCount: 0,
+          runningNodeCount: c.currentNodes,
+          idleNodeCount: 0,
+          unusableNodeCount: 0,
+          leavingNodeCount: 0,
+          preemptedNodeCount: 0,
+        },
+        enableNodePublicIp: true,
+      },
+    },
+    systemData: systemData(created),
+  });
 
   const findJob = (ws: string, ctx: Ctx) => s.jobs.find((j) => j.workspace === ws && j.name.toLowerCase() === ctx.params.id.toLowerCase());
 
@@ -594,6 +682,84 @@ export function armRoutes(s: State): Route[] {
       },
     },
     {
+      // OnlineDeployments_GetLogs (mfe.json 2022-10-01, examples/OnlineDeployment/getLogs.json): POST
+      // {containerType?, tail?} → 200 {content}; action getlogs/action (Microsoft Learn, resource
+      // provider operations). Without containerType the inference server's log (troubleshooting guide).
+      service: 'management',
+      method: 'POST',
+      path: re(`${WS}/onlineEndpoints/(?<ep>[^/]+)/deployments/(?<dep>[^/]+)/getLogs`),
+      handler: (ctx) => {
+        const scope = `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}/deployments/${ctx.params.dep}`;
+        const g = inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/deployments/getLogs/action`, scope);
+        if (!g) return;
+        const e = online(g.ws.name, ctx);
+        const d = e?.deployments.find((x) => x.name.toLowerCase() === ctx.params.dep.toLowerCase());
+        if (!e || !d) return mlNotFound(ctx, `online deployment '${ctx.params.dep}'`);
+        let body: { containerType?: unknown; tail?: unknown };
+        try {
+          body = JSON.parse(ctx.body.toString('utf8') || '{}') as typeof body;
+        } catch {
+          return armError(ctx, 400, 'BadRequest', 'The request body is not valid JSON.');
+        }
+        const container = body.containerType ?? 'InferenceServer';
+        if (container !== 'InferenceServer' && container !== 'StorageInitializer')
+          return armError(ctx, 400, 'BadRequest', `Invalid container type ${JSON.stringify(container)}. Supported: InferenceServer, StorageInitializer.`);
+        if (body.tail !== undefined && (typeof body.tail !== 'number' || !Number.isInteger(body.tail) || body.tail < 0))
+          return armError(ctx, 400, 'BadRequest', 'tail must be a whole number of lines.');
+        const lines = container === 'StorageInitializer' ? storageInitializerLog(d.name) : d.logs;
+        const tail = typeof body.tail === 'number' && body.tail > 0 ? lines.slice(-body.tail) : lines;
+        // Until a container runs there is no log; the service then says to try again later (wording a guess).
+        const running = !['Creating'].includes(stateNow(s, d));
+        ctx.json(200, { content: running ? tail.join('\n') : 'The deployment is not ready yet; please try again later.' });
+      },
+    },
+    {
+      // Compute Get: spec example 2022-10-01 Compute/get/AmlCompute.json.
+      service: 'management',
+      method: 'GET',
+      path: re(`${WS}/computes/(?<name>[^/]+)`),
+      handler: (ctx) => {
+        const g = inWorkspace(ctx, `${ML}/workspaces/computes/read`);
+        if (!g) return;
+        const c = findCompute(g.ws.name, ctx.params.name);
+        if (!c) return mlNotFound(ctx, `compute '${ctx.params.name}'`);
+        ctx.json(200, computeBody(c));
+      },
+    },
+    {
+      // The async operation status of a create/update (rec-online: status Updating, then Succeeded
+      // with endTime and percentComplete 100). A Failed one carries error {code, message} as ARM's
+      // async contract has it (no recording of a failure: the shape is a guess). RBAC: the action
+      // Microsoft Learn lists (locations/mfeOperationsStatus/read), checked at the workspace the
+      // operation belongs to, as the job cancel operation's.
+      service: 'management',
+      method: 'GET',
+      path: re(
+        String.raw`^/subscriptions/(?<sub>[^/]+)/providers/Microsoft\.MachineLearningServices/locations/(?<loc>[^/]+)/mfeOperationsStatus/(?<kind>od|oe|be|bd):(?<wsid>[^:/]+):(?<id>[^/]+)`,
+      ),
+      handler: (ctx) => {
+        const ws = w.workspaces.find((x) => x.workspaceId === ctx.params.wsid);
+        if (!ws) return armError(ctx, 404, 'NotFound', 'The operation was not found.');
+        if (!guard(ctx, `${ML}/locations/mfeOperationsStatus/read`, workspaceScope(w, ws.name))) return;
+        const resource = provisioned(ws.name).find((p) => p.operationId === ctx.params.id);
+        if (!resource) return armError(ctx, 404, 'NotFound', 'The operation was not found.');
+        const state = stateNow(s, resource);
+        const done = ['Succeeded', 'Failed', 'Canceled'].includes(state);
+        const name = `${ctx.params.kind}:${ctx.params.wsid}:${ctx.params.id}`;
+        ctx.json(200, {
+          id: `/subscriptions/${w.subscriptionId}/providers/${ML}/locations/${w.location}/mfeOperationsStatus/${name}`,
+          name,
+          startTime: iso(s.startedAt),
+          ...(done ? { endTime: iso(s.startedAt + resource.provisioning.reduce((t, p) => t + p.durationMs, 0)) } : {}),
+          percentComplete: done ? 100.0 : 0.0,
+          status: state,
+          ...(state === 'Failed' && resource.provisioningError
+            ? { error: { code: resource.provisioningError.code, message: resource.provisioningError.message } }
+            : {}),
+        });
+      },
+    },
+    {
       service: 'management',
       method: 'GET',
       path: re(
@@ -624,6 +790,11 @@ export function armRoutes(s: State): Route[] {
   };
 
   return routes;
+}
+
+/** The storage initializer's log (what it prints is not documented; a guess). */
+function storageInitializerLog(deployment: string): string[] {
+  return [`Downloading model for deployment ${deployment}`, 'Model download completed successfully.'];
 }
 
 function dataVersionBody(w: World, d: World['dataAssets'][number], v: string, created: number) {

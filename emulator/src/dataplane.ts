@@ -1,15 +1,17 @@
 // The Azure Machine Learning data planes: the batch endpoint's scoring URI (creates a job), the
 // online endpoint's scoring URI, the workspace discovery document and run history.
 import catalog from '../../src/permissions/catalog/required-actions.json' with { type: 'json' };
-import { authorizationFailed, authorize, studioUrl, wsScope } from './arm.js';
+import { authorizationFailed, studioUrl } from './arm.js';
 import { authenticate, mlAudiences } from './identity.js';
 import { displayName, newJobName, statusAt, DEFAULT_PLAN, type Job } from './jobs.js';
 import { decodeJwt } from './jwt.js';
 import { isAuthorized } from './rbac.js';
+import { privateLinkDenied, runHistory, unreachable } from './runhistory.js';
+import { answer } from './scoring.js';
 import { text, type Ctx, type Route } from './server.js';
-import type { State } from './state.js';
+import { stateNow, type State } from './state.js';
 import type { ScoringResponse } from './types.js';
-import { workspaceScope, type BatchEndpointRec, type OnlineEndpointRec } from './world.js';
+import { outsideNetwork, workspaceScope, type BatchEndpointRec, type OnlineEndpointRec } from './world.js';
 
 const ML = 'Microsoft.MachineLearningServices';
 const SCORE_ACTION = `${ML}/workspaces/onlineEndpoints/score/action`;
@@ -26,14 +28,21 @@ function userError(ctx: Ctx, status: number, message: string): void {
   ctx.json(status, { error: { code: 'UserError', message } });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export function dataPlaneRoutes(s: State): Route[] {
   const { w } = s;
+  const history = runHistory(s);
 
   const invokeBatch = (ctx: Ctx) => {
     const e = w.batchEndpoints.find((x) => x.name.toLowerCase() === ctx.params.ep.toLowerCase());
-    if (!e || e.provisioningState !== 'Succeeded') return userError(ctx, 404, `Batch endpoint '${ctx.params.ep}' not found.`);
+    if (!e || stateNow(s, e) !== 'Succeeded') return userError(ctx, 404, `Batch endpoint '${ctx.params.ep}' not found.`);
+    // A private workspace's batch endpoints are private too (Microsoft Learn, "configure private link").
+    if (
+      unreachable(
+        w,
+        w.workspaces.find((x) => x.name === e.workspace),
+      )
+    )
+      return privateLinkDenied(ctx);
     const caller = authenticate(ctx, w, s.keys, 'ml');
     if (!caller) return;
     // Every batch-invocation action must be allowed (Microsoft Learn, "Authorization on batch
@@ -111,6 +120,7 @@ export function dataPlaneRoutes(s: State): Route[] {
       repeatabilityId: repeatability,
       createdBy: caller.identity.clientId,
       createdByOid: caller.identity.objectId,
+      childRunId: crypto.randomUUID(),
       createdAt: s.clock.now(),
       plan: s.nextJobPlans.shift() ?? e.jobPlan ?? w.spec.jobPlan ?? DEFAULT_PLAN,
       inputs,
@@ -177,6 +187,9 @@ export function dataPlaneRoutes(s: State): Route[] {
   const score = async (ctx: Ctx) => {
     const e = w.onlineEndpoints.find((x) => x.name.toLowerCase() === ctx.params.ep.toLowerCase());
     if (!e) return ctx.text(404, 'Not Found');
+    // publicNetworkAccess Disabled: reachable only through the workspace's private endpoint; what a
+    // public caller meets is unconfirmed (research K.3): here the connection is dropped.
+    if (e.publicNetworkAccess === 'Disabled' && outsideNetwork(w)) return ctx.reset();
     if (!authorizeScoring(ctx, e)) return;
     const named = ctx.header('azureml-model-deployment');
     let deployment: string | undefined;
@@ -192,11 +205,13 @@ export function dataPlaneRoutes(s: State): Route[] {
             'No valid deployments to route to. Please check that the endpoint has at least one deployment with positive weight values or use a deployment specific header to route.',
         });
     }
-    if (e.latencyMs > 0) await sleep(e.latencyMs);
-    const answer: ScoringResponse = await e.respond({ endpoint: e.name, deployment, headers: ctx.req.headers, body: ctx.body });
-    const headers = { 'azureml-model-deployment': deployment, ...answer.headers };
-    if (typeof answer.body === 'string' || Buffer.isBuffer(answer.body)) ctx.text(answer.status, answer.body.toString(), headers);
-    else ctx.json(answer.status, answer.body, headers);
+    const d = e.deployments.find((x) => x.name === deployment)!;
+    const routed = deployment;
+    const a: ScoringResponse = await answer(e, d, async () => e.respond({ endpoint: e.name, deployment: routed, headers: ctx.req.headers, body: ctx.body }));
+    // x-request-id: the server's trace id, a GUID (troubleshooting guide, "request tracing").
+    const headers = { 'azureml-model-deployment': deployment, 'x-request-id': crypto.randomUUID(), ...a.headers };
+    if (typeof a.body === 'string' || Buffer.isBuffer(a.body)) ctx.text(a.status, a.body.toString(), headers);
+    else ctx.json(a.status, a.body, headers);
   };
 
   /** Key, aml token or Entra token, per auth mode; 401 plain text like the service's key_auth_access_denied. */
@@ -266,22 +281,22 @@ export function dataPlaneRoutes(s: State): Route[] {
     });
 
   // RunDetails (azure-ai-ml runhistory model, notes §9); error only for failed jobs.
+  // The job's own run, or its batchscoring child (runhistory.ts), which carries the step's logs.
   const runDetails = (ctx: Ctx) => {
-    const caller = authenticate(ctx, w, s.keys, 'management');
-    if (!caller) return;
-    if (!authorize(ctx, w, caller, `${ML}/workspaces/experiments/runs/read`, wsScope(ctx))) return;
-    const job = s.jobs.find((j) => j.name === ctx.params.run && j.workspace.toLowerCase() === ctx.params.ws.toLowerCase());
+    if (!history.admitted(ctx)) return;
+    const job = s.jobs.find((j) => (j.name === ctx.params.run || j.childRunId === ctx.params.run) && j.workspace.toLowerCase() === ctx.params.ws.toLowerCase());
     if (!job) return userError(ctx, 404, `Run ${ctx.params.run} was not found.`);
+    const child = job.childRunId === ctx.params.run;
     const status = statusAt(job, s.clock.now());
     const failed = status === 'Failed' && job.plan.error;
     ctx.json(200, {
-      runId: job.name,
-      runUuid: job.name.replace('batchjob-', ''),
-      parentRunUuid: null,
+      runId: child ? job.childRunId : job.name,
+      runUuid: child ? job.childRunId : job.name.replace('batchjob-', ''),
+      parentRunUuid: child ? job.name.replace('batchjob-', '') : null,
       rootRunUuid: job.name.replace('batchjob-', ''),
       target: job.deployment,
       status,
-      parentRunId: null,
+      parentRunId: child ? job.name : null,
       createdTimeUtc: new Date(job.createdAt).toISOString(),
       startTimeUtc: new Date(job.createdAt).toISOString(),
       endTimeUtc: null,
@@ -303,7 +318,7 @@ export function dataPlaneRoutes(s: State): Route[] {
       inputDatasets: [],
       outputDatasets: [],
       runDefinition: null,
-      logFiles: { 'logs/azureml/job_result.txt': `${w.urls.mlapi}/logs/${job.name}/job_result.txt` },
+      logFiles: history.logFiles(job, child),
       jobCost: null,
       revision: 1,
       runTypeV2: { orchestrator: 'Execution', traits: ['azureml.PipelineRun'], attribution: 'Aether', computeType: 'AmlcTrain' },
@@ -338,5 +353,6 @@ export function dataPlaneRoutes(s: State): Route[] {
       path: /^\/history\/v1\.0\/subscriptions\/(?<sub>[^/]+)\/resourceGroups\/(?<rg>[^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/(?<ws>[^/]+)\/runs\/(?<run>[^/]+)\/details$/i,
       handler: runDetails,
     },
+    ...history.routes,
   ];
 }

@@ -72,7 +72,7 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
   const tls = await makeTls(options.caDir);
   const keys: Keys = { github: newSigningKey(`gh-${w.prng.hex(8)}`), entra: newSigningKey(`ms-${w.prng.hex(8)}`) };
   const clock = makeClock(spec.clock ?? 'real');
-  const state: State = { w, keys, clock, jobs: [], nextJobPlans: [], repeatability: new Map() };
+  const state: State = { w, keys, clock, startedAt: clock.now(), jobs: [], nextJobPlans: [], repeatability: new Map() };
   const log: RequestLogEntry[] = [];
   let faults = spec.faults ? new Faults(spec.faults, spec.seed ?? 1) : undefined;
   const latency = (service: Service) => (typeof spec.latencyMs === 'number' ? spec.latencyMs : (spec.latencyMs?.[service] ?? 0));

@@ -11,6 +11,8 @@ export interface Job extends Omit<JobRecord, 'status'> {
   batchId: string;
   /** Object id of the creating principal (createdBy is its client id). */
   createdByOid: string;
+  /** Run id of the pipeline's batchscoring step (run history lists it as the job's child). */
+  childRunId: string;
   plan: JobPlan;
 }
 
@@ -111,6 +113,6 @@ export function displayName(prng: Prng): string {
 }
 
 export function toRecord(job: Job, clock: Clock): JobRecord {
-  const { batchId: _batchId, createdByOid: _oid, plan: _plan, ...record } = job;
+  const { batchId: _batchId, createdByOid: _oid, childRunId: _child, plan: _plan, ...record } = job;
   return { ...record, tags: { ...job.tags }, status: statusAt(job, clock.now()) };
 }

@@ -22,6 +22,8 @@ export interface Ctx {
   json(status: number, body: unknown, headers?: Record<string, string>): void;
   text(status: number, body: string, headers?: Record<string, string>): void;
   empty(status: number, headers?: Record<string, string>): void;
+  /** Drops the connection without an answer (status 0 in the log). */
+  reset(): void;
 }
 
 export type Handler = (ctx: Ctx) => void | Promise<void>;
@@ -145,6 +147,11 @@ export function makeHandler(o: ServerOptions) {
         write(status, payload === undefined ? '' : JSON.stringify(payload), { 'content-type': 'application/json; charset=utf-8', ...headers }),
       text: (status, payload, headers = {}) => write(status, payload, { 'content-type': 'text/plain; charset=utf-8', ...headers }),
       empty: (status, headers = {}) => write(status, '', { 'content-length': '0', ...headers }),
+      reset: () => {
+        lost = true;
+        finish(0);
+        req.socket.destroy();
+      },
     };
 
     const latency = o.latency(service);

@@ -84,12 +84,47 @@ export interface JobPlan {
   error?: { code: string; message: string };
   /** Time from a cancel request to 'Canceled' (default 500 ms). */
   cancelDelayMs?: number;
+  /**
+   * Log files of the job's batchscoring child run, by path (logs/user/error.txt, …), served through
+   * run history's logFiles. Default for a Failed job: the files Microsoft Learn's batch
+   * troubleshooting guide lists, each naming the error; for any other job, progress lines only.
+   */
+  logs?: Record<string, string>;
+}
+
+/** Provisioning states of online/batch endpoints and deployments (2022-10-01 spec enums). */
+export type ProvisioningState = 'Creating' | 'Updating' | 'Scaling' | 'Deleting' | 'Succeeded' | 'Failed' | 'Canceled';
+
+/** States a resource passes through from the emulator's start, each for durationMs of emulator clock time, before its provisioningState. */
+export type ProvisioningPlan = { state: ProvisioningState; durationMs: number }[];
+
+/** An AmlCompute cluster as `computes/{name}` reports it (spec example Compute/get/AmlCompute.json). */
+export interface ComputeSpec {
+  name: string;
+  /** Default: the world's first workspace. */
+  workspace?: string;
+  /** scaleSettings.minNodeCount (default 0). */
+  minNodes?: number;
+  /** scaleSettings.maxNodeCount (default 4). */
+  maxNodes?: number;
+  /** currentNodeCount (default minNodes). */
+  currentNodes?: number;
+  /** Default 'Steady'. */
+  allocationState?: 'Steady' | 'Resizing';
+  /** Default 'Dedicated'. */
+  vmPriority?: 'Dedicated' | 'LowPriority';
+  /** Node setup errors (properties.errors). */
+  errors?: { code: string; message: string }[];
 }
 
 export interface BatchDeploymentSpec {
   name: string;
   /** Default 'Succeeded'. */
   provisioningState?: string;
+  /** States before provisioningState, from the emulator's start. */
+  provisioning?: ProvisioningPlan;
+  /** Error of the last create/update operation (its async operation status) when it Failed. */
+  provisioningError?: { code: string; message: string };
   /** Compute cluster name (default 'cpu-cluster'). */
   compute?: string;
   /** 'model' (default) ignores a requested experiment name; 'pipelineComponent' honours it and takes Literal inputs. */
@@ -106,6 +141,8 @@ export interface BatchEndpointSpec {
   defaultDeployment?: string | null;
   /** Default 'Succeeded'. */
   provisioningState?: string;
+  /** States before provisioningState, from the emulator's start. */
+  provisioning?: ProvisioningPlan;
   /** Plan of every job this endpoint creates (tests may also push to Emulator.nextJobPlans). */
   jobPlan?: JobPlan;
 }
@@ -122,10 +159,47 @@ export interface ScoringResponse {
   headers?: Record<string, string>;
 }
 
+/**
+ * What every scoring request routed to a deployment meets: one per row of Microsoft Learn's
+ * online-endpoint troubleshooting status table (managed table: 408, 424, both 429s, 500;
+ * Kubernetes table: 409, 502, 503, 504).
+ */
+export type ScoringCondition =
+  | 'model-error' // 424, ms-azureml-model-error-statuscode/-reason headers; the container's error body; a traceback in the log
+  | 'timeout' // 408 'upstream request timeout' once requestTimeout has passed
+  | 'too-many-pending' // 429: more than 2 × maxConcurrentRequestsPerInstance × instances in flight
+  | 'rate-limited' // 429: the endpoint's requests-per-second limit
+  | 'infrastructure' // 500
+  | 'conflict' // 409: another operation is in progress on the endpoint
+  | 'crash' // 502: score.py's run() raised or crashed
+  | 'spike' // 503: load rose faster than the deployment scales
+  | 'gateway-timeout'; // 504
+
 export interface OnlineDeploymentSpec {
   name: string;
   /** Default 'Succeeded'. */
   provisioningState?: string;
+  /** States before provisioningState, from the emulator's start (e.g. Updating for 3 s). */
+  provisioning?: ProvisioningPlan;
+  /** Error of the last create/update operation (its async operation status) when it Failed. */
+  provisioningError?: { code: string; message: string };
+  /** sku.capacity (default 1). */
+  instanceCount?: number;
+  /** properties.requestSettings (default requestTimeout 'PT5S', maxConcurrentRequestsPerInstance 1, maxQueueWait 'PT0.5S'). */
+  requestSettings?: { requestTimeout?: string; maxConcurrentRequestsPerInstance?: number; maxQueueWait?: string };
+  /** properties.scaleSettings (default { scaleType: 'Default' }). */
+  scaleSettings?:
+    { scaleType: 'Default' } | { scaleType: 'TargetUtilization'; minInstances: number; maxInstances: number; targetUtilizationPercentage?: number };
+  /** Every request routed here meets this condition. */
+  condition?: ScoringCondition;
+  /**
+   * Enforce the deployment's own limits: 429 past 2 × maxConcurrentRequestsPerInstance × instances
+   * requests in flight, 408 when the answer takes longer than requestTimeout (default false, so
+   * benches measure the action rather than a model's capacity).
+   */
+  enforceRequestLimits?: boolean;
+  /** Inference-server log lines getLogs tails (default: the server's start-up lines; a model error appends its traceback). */
+  logs?: string[];
 }
 
 export interface OnlineEndpointSpec {
@@ -134,12 +208,16 @@ export interface OnlineEndpointSpec {
   authMode: 'key' | 'aml_token' | 'aad_token';
   /** Default 'managed'. A Kubernetes endpoint rejects aad_token at scoring time. */
   compute?: 'managed' | 'kubernetes';
+  /** Default 'Enabled'. 'Disabled': scoring only through the workspace's private endpoint (see WorldSpec.network). */
+  publicNetworkAccess?: 'Enabled' | 'Disabled';
   /** Default [{ name: 'blue' }]. */
   deployments?: (string | OnlineDeploymentSpec)[];
   /** Default { <first deployment>: 100 }. */
   traffic?: Record<string, number>;
   /** Default 'Succeeded'. */
   provisioningState?: string;
+  /** States before provisioningState, from the emulator's start; scoringUri is null while Creating. */
+  provisioning?: ProvisioningPlan;
   /** Added to every scoring request (default 0). */
   latencyMs?: number;
   /** Scoring handler; default answers 200 JSON {"deployment": name, "predictions": [...]} (one per input row). */
@@ -233,6 +311,20 @@ export interface WorldSpec {
   /** Default: 'score-key' (key), 'score-token' (aml_token), 'score-aad' (aad_token). */
   onlineEndpoints?: OnlineEndpointSpec[];
   dataAssets?: DataAssetSpec[];
+  /** Compute clusters; one a batch deployment names but this list lacks is a default cluster (0 to 4 nodes, none running). */
+  computes?: ComputeSpec[];
+  /** Read live: a test may change it on emu.world. */
+  network?: {
+    /** Workspaces whose publicNetworkAccess is Disabled (their batch endpoints, run history and storage are private too). */
+    privateWorkspaces?: string[];
+    /**
+     * The caller is inside the virtual network (a self-hosted runner there): private resources
+     * answer. Default false: a private online scoring URI resets the connection, a private
+     * workspace's data plane answers 403 'Access to workspace was denied based on workspace
+     * private link configuration.'.
+     */
+    callerInVirtualNetwork?: boolean;
+  };
   /** Job plan of batch endpoints without their own (default Preparing 1.5 s, Running 2.5 s, Finalizing 0.5 s, Completed). */
   jobPlan?: JobPlan;
   service?: {

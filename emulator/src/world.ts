@@ -1,11 +1,15 @@
 // The live world: a WorldSpec with its defaults filled in, ids drawn from the seed, scopes resolved.
+import { createHash } from 'node:crypto';
 import { Prng } from './prng.js';
 import { BUILT_IN_ROLES, type Assignment, type RoleDefinition } from './rbac.js';
 import type {
   Cloud,
+  ComputeSpec,
   FederatedCredentialSpec,
   JobPlan,
+  OnlineDeploymentSpec,
   OnlineEndpointSpec,
+  ProvisioningPlan,
   RoleAssignmentSpec,
   ScopeRef,
   ScoringRequest,
@@ -43,32 +47,62 @@ export interface WorkspaceRec {
   workspaceId: string;
 }
 
-export interface BatchDeploymentRec {
-  name: string;
+/** A workspace's publicNetworkAccess, as the live world says (WorldSpec.network). */
+export function workspaceAccess(w: World, workspace: string): 'Enabled' | 'Disabled' {
+  return w.spec.network?.privateWorkspaces?.includes(workspace) ? 'Disabled' : 'Enabled';
+}
+
+/** Whether a private resource refuses the caller: it is outside the virtual network (WorldSpec.network). */
+export function outsideNetwork(w: World): boolean {
+  return !w.spec.network?.callerInVirtualNetwork;
+}
+
+/** Provisioning over time: the plan's states from the emulator's start, then the final state. */
+export interface Provisioning {
   provisioningState: string;
+  provisioning: ProvisioningPlan;
+  /** Error of the last operation when it Failed. */
+  provisioningError?: { code: string; message: string };
+  /** Id of the last create/update operation (its async operation status URL ends with it). */
+  operationId: string;
+}
+
+export interface BatchDeploymentRec extends Provisioning {
+  name: string;
   compute: string;
   type: 'model' | 'pipelineComponent';
 }
 
-export interface BatchEndpointRec {
+export type OnlineDeploymentRec = Provisioning &
+  Required<Pick<OnlineDeploymentSpec, 'name' | 'instanceCount' | 'scaleSettings' | 'enforceRequestLimits' | 'logs'>> &
+  Pick<OnlineDeploymentSpec, 'condition'> & {
+    requestSettings: { requestTimeout: string; maxConcurrentRequestsPerInstance: number; maxQueueWait: string };
+    /** Requests being answered now (for the 429 limit). */
+    inFlight: number;
+  };
+
+export interface ComputeRec extends Required<Omit<ComputeSpec, 'errors'>> {
+  errors: { code: string; message: string }[];
+}
+
+export interface BatchEndpointRec extends Provisioning {
   name: string;
   workspace: string;
   id: string;
   deployments: BatchDeploymentRec[];
   defaultDeployment: string | null;
-  provisioningState: string;
   jobPlan?: JobPlan;
 }
 
-export interface OnlineEndpointRec {
+export interface OnlineEndpointRec extends Provisioning {
   name: string;
   workspace: string;
   id: string;
   authMode: 'key' | 'aml_token' | 'aad_token';
   kubernetes: boolean;
-  deployments: { name: string; provisioningState: string }[];
+  publicNetworkAccess: 'Enabled' | 'Disabled';
+  deployments: OnlineDeploymentRec[];
   traffic: Record<string, number>;
-  provisioningState: string;
   latencyMs: number;
   respond: (req: ScoringRequest) => ScoringResponse | Promise<ScoringResponse>;
   keys: { primaryKey: string; secondaryKey: string };
@@ -100,6 +134,7 @@ export interface World {
   batchEndpoints: BatchEndpointRec[];
   onlineEndpoints: OnlineEndpointRec[];
   dataAssets: DataAssetRec[];
+  computes: ComputeRec[];
   urls: Record<Service, string>;
   /** Every token this emulator issued, for tests that check nothing leaks. */
   issued: string[];
@@ -185,6 +220,7 @@ export function buildWorld(spec: WorldSpec): World {
     batchEndpoints: [],
     onlineEndpoints: [],
     dataAssets: [],
+    computes: [],
     urls: { github: '', login: '', management: '', inference: '', mlapi: '', imds: '' },
     issued: [],
   };
@@ -211,12 +247,12 @@ export function buildWorld(spec: WorldSpec): World {
       id: `${workspaceScope(w, ws)}/batchEndpoints/${e.name}`,
       deployments: deployments.map((d) => ({
         name: d.name,
-        provisioningState: d.provisioningState ?? 'Succeeded',
+        ...provisioning(`${workspaceScope(w, ws)}/batchEndpoints/${e.name}/deployments/${d.name}`, d),
         compute: `${workspaceScope(w, ws)}/computes/${d.compute ?? 'cpu-cluster'}`,
         type: d.type ?? 'model',
       })),
       defaultDeployment: e.defaultDeployment === undefined ? (deployments[0]?.name ?? null) : e.defaultDeployment,
-      provisioningState: e.provisioningState ?? 'Succeeded',
+      ...provisioning(`${workspaceScope(w, ws)}/batchEndpoints/${e.name}`, e),
       jobPlan: e.jobPlan,
     });
   }
@@ -235,9 +271,12 @@ export function buildWorld(spec: WorldSpec): World {
       id: `${workspaceScope(w, ws)}/onlineEndpoints/${e.name}`,
       authMode: e.authMode,
       kubernetes: e.compute === 'kubernetes',
-      deployments: deployments.map((d) => ({ name: d.name, provisioningState: d.provisioningState ?? 'Succeeded' })),
+      publicNetworkAccess: e.publicNetworkAccess ?? 'Enabled',
+      deployments: deployments.map((d) =>
+        onlineDeployment(`${workspaceScope(w, ws)}/onlineEndpoints/${e.name}/deployments/${d.name}`, d, e.compute === 'kubernetes'),
+      ),
       traffic: e.traffic ?? (deployments[0] ? { [deployments[0].name]: 100 } : {}),
-      provisioningState: e.provisioningState ?? 'Succeeded',
+      ...provisioning(`${workspaceScope(w, ws)}/onlineEndpoints/${e.name}`, e),
       latencyMs: e.latencyMs ?? 0,
       respond: e.respond ?? ((req) => defaultRespond(req.deployment, req.body)),
       keys: e.keys ?? { primaryKey: prng.key(), secondaryKey: prng.key() },
@@ -255,6 +294,8 @@ export function buildWorld(spec: WorldSpec): World {
       dataUri: (v) => d.dataUri ?? `azureml://datastores/workspaceblobstore/paths/${d.name}/${v}/`,
     });
   }
+
+  for (const c of spec.computes ?? []) w.computes.push(computeRec(c, c.workspace ?? firstWs));
 
   const subject = githubSubject(spec);
   (spec.identities ?? [{}]).forEach((i, index) => {
@@ -276,6 +317,98 @@ export function buildWorld(spec: WorldSpec): World {
     assign(w, identity, i.roles ?? (index === 0 ? [{ role: 'Contributor', scope: 'resourceGroup' }] : []));
   });
   return w;
+}
+
+/** A resource's provisioning; its operation id is derived from its id, so the seed's other ids stay as they were. */
+function provisioning(
+  id: string,
+  spec: { provisioningState?: string; provisioning?: ProvisioningPlan; provisioningError?: { code: string; message: string } },
+): Provisioning {
+  const h = createHash('sha256').update(id).digest('hex');
+  return {
+    provisioningState: spec.provisioningState ?? 'Succeeded',
+    provisioning: spec.provisioning ?? [],
+    provisioningError: spec.provisioningError,
+    operationId: `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`,
+  };
+}
+
+/**
+ * The start-up block Microsoft Learn shows for the inference server on a managed online endpoint
+ * ("Debugging scoring script with Azure Machine Learning inference HTTP server"), dated now.
+ */
+export function inferenceServerStartup(deployment: string, at: Date): string[] {
+  const t = at.toISOString().replace('T', ' ').replace('Z', '').replace('.', ',');
+  return [
+    'Azure ML Inferencing HTTP server v1.2.2',
+    '',
+    '',
+    'Server Settings',
+    '---------------',
+    'Entry Script Name: /var/azureml-app/onlinescoring/score.py',
+    `Model Directory: /var/azureml-app/azureml-models/${deployment}-model/1`,
+    'Worker Count: 1',
+    'Worker Timeout (seconds): 300',
+    'Server Port: 31311',
+    'Application Insights Enabled: false',
+    'Application Insights Key: None',
+    'Inferencing HTTP server version: azmlinfsrv/1.2.2',
+    'CORS for the specified origins: None',
+    '',
+    '',
+    'Server Routes',
+    '---------------',
+    'Liveness Probe: GET   127.0.0.1:31311/',
+    'Score:          POST  127.0.0.1:31311/score',
+    '',
+    `${t} I [21] azmlinfsrv.user_script - Found user script at /var/azureml-app/onlinescoring/score.py`,
+    `${t} I [21] azmlinfsrv.user_script - run() is not decorated. Server will invoke it with raw input.`,
+    `${t} I [21] azmlinfsrv.user_script - Invoking user's init function`,
+    `${t} I [21] azmlinfsrv.user_script - User's init() completed successfully in 203ms.`,
+    `${t} I [21] azmlinfsrv.app - Azure ML Inference HTTP server is up and ready for requests!`,
+  ];
+}
+
+function onlineDeployment(id: string, d: OnlineDeploymentSpec, kubernetes: boolean): OnlineDeploymentRec {
+  return {
+    name: d.name,
+    ...provisioning(id, d),
+    instanceCount: d.instanceCount ?? 1,
+    // rec-online's real deployment GET: requestTimeout PT5S, maxConcurrentRequestsPerInstance 1.
+    requestSettings: { requestTimeout: 'PT5S', maxConcurrentRequestsPerInstance: 1, maxQueueWait: 'PT0.5S', ...d.requestSettings },
+    // Managed deployments have only the Default scale type; Kubernetes ones default to TargetUtilization.
+    scaleSettings:
+      d.scaleSettings ??
+      (kubernetes ? { scaleType: 'TargetUtilization', minInstances: 1, maxInstances: 1, targetUtilizationPercentage: 70 } : { scaleType: 'Default' }),
+    condition: d.condition,
+    enforceRequestLimits: d.enforceRequestLimits ?? false,
+    logs: d.logs ?? inferenceServerStartup(d.name, new Date()),
+    inFlight: 0,
+  };
+}
+
+export function computeRec(c: ComputeSpec, workspace: string): ComputeRec {
+  const minNodes = c.minNodes ?? 0;
+  return {
+    name: c.name,
+    workspace,
+    minNodes,
+    maxNodes: c.maxNodes ?? 4,
+    currentNodes: c.currentNodes ?? minNodes,
+    allocationState: c.allocationState ?? 'Steady',
+    vmPriority: c.vmPriority ?? 'Dedicated',
+    errors: c.errors ?? [],
+  };
+}
+
+/** A resource's provisioning state `elapsedMs` after the emulator started. */
+export function provisioningAt(p: Provisioning, elapsedMs: number): string {
+  let t = elapsedMs;
+  for (const step of p.provisioning) {
+    if (t < step.durationMs) return step.state;
+    t -= step.durationMs;
+  }
+  return p.provisioningState;
 }
 
 export function findIdentity(w: World, key: string): IdentityRec | undefined {

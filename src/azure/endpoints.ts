@@ -1,10 +1,12 @@
 // Reads the endpoint (and the deployment asked for) through the resource manager, and turns a
-// missing or unready resource into a message that names what exists.
+// missing resource into a message that names what exists. Whether it is ready is readiness.ts's.
+import type { TargetUtilizationScaleSettings } from '@azure/arm-machinelearning';
 import type { Arm } from './arm.js';
 import { armCall, ArmError, listNames } from './arm.js';
 import type { OnlineAuthMode } from '../permissions/catalog.js';
 import { ActionError } from '../reporting/errors.js';
 import type { Inputs } from '../inputs.js';
+import { parseIsoDurationMs, type DeploymentFigures } from '../online/status-codes.js';
 
 export interface Endpoint {
   name: string;
@@ -16,11 +18,23 @@ export interface Endpoint {
   /** Batch: the default deployment; online: undefined (traffic decides). */
   defaultDeployment?: string;
   traffic: Record<string, number>;
+  provisioningState?: string;
+  /** Online: 'Enabled' or 'Disabled' (batch endpoints have no such flag: their workspace's decides). */
+  publicNetworkAccess?: string;
+  /** The async operation status URL of its last create or update. */
+  operationUri?: string;
 }
 
 export interface Deployment {
+  name: string;
   /** Batch: the compute cluster's resource id. */
   compute?: string;
+  /** Batch: nodes per job (resources.instanceCount). */
+  nodesPerJob?: number;
+  /** Online: the figures the status-code translation quotes. */
+  figures?: DeploymentFigures;
+  provisioningState?: string;
+  operationUri?: string;
 }
 
 const AUTH_MODES: Record<string, OnlineAuthMode> = { key: 'key', amltoken: 'aml_token', aadtoken: 'aad_token' };
@@ -66,17 +80,6 @@ function existing(names: string[] | undefined, label: string): string {
   return ` (${label}: ${names.join(', ')})`;
 }
 
-function ready(kind: string, name: string, state: string | undefined): void {
-  if (!state || /^succeeded$/i.test(state)) return;
-  const failed = /^(failed|canceled)$/i.test(state);
-  throw new ActionError(
-    'not-ready',
-    failed
-      ? `Fix or redeploy ${kind} '${name}': its provisioning state is '${state}', so it cannot be invoked.`
-      : `Wait for ${kind} '${name}' to finish provisioning (state '${state}'), then re-run.`,
-  );
-}
-
 async function getOr404<T>(what: string, call: () => Promise<T>, missing: () => Promise<ActionError>): Promise<T> {
   try {
     return await armCall(what, call);
@@ -94,13 +97,14 @@ export async function readEndpoint(arm: Arm, inputs: Where): Promise<Endpoint> {
       () => arm.ml.batchEndpoints.get(rg, ws, name),
       () => notFound(arm, inputs, 'endpoint'),
     );
-    ready('batch endpoint', name, e.properties.provisioningState);
     return {
       name,
       scoringUri: e.properties.scoringUri ?? '',
       kubernetes: false,
       defaultDeployment: e.properties.defaults?.deploymentName ?? undefined,
       traffic: {},
+      provisioningState: e.properties.provisioningState,
+      operationUri: e.properties.properties?.AzureAsyncOperationUri ?? undefined,
     };
   }
   const e = await getOr404(
@@ -108,7 +112,6 @@ export async function readEndpoint(arm: Arm, inputs: Where): Promise<Endpoint> {
     () => arm.ml.onlineEndpoints.get(rg, ws, name),
     () => notFound(arm, inputs, 'endpoint'),
   );
-  ready('online endpoint', name, e.properties.provisioningState);
   const authMode = AUTH_MODES[(e.properties.authMode ?? '').toLowerCase()];
   if (!authMode) throw new ActionError('azure', `Online endpoint '${name}' reports auth mode '${e.properties.authMode}', which this action does not know.`);
   return {
@@ -118,6 +121,9 @@ export async function readEndpoint(arm: Arm, inputs: Where): Promise<Endpoint> {
     // A Kubernetes endpoint names the attached compute it runs on; a managed one has none.
     kubernetes: Boolean(e.properties.compute),
     traffic: e.properties.traffic ?? {},
+    provisioningState: e.properties.provisioningState,
+    publicNetworkAccess: e.properties.publicNetworkAccess,
+    operationUri: e.properties.properties?.AzureAsyncOperationUri ?? undefined,
   };
 }
 
@@ -126,10 +132,39 @@ export async function readDeployment(arm: Arm, inputs: Where, deployment: string
   const missing = () => notFound(arm, inputs, 'deployment', deployment);
   if (inputs.endpointType === 'batch') {
     const d = await getOr404(`read deployment '${deployment}'`, () => arm.ml.batchDeployments.get(rg, ws, endpoint, deployment), missing);
-    ready('deployment', deployment, d.properties.provisioningState);
-    return { compute: d.properties.compute };
+    return {
+      name: deployment,
+      compute: d.properties.compute ?? undefined,
+      nodesPerJob: d.properties.resources?.instanceCount ?? undefined,
+      provisioningState: d.properties.provisioningState,
+      operationUri: d.properties.properties?.AzureAsyncOperationUri ?? undefined,
+    };
   }
   const d = await getOr404(`read deployment '${deployment}'`, () => arm.ml.onlineDeployments.get(rg, ws, endpoint, deployment), missing);
-  ready('deployment', deployment, d.properties.provisioningState);
-  return {};
+  const p = d.properties;
+  const scale = p.scaleSettings as TargetUtilizationScaleSettings | undefined;
+  return {
+    name: deployment,
+    provisioningState: p.provisioningState,
+    operationUri: p.properties?.AzureAsyncOperationUri ?? undefined,
+    figures: {
+      name: deployment,
+      kubernetes: p.endpointComputeType === 'Kubernetes',
+      requestTimeout: p.requestSettings?.requestTimeout ?? undefined,
+      requestTimeoutMs: parseIsoDurationMs(p.requestSettings?.requestTimeout),
+      maxConcurrentRequestsPerInstance: p.requestSettings?.maxConcurrentRequestsPerInstance,
+      instanceCount: d.sku?.capacity,
+      scale:
+        scale?.scaleType === 'TargetUtilization'
+          ? {
+              type: 'TargetUtilization',
+              minInstances: scale.minInstances,
+              maxInstances: scale.maxInstances,
+              targetUtilizationPercentage: scale.targetUtilizationPercentage,
+            }
+          : scale
+            ? { type: scale.scaleType }
+            : undefined,
+    },
+  };
 }

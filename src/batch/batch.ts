@@ -119,6 +119,8 @@ export interface CreateDeps {
   principal: Principal;
   /** The 401/403 diagnosis for a data-plane refusal. */
   refused(status: number, body: string): ActionError;
+  /** Why the scoring URI gives no answer, when that is known (a private endpoint): stops the retries. */
+  unreachable?(code: string | undefined): Promise<ActionError | undefined>;
 }
 
 export interface CreateRequest {
@@ -136,6 +138,7 @@ export async function createJob(d: CreateDeps, r: CreateRequest): Promise<Create
   for (let attempt = 1; ; attempt++) {
     let uncertain: string;
     let retryAfter: number | undefined;
+    let noAnswer: string | undefined;
     try {
       const headers: Record<string, string> = {
         authorization: `Bearer ${await d.mlToken()}`,
@@ -157,8 +160,11 @@ export async function createJob(d: CreateDeps, r: CreateRequest): Promise<Create
     } catch (err) {
       if (err instanceof ActionError) throw err;
       const code = (err as { code?: string }).code;
-      if (!isTransientErrorCode(code) && code !== undefined) throw new ActionError('azure', `Could not reach the batch endpoint: ${describeThrown(err)}`);
+      if (!isTransientErrorCode(code) && code !== undefined) {
+        throw (await d.unreachable?.(code)) ?? new ActionError('azure', `Could not reach the batch endpoint: ${describeThrown(err)}`);
+      }
       uncertain = describeTransient(undefined, code ?? 'ECONNRESET');
+      noAnswer = code ?? 'ECONNRESET';
     }
 
     // The service may have created the job even though this run never heard back.
@@ -176,6 +182,8 @@ export async function createJob(d: CreateDeps, r: CreateRequest): Promise<Create
       );
     }
     if (attempt >= MAX_CREATE_ATTEMPTS) {
+      const known = noAnswer ? await d.unreachable?.(noAnswer) : undefined;
+      if (known) throw known;
       throw new ActionError(
         'azure',
         `Re-run the job: the batch endpoint did not accept the job after ${attempt} attempts (last: ${uncertain}), and no job of this run exists.`,

@@ -1,18 +1,18 @@
-// Following a batch job: polling its status to the end, cancelling it, and reading a failed job's
-// own error from run history (the resource manager's Job carries none).
+// Following a batch job: polling its status to the end and cancelling it. (A failed job's own
+// error and logs are run history's: run-history.ts, job-logs.ts.)
 import type { Arm } from '../azure/arm.js';
 import { armCall, ArmError } from '../azure/arm.js';
-import { send, type Http, type Log } from '../azure/http.js';
+import type { Log } from '../azure/http.js';
 import type { Inputs } from '../inputs.js';
 import { isRetryableStatus, pollIntervalMs } from '../azure/retry.js';
-import { parseErrorBody } from '../azure/azure-errors.js';
 import { realClock, type Clock } from '../clock.js';
 import { duration } from '../reporting/format.js';
 
 export const FINAL_STATUSES = new Set(['Completed', 'Failed', 'Canceled']);
 /** Statuses that end a wait only when they persist: a job can come back from them. */
-const STUCK_STATUSES = new Set(['NotResponding', 'Paused']);
-export const STUCK_AFTER_MS = 10 * 60_000;
+const UNRESPONSIVE_STATUSES = new Set(['NotResponding', 'Paused']);
+/** How long they must persist (not stuck-after-minutes, which warns about a job that has not started). */
+export const UNRESPONSIVE_AFTER_MS = 10 * 60_000;
 
 export interface JobState {
   name: string;
@@ -57,17 +57,20 @@ export interface PollOptions {
   onChange(change: StatusChange, job: JobState): void;
   /** Consecutive failed reads tolerated (each already retried by the transport). */
   maxFailedReads?: number;
+  /** Called once when the job is still in one of `statuses` after `afterMs` (stuck-after-minutes). */
+  notStarted?: { afterMs: number; statuses: ReadonlySet<string>; warn(job: JobState): Promise<void> };
 }
 
 /**
  * Reads the job until it ends, the wait times out or the signal aborts. Prints each status change
- * with the time waited. NotResponding and Paused end the wait only after STUCK_AFTER_MS.
+ * with the time waited. NotResponding and Paused end the wait only after UNRESPONSIVE_AFTER_MS.
  */
 export async function pollJob(o: PollOptions): Promise<PollOutcome> {
   const start = o.clock.now();
   let last: JobState | undefined;
   let stuckSince: number | undefined;
   let failedReads = 0;
+  let warned = false;
   for (;;) {
     const elapsed = o.clock.now() - start;
     if (o.signal.aborted) return { kind: 'aborted', job: last ?? o.initial };
@@ -77,11 +80,16 @@ export async function pollJob(o: PollOptions): Promise<PollOutcome> {
       if (!last || job.status !== last.status) {
         o.log.info(`${job.name}: ${job.status} (after ${duration(elapsed)})`);
         o.onChange({ status: job.status, at: elapsed }, job);
-        stuckSince = STUCK_STATUSES.has(job.status) ? elapsed : undefined;
+        stuckSince = UNRESPONSIVE_STATUSES.has(job.status) ? elapsed : undefined;
       }
       last = job;
       if (FINAL_STATUSES.has(job.status)) return { kind: 'final', job };
-      if (stuckSince !== undefined && elapsed - stuckSince >= STUCK_AFTER_MS) return { kind: 'final', job };
+      if (stuckSince !== undefined && elapsed - stuckSince >= UNRESPONSIVE_AFTER_MS) return { kind: 'final', job };
+      const n = o.notStarted;
+      if (n && !warned && elapsed >= n.afterMs && n.statuses.has(job.status)) {
+        warned = true;
+        await n.warn(job);
+      }
     } catch (err) {
       // A read that failed for good (after the transport's retries) is tolerated a few times:
       // abandoning a paid job over a passing outage is worse than waiting a little longer.
@@ -131,45 +139,4 @@ export async function cancelJob(
   }
   log.info(status ? `Job ${name} cancel requested; its status is now ${status}.` : `Job ${name} cancel requested; its final status could not be read in time.`);
   return status;
-}
-
-export interface RunError {
-  code?: string;
-  message: string;
-}
-
-/**
- * A failed job's own error, as azure-ai-ml reads it: the workspace's discovery URL gives the run
- * history host, whose run details carry error.error.{code,message}.
- */
-export async function readRunError(
-  arm: Arm,
-  http: Http,
-  inputs: Pick<Inputs, 'subscriptionId' | 'resourceGroup' | 'workspace'>,
-  name: string,
-  armToken: () => Promise<string>,
-): Promise<RunError | undefined> {
-  const ws = await armCall(`read workspace '${inputs.workspace}'`, () => arm.ml.workspaces.get(inputs.resourceGroup, inputs.workspace));
-  const discoveryUrl = ws.discoveryUrl;
-  if (!discoveryUrl) return undefined;
-  const discovery = await send(http, http.reads, { url: discoveryUrl, method: 'GET' });
-  if (discovery.status !== 200 || !discovery.bodyAsText) return undefined;
-  const urls = JSON.parse(discovery.bodyAsText) as Record<string, string>;
-  const history = (urls.history ?? urls.api ?? '').replace(/\/+$/, '');
-  if (!history) return undefined;
-  const path = `/history/v1.0/subscriptions/${inputs.subscriptionId}/resourceGroups/${inputs.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${inputs.workspace}/runs/${encodeURIComponent(name)}/details`;
-  const details = await send(http, http.reads, {
-    url: `${history}${path}`,
-    method: 'GET',
-    headers: { authorization: `Bearer ${await armToken()}`, accept: 'application/json' },
-  });
-  if (details.status !== 200 || !details.bodyAsText) {
-    const said = parseErrorBody(details.bodyAsText).message;
-    return { message: `(run history answered ${details.status}${said ? `: ${said}` : ''})` };
-  }
-  const body = JSON.parse(details.bodyAsText) as { error?: { error?: { code?: string; message?: string; details?: { message?: string }[] } } };
-  const e = body.error?.error;
-  if (!e?.message) return undefined;
-  const extra = (e.details ?? []).map((d) => d.message).filter(Boolean);
-  return { code: e.code, message: [e.message, ...extra].join(' ') };
 }

@@ -85,10 +85,9 @@ export async function commentOnPullRequest(r: CommentRequest): Promise<void> {
   const { run, log } = r;
   const pr = run.pullRequest;
   if (r.mode === 'false') return;
-  if (r.mode === 'on-failure' && !r.failed) {
-    log.debug('comment-on-pr: on-failure: the step succeeded, so no pull-request comment.');
-    return;
-  }
+  // on-failure after a success: no new comment, but one an earlier failure left is brought up to
+  // date, so the pull request does not go on showing a failure that is fixed.
+  const onlyUpdate = r.mode === 'on-failure' && !r.failed;
   if (!pr || !run.repository) {
     log.debug(`comment-on-pr: the '${run.eventName ?? 'unknown'}' event is not for a pull request (pull_request or pull_request_target), so no comment.`);
     return;
@@ -109,6 +108,10 @@ export async function commentOnPullRequest(r: CommentRequest): Promise<void> {
     for await (const page of api.pages()) {
       existing = page.find((c) => c.body?.startsWith(marker));
       if (existing) break;
+    }
+    if (!existing && onlyUpdate) {
+      log.debug('comment-on-pr: on-failure: the step succeeded and no earlier comment needs updating, so no pull-request comment.');
+      return;
     }
     const written = existing ? await api.update(existing.id, body) : await api.create(body);
     log.info(`${existing ? 'Updated the comment' : 'Commented'} on pull request #${pr.number}: ${written.html_url}`);

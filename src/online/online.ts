@@ -12,11 +12,19 @@ import type { Inputs } from '../inputs.js';
 const REQUEST_TIMEOUT_MS = 180_000;
 
 export interface ScoredRequest {
+  /** 0: no answer (errorCode says why). */
   status: number;
   latencyMs: number;
   body: string;
-  /** The model's own status/reason on a 424, or the transport error. */
-  detail?: string;
+  /** The deployment that answered (the answer's azureml-model-deployment header). */
+  deployment?: string;
+  /** x-request-id: the id Azure support asks for. */
+  requestId?: string;
+  /** The model's own status and reason on a 424 (ms-azureml-model-error-statuscode / -reason). */
+  modelStatus?: string;
+  modelReason?: string;
+  /** Why there was no answer: the transport's code (ECONNRESET, ENOTFOUND, TimeoutError…). */
+  errorCode?: string;
 }
 
 export interface OnlineResult {
@@ -94,14 +102,19 @@ export async function score(o: ScoreOptions): Promise<OnlineResult> {
     const start = performance.now();
     try {
       const res = await send(o.http, o.http.once, { url: o.endpoint.scoringUri, method: 'POST', body, headers, timeout: REQUEST_TIMEOUT_MS });
-      const latencyMs = performance.now() - start;
-      const modelStatus = res.headers.get('ms-azureml-model-error-statuscode');
-      const modelReason = res.headers.get('ms-azureml-model-error-reason');
-      const detail = modelStatus || modelReason ? `the model answered ${modelStatus ?? '?'}${modelReason ? ` (${modelReason})` : ''}` : undefined;
-      return { status: res.status, latencyMs, body: res.bodyAsText ?? '', detail };
+      const header = (name: string) => res.headers.get(name) ?? undefined;
+      return {
+        status: res.status,
+        latencyMs: performance.now() - start,
+        body: res.bodyAsText ?? '',
+        deployment: header('azureml-model-deployment'),
+        requestId: header('x-request-id'),
+        modelStatus: header('ms-azureml-model-error-statuscode'),
+        modelReason: header('ms-azureml-model-error-reason'),
+      };
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      return { status: 0, latencyMs: performance.now() - start, body: '', detail: `no answer (${code ?? (err as Error).message})` };
+      const e = err as { code?: string; name?: string; message?: string };
+      return { status: 0, latencyMs: performance.now() - start, body: '', errorCode: e.code ?? e.name ?? e.message };
     }
   };
 

@@ -57,6 +57,19 @@ export const BATCH_INVOKE_ACTIONS: readonly string[] = requiredActions.batchInvo
 export const SCORE_ACTION = requiredActions.onlineInvokeByAuthMode.aad_token[1];
 export const BATCH_DATA_ACCESS_REMEDY: string = requiredActions.batchDataAccessRemedy;
 
+/**
+ * Actions read only after a failure, to explain it; never required up front. Microsoft Learn
+ * ("Azure permissions for AI + machine learning") spells getLogs in lower case
+ * (workspaces/onlineendpoints/deployments/getlogs/action); Azure matches actions case-insensitively,
+ * so it is written in the casing of the catalog's other actions and of the REST operation.
+ */
+export const DIAGNOSTIC_ACTIONS = {
+  modelLogs: 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/getLogs/action',
+  /** A create/update operation's status (properties.AzureAsyncOperationUri), at subscription and location. */
+  operationStatus: 'Microsoft.MachineLearningServices/locations/mfeOperationsStatus/read',
+  computeRead: BATCH_INVOKE_ACTIONS.find((a) => a.endsWith('/computes/read'))!,
+} as const;
+
 export interface RoleSuggestion {
   roleName: string;
   /** Set when a broader role is needed: what "AzureML Data Scientist", the role users try first, lacks. */

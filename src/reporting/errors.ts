@@ -2,7 +2,7 @@
 // optional detail lines; anything else that reaches the top is a bug and is reported as such.
 
 export type FailureKind =
-  'input' | 'signin' | 'permission' | 'not-found' | 'not-ready' | 'job-failed' | 'job-canceled' | 'timeout' | 'scoring' | 'azure' | 'cancelled';
+  'input' | 'signin' | 'permission' | 'not-found' | 'not-ready' | 'job-failed' | 'job-canceled' | 'timeout' | 'scoring' | 'network' | 'azure' | 'cancelled';
 
 export class ActionError extends Error {
   readonly kind: FailureKind;

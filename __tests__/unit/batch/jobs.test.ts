@@ -1,20 +1,9 @@
 // The poller on a compressed clock: no real waiting.
 import { describe, expect, it } from 'vitest';
-import { pollJob, STUCK_AFTER_MS, type JobState } from '../../../src/batch/jobs.js';
+import { pollJob, UNRESPONSIVE_AFTER_MS, type JobState } from '../../../src/batch/jobs.js';
 import { ArmError } from '../../../src/azure/arm.js';
 import type { Clock } from '../../../src/clock.js';
-
-function fakeClock(): Clock & { t: number } {
-  const c = {
-    t: 0,
-    now: () => c.t,
-    sleep: (ms: number) => {
-      c.t += ms;
-      return Promise.resolve();
-    },
-  };
-  return c;
-}
+import { fakeClock } from '../fake-clock.js';
 const quiet = { info: () => undefined, warning: () => undefined, debug: () => undefined };
 
 /** A job whose status at time t is given by a timeline of [from ms, status]. */
@@ -87,7 +76,7 @@ describe('pollJob', () => {
     );
     const second = await poll(clock2, stuck.read).done;
     expect(second).toMatchObject({ kind: 'final', job: { status: 'NotResponding' } });
-    expect(clock2.t).toBeGreaterThanOrEqual(10_000 + STUCK_AFTER_MS);
+    expect(clock2.t).toBeGreaterThanOrEqual(10_000 + UNRESPONSIVE_AFTER_MS);
   });
 
   it('times out without overshooting the deadline', async () => {
@@ -137,5 +126,47 @@ describe('pollJob', () => {
     await poll(clock, j.read, { timeoutMs: 7 * 3600_000 }).done;
     expect(j.reads()).toBeGreaterThan(700);
     expect(j.reads()).toBeLessThan(800);
+  });
+
+  it('warns once about a job that has not started after stuck-after-minutes, and not about one that has', async () => {
+    const notStarted = (timeline: [number, string][]) => {
+      const clock = fakeClock();
+      const warned: string[] = [];
+      const done = pollJob({
+        read: job(timeline, clock).read,
+        initial: { name: 'batchjob-1', status: 'NotStarted' },
+        clock,
+        signal: new AbortController().signal,
+        timeoutMs: 3600_000,
+        log: quiet,
+        onChange: () => undefined,
+        notStarted: {
+          afterMs: 600_000,
+          statuses: new Set(['NotStarted', 'Queued', 'Preparing']),
+          warn: (j) => {
+            warned.push(`${j.status}@${clock.t}`);
+            return Promise.resolve();
+          },
+        },
+      });
+      return { done, warned };
+    };
+    const queued = notStarted([
+      [0, 'Queued'],
+      [1800_000, 'Running'],
+      [1900_000, 'Completed'],
+    ]);
+    expect((await queued.done).kind).toBe('final');
+    expect(queued.warned).toHaveLength(1);
+    expect(queued.warned[0]).toMatch(/^Queued@(\d+)$/);
+    expect(Number(queued.warned[0].split('@')[1])).toBeGreaterThanOrEqual(600_000);
+    expect(Number(queued.warned[0].split('@')[1])).toBeLessThan(600_000 + 60_000);
+    const started = notStarted([
+      [0, 'Queued'],
+      [60_000, 'Running'],
+      [1900_000, 'Completed'],
+    ]);
+    await started.done;
+    expect(started.warned).toEqual([]);
   });
 });

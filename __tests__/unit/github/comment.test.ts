@@ -96,10 +96,6 @@ describe('commentOnPullRequest: when it writes nothing', () => {
 
   it('comment-on-pr: false: not a line', async () => expect(await attempt({ mode: 'false' })).toEqual([]));
 
-  it('on-failure after a success: one debug line', async () => {
-    expect(await attempt({ mode: 'on-failure' })).toEqual(['debug comment-on-pr: on-failure: the step succeeded, so no pull-request comment.']);
-  });
-
   it('an event that is not for a pull request: one debug line', async () => {
     expect(await attempt({ run: { ...run, eventName: 'workflow_dispatch', pullRequest: undefined } })).toEqual([
       "debug comment-on-pr: the 'workflow_dispatch' event is not for a pull request (pull_request or pull_request_target), so no comment.",

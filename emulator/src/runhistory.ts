@@ -1,0 +1,232 @@
+// Run history beyond a job's own details: its child runs (the batchscoring step, as azure-ai-ml finds
+// it), the child's details, and the log files both list, served as blob SAS URLs. A private
+// workspace's data plane refuses callers outside its virtual network.
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { authorize, wsScope } from './arm.js';
+import { authenticate } from './identity.js';
+import { statusAt, type Job } from './jobs.js';
+import type { Ctx, Route } from './server.js';
+import type { State } from './state.js';
+import type { JobStatus } from './types.js';
+import { outsideNetwork, workspaceAccess, type WorkspaceRec, type World } from './world.js';
+
+const ML = 'Microsoft.MachineLearningServices';
+const RUNS = String.raw`^/history/v1\.0/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)/providers/Microsoft\.MachineLearningServices/workspaces/(?<ws>[^/]+)/runs/(?<run>[^/]+)`;
+
+/** Statuses before the pipeline starts its step: no child run and no log files yet. */
+const NOT_STARTED: readonly JobStatus[] = ['NotStarted', 'Queued', 'Preparing', 'Starting', 'Provisioning'];
+
+/**
+ * The answer a caller outside a private workspace's network gets from its data plane: the
+ * UserError quoted in MicrosoftDocs/azure-docs#90426 (its status there, 502, came from a VPN
+ * mis-setup; 403 here is a guess).
+ */
+export function privateLinkDenied(ctx: Ctx): void {
+  ctx.json(403, {
+    error: {
+      code: 'UserError',
+      message: 'Access to workspace was denied based on workspace private link configuration.',
+      details: [],
+      additionalInfo: [{ type: 'ComponentName', info: { value: 'managementfrontend' } }],
+    },
+  });
+}
+
+/** Whether the workspace is private to a caller outside its virtual network. */
+export function unreachable(w: World, ws: WorkspaceRec | undefined): boolean {
+  return ws !== undefined && workspaceAccess(w, ws.name) === 'Disabled' && outsideNetwork(w);
+}
+
+/** The workspace's default storage account name, as the workspace GET spells it. */
+export function storageAccount(ws: WorkspaceRec): string {
+  return `st${ws.workspaceId.slice(0, 8)}`;
+}
+
+function stamp(at: number): string {
+  return new Date(at)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '');
+}
+
+/**
+ * The batchscoring child's log files. The names are those Microsoft Learn's "Troubleshoot batch
+ * endpoints" lists (job_progress_overview, sys/master_role, user/error.txt, user/error/*,
+ * azureml-logs/70_driver_log.txt) and the common runtime's user_logs/std_log.txt; their content is
+ * a guess built from the messages that article quotes.
+ */
+function childLogs(job: Job, status: JobStatus, at: number): Record<string, string> {
+  if (job.plan.logs) return job.plan.logs;
+  const t = stamp(at);
+  const failed = status === 'Failed';
+  const message = job.plan.error?.message ?? 'The job failed.';
+  const files: Record<string, string> = {
+    'user_logs/std_log.txt': `${t} INFO Starting the scoring script batch_driver.py\n${t} INFO Loading the model\n`,
+    'logs/sys/master_role.txt': `${t} INFO Start processing.\n${t} INFO 1 mini batches were created.\n`,
+    'azureml-logs/70_driver_log.txt': `[${t}] Entering context manager injector.\n[${t}] Starting the parallel run driver.\n`,
+  };
+  if (!failed) {
+    files['logs/job_progress_overview.txt'] = `${t} 1 mini batches created, ${status === 'Completed' ? 1 : 0} processed.\n`;
+    return files;
+  }
+  files['logs/sys/master_role.txt'] += `${t} ERROR The job failed with error: ${message}\n${t} INFO Finalizing run.\n`;
+  files['logs/job_progress_overview.txt'] =
+    `${t} 1 mini batches created, 0 processed.\n${t} The job failed: ${message}\n${t} Start the troubleshooting with logs/user/error.txt and logs/user/error/.\n`;
+  files['logs/user/error.txt'] = `${t} ERROR ${job.plan.error?.code ?? 'UserError'}: ${message}\n`;
+  files['logs/user/error/10.0.0.4/process000.txt'] = [
+    'Traceback (most recent call last):',
+    '  File "/mnt/azureml/cr/j/driver/amlbi_main.py", line 241, in run',
+    '    result = self.run_function(mini_batch)',
+    '  File "/mnt/azureml/cr/j/code/batch_driver.py", line 31, in run',
+    '    predictions = model.predict(data)',
+    `Exception: ${message}`,
+    '',
+  ].join('\n');
+  files['azureml-logs/70_driver_log.txt'] +=
+    `[${t}] User program failed with Exception: Run failed. Please check logs for details. You can check logs/readme.txt for the layout of logs.\n`;
+  return files;
+}
+
+/** The parent pipeline run's execution log (logs/azureml/executionlogs.txt; wording a guess). */
+function parentLogs(job: Job, status: JobStatus, at: number): Record<string, string> {
+  const t = stamp(at);
+  let text = `[${t}] Submitting 1 runs, first five are: batchscoring:${job.childRunId}\n`;
+  if (status === 'Failed') text += `[${t}] Execution of experiment failed, update experiment status and cancel running nodes.\n`;
+  if (status === 'Completed') text += `[${t}] Completing processing run id ${job.childRunId}.\n`;
+  return { 'logs/azureml/executionlogs.txt': text };
+}
+
+export interface RunHistory {
+  routes: Route[];
+  /** runDetails' logFiles of the job (parent) or its batchscoring child: path → SAS URL. */
+  logFiles(job: Job, child: boolean): Record<string, string>;
+  /** Answers for a private workspace (or the token/RBAC check) and returns false when the caller may not go on. */
+  admitted(ctx: Ctx): boolean;
+}
+
+export function runHistory(s: State): RunHistory {
+  const { w } = s;
+  const sasKey = randomBytes(32);
+
+  const sign = (path: string, expiry: string) => createHmac('sha256', sasKey).update(`${path}\n${expiry}`).digest('base64');
+
+  /** A blob SAS URL (sv, sr=b, sig, se, sp=r) for one log file, path-style on this emulator. */
+  const sasUrl = (ws: WorkspaceRec, runId: string, path: string) => {
+    const blob = `/${storageAccount(ws)}/azureml/ExperimentRun/dcid.${runId}/${path}`;
+    const expiry = new Date(s.clock.now() + 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const sig = sign(blob, expiry);
+    w.issued.push(sig);
+    return `${w.urls.mlapi}${blob}?sv=2019-07-07&sr=b&sig=${encodeURIComponent(sig)}&se=${encodeURIComponent(expiry)}&sp=r`;
+  };
+
+  /** Log files of the job (parent) or its child, once the pipeline has started its step. */
+  const files = (job: Job, child: boolean): Record<string, string> => {
+    const now = s.clock.now();
+    const status = statusAt(job, now);
+    if (NOT_STARTED.includes(status)) return {};
+    return child ? childLogs(job, status, now) : parentLogs(job, status, now);
+  };
+
+  /** runDetails' logFiles: path → SAS URL. */
+  const logFiles = (job: Job, child: boolean): Record<string, string> => {
+    const ws = w.workspaces.find((x) => x.name === job.workspace)!;
+    const runId = child ? job.childRunId : job.name;
+    return Object.fromEntries(Object.keys(files(job, child)).map((path) => [path, sasUrl(ws, runId, path)]));
+  };
+
+  /** The batchscoring child as the children list gives it (rec-batchdl, notes F.3). */
+  const childRun = (job: Job) => {
+    const status = statusAt(job, s.clock.now());
+    const compute = w.batchEndpoints.find((e) => e.name === job.endpoint)?.deployments.find((d) => d.name === job.deployment)?.compute;
+    const target = compute?.split('/').pop() ?? 'cpu-cluster';
+    return {
+      runId: job.childRunId,
+      parentRunId: job.name,
+      rootRunId: job.name,
+      status,
+      startTimeUtc: new Date(job.createdAt).toISOString(),
+      endTimeUtc: null,
+      displayName: `${job.displayName}_batchscoring`,
+      name: 'batchscoring',
+      runType: 'azureml.StepRun',
+      properties: {
+        StepType: 'PythonScriptStep',
+        ComputeTargetType: 'AmlCompute',
+        'azureml.moduleName': 'batchscoring',
+        'azureml.runsource': 'azureml.StepRun',
+        'azureml.pipelinerunid': job.name,
+        'azureml.parallelrunstep': 'true',
+        ProcessInfoFile: 'azureml-logs/process_info.json',
+        ProcessStatusFile: 'azureml-logs/process_status.json',
+      },
+      scriptName: 'driver/amlbi_main.py',
+      target,
+      tags: {
+        _aml_system_ComputeTargetStatus: JSON.stringify({ AllocationState: 'steady', PreparingNodeCount: 0, RunningNodeCount: 1, CurrentNodeCount: 1 }),
+      },
+      computeRequest: { nodeCount: 1, gpuCount: 0 },
+      compute: { target, targetType: 'amlcompute', instanceCount: 1, gpuCount: 0 },
+    };
+  };
+
+  /** Token, RBAC and the workspace's network: what every run history route checks first. */
+  const admitted = (ctx: Ctx): boolean => {
+    const ws = w.workspaces.find((x) => x.name.toLowerCase() === ctx.params.ws.toLowerCase());
+    if (unreachable(w, ws)) {
+      privateLinkDenied(ctx);
+      return false;
+    }
+    const caller = authenticate(ctx, w, s.keys, 'management');
+    return Boolean(caller && authorize(ctx, w, caller, `${ML}/workspaces/experiments/runs/read`, wsScope(ctx)));
+  };
+
+  const jobOf = (ctx: Ctx) => s.jobs.find((j) => j.name === ctx.params.run && j.workspace.toLowerCase() === ctx.params.ws.toLowerCase());
+
+  const children = (ctx: Ctx) => {
+    if (!admitted(ctx)) return;
+    const job = jobOf(ctx);
+    if (!job) return ctx.json(404, { error: { code: 'UserError', message: `Run ${ctx.params.run} was not found.` } });
+    const started = !NOT_STARTED.includes(statusAt(job, s.clock.now()));
+    ctx.json(200, { value: started ? [childRun(job)] : [], continuationToken: null, nextLink: null });
+  };
+
+  /** A blob GET with the SAS in the query: no Authorization header (as azure-ai-ml downloads it). */
+  const blob = (ctx: Ctx) => {
+    const ws = w.workspaces.find((x) => storageAccount(x) === ctx.params.account);
+    if (!ws) return ctx.text(404, 'The specified account does not exist.');
+    // A storage account behind the workspace's private endpoint (protocol.md: network rules → 403 AuthorizationFailure).
+    if (unreachable(w, ws)) return blobError(ctx, 403, 'AuthorizationFailure', 'This request is not authorized to perform this operation.');
+    const sig = ctx.query.get('sig') ?? '';
+    const expiry = ctx.query.get('se') ?? '';
+    const path = ctx.path;
+    if (sig !== sign(path, expiry) || Date.parse(expiry) < s.clock.now()) {
+      return blobError(
+        ctx,
+        403,
+        'AuthenticationFailed',
+        'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.',
+      );
+    }
+    const job = s.jobs.find((j) => j.name === ctx.params.run || j.childRunId === ctx.params.run);
+    const content = job ? files(job, job.childRunId === ctx.params.run)[ctx.params.path] : undefined;
+    if (content === undefined) return blobError(ctx, 404, 'BlobNotFound', 'The specified blob does not exist.');
+    ctx.text(200, content, { 'x-ms-blob-type': 'BlockBlob' });
+  };
+
+  const routes: Route[] = [
+    { service: 'mlapi', method: 'GET', path: new RegExp(`${RUNS}/children$`, 'i'), handler: children },
+    {
+      service: 'mlapi',
+      method: 'GET',
+      path: /^\/(?<account>st[0-9a-f]{8})\/azureml\/ExperimentRun\/dcid\.(?<run>[^/]+)\/(?<path>.+)$/i,
+      handler: blob,
+    },
+  ];
+  return { routes, logFiles, admitted };
+}
+
+/** Blob storage's XML error body (Blob service REST API, "Status and error codes"). */
+function blobError(ctx: Ctx, status: number, code: string, message: string): void {
+  const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\nRequestId:${randomUUID()}\nTime:${new Date().toISOString()}</Message></Error>`;
+  ctx.text(status, body, { 'content-type': 'application/xml', 'x-ms-error-code': code });
+}

@@ -1,0 +1,120 @@
+// Whether the endpoint and its deployment can take a request: Succeeded goes on; Creating, Updating
+// and Scaling are waited for (wait-for-ready, minutes), saying so; Failed, Canceled and Deleting
+// stop the run before anything is invoked, with the resource's own error where Azure keeps one.
+// The resources carry no error field (2022-10-01 spec): the error of a failed create or update is
+// the status of its async operation (properties.AzureAsyncOperationUri).
+import { createPipelineRequest } from '@azure/core-rest-pipeline';
+import type { Arm } from './arm.js';
+import { parseErrorBody } from './azure-errors.js';
+import { pollIntervalMs } from './retry.js';
+import type { Log } from './http.js';
+import type { Clock } from '../clock.js';
+import { ActionError, describeThrown } from '../reporting/errors.js';
+import { duration } from '../reporting/format.js';
+
+export type Readiness = 'ready' | 'pending' | 'failed';
+
+export function readinessOf(state: string | undefined): Readiness {
+  if (!state || /^succeeded$/i.test(state)) return 'ready';
+  if (/^(creating|updating|scaling)$/i.test(state)) return 'pending';
+  return 'failed';
+}
+
+export interface Watched {
+  /** "online endpoint", "batch endpoint", "deployment". */
+  kind: string;
+  name: string;
+  state?: string;
+  /** properties.AzureAsyncOperationUri: the status of its last create or update. */
+  operationUri?: string;
+  /** Reads it again; returns its provisioning state. */
+  read(): Promise<string | undefined>;
+}
+
+export interface WaitOptions {
+  resources: Watched[];
+  /** wait-for-ready in ms (0: do not wait). */
+  waitMs: number;
+  clock: Clock;
+  signal: AbortSignal;
+  log: Log;
+  /** What is known about why a resource failed: a reason for the first line, lines for the rest. */
+  whyFailed(r: Watched): Promise<{ reason?: string; details: string[] }>;
+}
+
+function describe(r: Watched): string {
+  return `${r.kind} '${r.name}'`;
+}
+
+/** Waits until every resource is ready; returns whether it had to wait. Throws when one failed or the wait ran out. */
+export async function waitUntilReady(o: WaitOptions): Promise<boolean> {
+  const start = o.clock.now();
+  const minutes = `wait-for-ready: ${+(o.waitMs / 60_000).toFixed(2)} min`;
+  let shown = '';
+  for (;;) {
+    const failed = o.resources.find((r) => readinessOf(r.state) === 'failed');
+    if (failed) {
+      const why = await o.whyFailed(failed);
+      throw new ActionError(
+        'not-ready',
+        `Fix or redeploy ${describe(failed)}: its provisioning state is '${failed.state}'${why.reason ? ` (${why.reason})` : ''}, so it cannot be invoked.`,
+        why.details,
+      );
+    }
+    const pending = o.resources.filter((r) => readinessOf(r.state) === 'pending');
+    const elapsed = o.clock.now() - start;
+    if (pending.length === 0) {
+      if (shown) o.log.info(`Ready after ${duration(elapsed)}.`);
+      return shown !== '';
+    }
+    const first = pending[0];
+    if (o.waitMs <= 0) {
+      throw new ActionError(
+        'not-ready',
+        `Wait for ${describe(first)} to finish provisioning, or set wait-for-ready to wait for it: its state is '${first.state}'.`,
+      );
+    }
+    if (elapsed >= o.waitMs) {
+      throw new ActionError(
+        'not-ready',
+        `Raise wait-for-ready or check ${describe(first)} in the studio: it is still '${first.state}' after ${duration(elapsed)} (${minutes}).`,
+      );
+    }
+    const what = pending.map((r) => `${describe(r)} (${r.state})`).join(', ');
+    if (what !== shown) o.log.info(`Waiting for ${what} to be ready (${minutes}, waited ${duration(elapsed)})...`);
+    shown = what;
+    await o.clock.sleep(Math.min(pollIntervalMs(elapsed), o.waitMs - elapsed), o.signal);
+    if (o.signal.aborted) throw new ActionError('cancelled', `The workflow was cancelled while waiting for ${what}; nothing was invoked.`);
+    for (const r of pending) r.state = await r.read();
+  }
+}
+
+/**
+ * The error of the last create or update, from its async operation status: {status, error: {code,
+ * message}} (ARM's async operation contract; no failed recording was found, so the error's shape
+ * is believed, not confirmed). The URL is followed only on the resource manager's own origin, so
+ * the token never goes elsewhere. Reading it needs locations/mfeOperationsStatus/read.
+ */
+export async function operationError(arm: Arm, uri: string | undefined, resourceManager: string): Promise<{ reason?: string; unread?: string }> {
+  if (!uri) return {};
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return {};
+  }
+  if (url.origin !== new URL(resourceManager).origin) return {};
+  try {
+    const res = await arm.ml.sendRequest(createPipelineRequest({ url: url.toString(), method: 'GET' }));
+    if (res.status !== 200) {
+      const said = parseErrorBody(res.bodyAsText);
+      return { unread: `HTTP ${res.status}${said.code ? ` ${said.code}` : ''}` };
+    }
+    const body = JSON.parse(res.bodyAsText ?? '{}') as { status?: string; error?: { code?: string | null; message?: string } };
+    const message = body.error?.message;
+    if (!message) return {};
+    return { reason: body.error?.code ? `${body.error.code}: ${message}` : message };
+  } catch (err) {
+    return { unread: describeThrown(err) };
+  }
+}
