@@ -1,6 +1,20 @@
 // The table of bad inputs, shared by the unit test of input parsing and the end-to-end test that
 // runs the action with each of them. Each row: a name, the inputs that differ from a valid batch
-// invocation, the one-line message expected, and files the row needs (path -> content).
+// invocation, the one-line message expected, and files the row needs (path -> content; a path
+// ending in '/' is an empty folder, a content 'symlink:<target>' a symbolic link).
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** Lays a row's files out under dir. */
+export function layFiles(dir: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    const at = join(dir, path);
+    mkdirSync(path.endsWith('/') ? at : dirname(at), { recursive: true });
+    if (path.endsWith('/')) continue;
+    if (content.startsWith('symlink:')) symlinkSync(content.slice('symlink:'.length), at);
+    else writeFileSync(at, content);
+  }
+}
 
 export const GUID = '11111111-2222-3333-4444-555555555555';
 
@@ -40,6 +54,45 @@ export const BAD_INPUTS: [string, Record<string, string>, RegExp, Record<string,
   ['malformed data asset', { input: 'azureml:data' }, /name a data asset as 'azureml:<name>:<version>'/],
   ['bad input-type', { 'input-type': 'mltable' }, /'input-type' is 'mltable': use one of 'uri_folder', 'uri_file'/],
   ['bad output-path', { 'output-path': 'https://x/y' }, /'output-path' is 'https:\/\/x\/y': use 'azureml:\/\/datastores/],
+  ['local input that does not exist', { input: 'data/missing' }, /Input 'input' is 'data\/missing' \(\/.*\/data\/missing\): no such file or folder/],
+  [
+    'local folder given as uri_file',
+    { input: 'data', 'input-type': 'uri_file' },
+    /'input' is 'data' \(.*\): it is a folder; set its type to uri_folder/,
+    { 'data/a.csv': 'x\n' },
+  ],
+  [
+    'local file given as uri_folder',
+    { input: 'a.csv' },
+    /'input' is 'a.csv' \(.*\): it is a file; set its type to uri_file \('input-type: uri_file'\)/,
+    { 'a.csv': 'x\n' },
+  ],
+  ['empty local folder', { input: 'data' }, /'input' is 'data' \(.*\): the folder holds no file/, { 'data/sub/': '' }],
+  [
+    'local input linking out of the workspace',
+    { input: 'data' },
+    /'input' is 'data' \(.*\): it is a symbolic link leading out of the workspace \(to \/\)/,
+    { data: 'symlink:/' },
+  ],
+  [
+    'named local input with a link out inside it',
+    { input: '', inputs: 'd: {type: uri_folder, path: data}' },
+    /'inputs.d.path' is 'data' \(.*\): 'etc' inside it is a symbolic link leading out of the workspace/,
+    { 'data/a.csv': 'x\n', 'data/etc': 'symlink:/etc' },
+  ],
+  ['datastore with a bad name', { datastore: 'my-store' }, /'datastore' is 'my-store': a datastore name has letters, digits and underscores/],
+  ['download-path with wait false', { 'download-path': 'out', wait: 'false' }, /'download-path' is 'out': there is nothing to download with 'wait: false'/],
+  ['error-threshold below -1', { 'error-threshold': '-2' }, /'error-threshold' is '-2': use a whole number from -1 to/],
+  ['instance-count not whole', { 'instance-count': '1.5' }, /'instance-count' is '1.5': use a whole number from 1 to 1000/],
+  ['bad retry-timeout', { 'retry-timeout': 'soon' }, /'retry-timeout' is 'soon': use seconds/],
+  ['bad logging-level', { 'logging-level': 'verbose' }, /'logging-level' is 'verbose': use one of 'info', 'warning', 'debug'/],
+  ['output-file-name with a folder', { 'output-file-name': 'out/p.csv' }, /'output-file-name' is 'out\/p.csv': use a file name/],
+  ['outputs not on a datastore', { outputs: 'scores: {type: uri_folder, path: "https://x/y"}' }, /'outputs.scores.path' is 'https:\/\/x\/y'/],
+  [
+    'mini-batch-size with endpoint-type online',
+    { 'endpoint-type': 'online', input: '', request: '{}', 'mini-batch-size': '5' },
+    /Input 'mini-batch-size' is for batch endpoints/,
+  ],
   ['inputs not a map', { input: '', inputs: '- a\n- b' }, /'inputs' is .*write a map of named inputs/],
   ['inputs with unknown type', { input: '', inputs: 'a: {type: mltable, path: x}' }, /'inputs.a.type' is 'mltable'/],
   ['integer literal not whole', { input: '', inputs: 'n: {type: integer, value: 1.5}' }, /'inputs.n.value' is '1.5': an integer literal/],

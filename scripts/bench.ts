@@ -11,6 +11,7 @@ import { startEmulator, type Emulator, type RequestLogEntry } from '../emulator/
 import { pollJob, type JobState } from '../src/batch/jobs.js';
 import { ROOT, runAndSignal, runStep, type StepResult } from './runner.js';
 import { accessToken, call, mlClient } from '../emulator/test/client.js';
+import { benchData } from './bench-data.js';
 
 const flag = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -270,6 +271,8 @@ async function main(): Promise<void> {
   row('Smoke test: emulator ceiling (bare node:https client, same way)', fmt(stat(ceiling), 'req/s'));
   row('Smoke test: share of the ceiling (pairwise)', fmt(stat(share.map((x) => x * 100)), '%'), 'target ≥ 80 %');
   await emu.close();
+
+  await benchData({ row, stat, fmt, runs: RUNS });
 
   console.log(`\n## azureml-invoke bench (${RUNS} runs, ${LATENCY} ms latency per request, Node ${process.version})\n`);
   console.log('| figure | median (min, max) | target |\n| --- | --- | --- |');

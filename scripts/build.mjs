@@ -23,9 +23,13 @@
 // licenses.txt is written here too: ncc's own --license misses every package webpack concatenates
 // into one module, which for these ES-module builds is nearly all of them.
 //
+// ncc minifies a bundle's main file only; the chunks of its dynamic imports (@azure/storage-blob,
+// loaded only when a step moves data) are minified here with esbuild, the same ES module syntax.
+//
 // ncc's persistent cache (~/.cache/ncc) is off: check-dist compares this build with the committed
 // one, so it must depend on the sources and node_modules alone, not on what a machine built before.
 import ncc from '@vercel/ncc';
+import { transform } from 'esbuild';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +77,11 @@ for (const [entry, out] of bundles) {
   writeFileSync(join(dir, 'index.js'), code);
   for (const [name, asset] of Object.entries(assets)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), asset.source, { mode: asset.permissions });
+    const chunk = /^\d+\.index\.js$/.test(name);
+    const source = chunk
+      ? (await transform(asset.source.toString(), { minify: true, format: 'esm', target: 'node20', legalComments: 'none' })).code
+      : asset.source;
+    writeFileSync(join(dir, name), source, { mode: asset.permissions });
   }
   writeFileSync(join(dir, 'licenses.txt'), licenses(stats));
   console.log(`${out}/index.js: ${(code.length / 1024).toFixed(0)} KB`);

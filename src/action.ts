@@ -23,8 +23,8 @@ const source: InputSource = {
 };
 
 async function yamlParser(): Promise<(text: string) => unknown> {
-  const raw = core.getInput(Input.inputs).trim();
-  if (!raw || raw.startsWith('{')) return JSON.parse;
+  const maps = [Input.inputs, Input.outputs].map((name) => core.getInput(name).trim()).filter(Boolean);
+  if (maps.every((raw) => raw.startsWith('{'))) return JSON.parse;
   const { load, CORE_SCHEMA } = await import('js-yaml');
   return (text) => load(text, { schema: CORE_SCHEMA });
 }

@@ -1,8 +1,11 @@
 // Reads and validates every input up front. Nothing here touches the network: a bad input fails
 // with one line naming the input, the value and what is allowed, before any request is made.
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { CLOUDS, CLOUD_NAMES, type Cloud } from './signin/clouds.js';
 import { Input } from './constants.js';
 import { InputError } from './reporting/errors.js';
+import { looksLocal, readLocalInput, type LocalTree } from './storage/local.js';
 
 export type AuthType = 'oidc' | 'client-secret' | 'managed-identity' | 'azure-cli';
 export type EndpointType = 'batch' | 'online';
@@ -14,7 +17,30 @@ export type BatchInput =
   | { kind: 'uri'; type: 'uri_folder' | 'uri_file'; path: string }
   /** A data asset reference to resolve to its resource id; version 'latest' means the newest. */
   | { kind: 'asset'; type: 'uri_folder' | 'uri_file'; name: string; version: string }
-  | { kind: 'literal'; type: 'string' | 'integer' | 'number' | 'boolean'; value: string };
+  | { kind: 'literal'; type: 'string' | 'integer' | 'number' | 'boolean'; value: string }
+  /** A file or folder of the workspace, to upload first. */
+  | { kind: 'local'; type: 'uri_folder' | 'uri_file'; tree: LocalTree };
+
+/** Job settings sent in the BatchJob body; each one left out keeps the deployment's own. */
+export interface JobSettings {
+  instanceCount?: number;
+  miniBatchSize?: number;
+  outputFileName?: string;
+  /** -1: tolerate any number of failures. */
+  errorThreshold?: number;
+  maxRetries?: number;
+  /** ISO 8601 duration, e.g. PT30S. */
+  retryTimeout?: string;
+  loggingLevel?: 'Info' | 'Warning' | 'Debug';
+  maxConcurrencyPerInstance?: number;
+}
+
+/** A named output of a pipeline-component deployment: a datastore location. */
+export interface BatchOutput {
+  type: 'uri_folder' | 'uri_file';
+  datastore: string;
+  path: string;
+}
 
 export interface OnlineRequest {
   /** Where the body came from, for messages: 'request' or the file path. */
@@ -44,7 +70,14 @@ export interface Inputs {
   /** Batch: named inputs ('input' becomes the single input 'input_data'). */
   batchInputs: Record<string, BatchInput>;
   outputPath?: { datastore: string; path: string };
+  /** Batch: named outputs (pipeline-component deployments). */
+  batchOutputs: Record<string, BatchOutput>;
+  /** Batch: datastore for uploads (default: the workspace's default datastore). */
+  datastore?: string;
+  /** Batch: absolute folder to download the outputs into. */
+  downloadPath?: string;
   experimentName?: string;
+  jobSettings: JobSettings;
   wait: boolean;
   timeoutMs: number;
   cancelOnTimeout: boolean;
@@ -84,6 +117,8 @@ const EXPERIMENT = /^[a-zA-Z0-9][\w.-]{0,254}$/;
 const INPUT_NAME = /^[a-zA-Z_][a-zA-Z0-9_]{0,254}$/;
 const DATASTORE_URI = /^azureml:\/\/datastores\/([a-zA-Z0-9_]+)\/paths\/(.+)$/;
 const ASSET_REF = /^azureml:([a-zA-Z0-9][a-zA-Z0-9._-]{0,254})(?::([a-zA-Z0-9._-]{1,64})|@latest)$/;
+const DATASTORE_NAME = /^[a-zA-Z0-9_]{1,255}$/;
+const FILE_NAME = /^[^/\\:*?"<>|]{1,255}$/;
 const MIME = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+(?:\s*;.*)?$/i;
 
 const AUTH_TYPES: AuthType[] = ['oidc', 'client-secret', 'managed-identity', 'azure-cli'];
@@ -119,6 +154,63 @@ function boolean(name: string, raw: string): boolean {
   return bad(name, raw, "use 'true' or 'false'.");
 }
 
+function wholeNumber(name: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (!/^-?\d+$/.test(raw) || n < min || n > max) bad(name, raw, `use a whole number from ${min} to ${max}.`);
+  return n;
+}
+
+/** Seconds ('300') or an ISO 8601 duration ('PT5M'), as the ISO duration the BatchJob model takes. */
+function duration(name: string, raw: string): string {
+  if (/^\d+$/.test(raw) && Number(raw) > 0) return `PT${Number(raw)}S`;
+  if (/^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/i.test(raw)) return raw.toUpperCase();
+  return bad(name, raw, "use seconds (e.g. '300') or an ISO 8601 duration (e.g. 'PT5M').");
+}
+
+/** The batch job settings (each optional: the deployment's own applies). */
+function parseJobSettings(get: (name: string) => string): JobSettings {
+  const settings: JobSettings = {};
+  const whole = (name: string, min: number, max = 2_147_483_647) => (get(name) ? wholeNumber(name, get(name), min, max) : undefined);
+  settings.instanceCount = whole(Input.instanceCount, 1, 1000);
+  settings.miniBatchSize = whole(Input.miniBatchSize, 1);
+  settings.errorThreshold = whole(Input.errorThreshold, -1);
+  settings.maxRetries = whole(Input.maxRetries, 0, 100);
+  settings.maxConcurrencyPerInstance = whole(Input.maxConcurrencyPerInstance, 1, 1000);
+  const file = get(Input.outputFileName);
+  if (file) settings.outputFileName = matches(Input.outputFileName, file, FILE_NAME, "use a file name such as 'predictions.csv', without folders.");
+  const timeout = get(Input.retryTimeout);
+  if (timeout) settings.retryTimeout = duration(Input.retryTimeout, timeout);
+  const level = get(Input.loggingLevel);
+  if (level)
+    settings.loggingLevel = ({ info: 'Info', warning: 'Warning', debug: 'Debug' } as const)[
+      oneOf(Input.loggingLevel, level, ['info', 'warning', 'debug'] as const)
+    ];
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+}
+
+/** `outputs`: a YAML or JSON map of named outputs, each {type, path} on a datastore. */
+export function parseNamedOutputs(raw: string, parseYaml: (text: string) => unknown): Record<string, BatchOutput> {
+  const doc = parseMap(
+    Input.outputs,
+    raw,
+    parseYaml,
+    'write a map of named outputs, e.g. "scores: {type: uri_folder, path: azureml://datastores/<ds>/paths/<p>}".',
+    'output',
+  );
+  const out: Record<string, BatchOutput> = {};
+  for (const [key, spec] of Object.entries(doc)) {
+    const where = `${Input.outputs}.${key}`;
+    if (!spec || typeof spec !== 'object' || Array.isArray(spec)) bad(where, String(spec), 'give {type, path}.');
+    const { type, path } = spec as Record<string, unknown>;
+    const typeName = typeof type === 'string' ? type : '';
+    if (!(URI_TYPES as readonly string[]).includes(typeName)) bad(`${where}.type`, typeName, `use one of ${URI_TYPES.map((t) => `'${t}'`).join(', ')}.`);
+    const m = DATASTORE_URI.exec(typeof path === 'string' ? path.trim() : '');
+    if (!m) bad(`${where}.path`, typeof path === 'string' ? path : '', "use 'azureml://datastores/<datastore>/paths/<path>' on a blob datastore.");
+    out[key] = { type: typeName as BatchOutput['type'], datastore: m[1], path: m[2] };
+  }
+  return out;
+}
+
 function positiveNumber(name: string, raw: string, opts: { integer?: boolean; max?: number } = {}): number {
   const n = Number(raw);
   const ok = raw.trim() !== '' && Number.isFinite(n) && n > 0 && (!opts.integer || Number.isInteger(n));
@@ -146,8 +238,8 @@ function httpsUrl(name: string, raw: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-/** `input`: one batch input, typed by `input-type`. */
-export function parseBatchInput(name: string, raw: string, type: 'uri_folder' | 'uri_file'): BatchInput {
+/** `input`: one batch input, typed by `input-type`; a path of the workspace is checked and listed. */
+export function parseBatchInput(name: string, raw: string, type: 'uri_folder' | 'uri_file', workspace: string): BatchInput {
   const value = raw.trim();
   if (/^https:\/\/\S+$/i.test(value)) return { kind: 'uri', type, path: value };
   if (DATASTORE_URI.test(value)) return { kind: 'uri', type, path: value };
@@ -157,30 +249,43 @@ export function parseBatchInput(name: string, raw: string, type: 'uri_folder' | 
     bad(name, raw, "name a data asset as 'azureml:<name>:<version>' or 'azureml:<name>@latest'.");
   }
   if (/^http:\/\//i.test(value)) bad(name, raw, 'use https://, not http://.');
+  if (looksLocal(value)) return { kind: 'local', type, tree: readLocalInput(name, value, type, workspace) };
   return bad(
     name,
     raw,
-    "use an https:// URL, 'azureml://datastores/<datastore>/paths/<path>', or a data asset 'azureml:<name>:<version>' / 'azureml:<name>@latest'.",
+    "use a path in the workspace, an https:// URL, 'azureml://datastores/<datastore>/paths/<path>', or a data asset 'azureml:<name>:<version>' / 'azureml:<name>@latest'.",
   );
 }
 
-/** `inputs`: a YAML or JSON map of named inputs, each {type, path} or {type, value}. */
-export function parseNamedInputs(raw: string, parseYaml: (text: string) => unknown): Record<string, BatchInput> {
+/** A YAML or JSON map of named entries (the `inputs` and `outputs` inputs), not empty, each name valid. */
+function parseMap(name: string, raw: string, parseYaml: (text: string) => unknown, example: string, item: 'input' | 'output'): Record<string, unknown> {
   let doc: unknown;
   const text = raw.trim();
   try {
     doc = text.startsWith('{') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    return bad(Input.inputs, raw, `write a YAML or JSON map of named inputs (${why}).`);
+    return bad(name, raw, `write a YAML or JSON map (${why}).`);
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc) || Object.keys(doc).length === 0) {
-    return bad(Input.inputs, raw, 'write a map of named inputs, e.g. "data: {type: uri_folder, path: azureml://datastores/<ds>/paths/<p>}".');
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc) || Object.keys(doc).length === 0) return bad(name, raw, example);
+  for (const key of Object.keys(doc)) {
+    if (!INPUT_NAME.test(key)) bad(name, key, `name each ${item} with letters, digits and underscores, starting with a letter or underscore.`);
   }
+  return doc as Record<string, unknown>;
+}
+
+/** `inputs`: a YAML or JSON map of named inputs, each {type, path} or {type, value}. */
+export function parseNamedInputs(raw: string, parseYaml: (text: string) => unknown, workspace: string): Record<string, BatchInput> {
+  const doc = parseMap(
+    Input.inputs,
+    raw,
+    parseYaml,
+    'write a map of named inputs, e.g. "data: {type: uri_folder, path: azureml://datastores/<ds>/paths/<p>}".',
+    'input',
+  );
   const out: Record<string, BatchInput> = {};
-  for (const [key, spec] of Object.entries(doc as Record<string, unknown>)) {
+  for (const [key, spec] of Object.entries(doc)) {
     const where = `${Input.inputs}.${key}`;
-    if (!INPUT_NAME.test(key)) bad(Input.inputs, key, 'name each input with letters, digits and underscores, starting with a letter or underscore.');
     if (!spec || typeof spec !== 'object' || Array.isArray(spec)) {
       bad(where, String(spec), 'give {type, path} for data or {type, value} for a literal.');
     }
@@ -188,7 +293,7 @@ export function parseNamedInputs(raw: string, parseYaml: (text: string) => unkno
     const typeName = typeof type === 'string' ? type : type === undefined || type === null ? '' : JSON.stringify(type);
     if ((URI_TYPES as readonly string[]).includes(typeName)) {
       if (typeof path !== 'string' || path === '') bad(`${where}.path`, '', `a ${typeName} input needs a path.`);
-      out[key] = parseBatchInput(`${where}.path`, path, typeName as 'uri_folder' | 'uri_file');
+      out[key] = parseBatchInput(`${where}.path`, path, typeName as 'uri_folder' | 'uri_file', workspace);
     } else if ((LITERAL_TYPES as readonly string[]).includes(typeName)) {
       if (value === undefined || value === null || typeof value === 'object') {
         bad(`${where}.value`, '', `a ${typeName} literal needs a value.`);
@@ -346,7 +451,23 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   const maxLatencyMs = maxLatencyRaw ? positiveNumber(Input.maxLatencyMs, maxLatencyRaw) : undefined;
 
   // Inputs that belong to the other endpoint type are mistakes worth stopping for.
-  const batchOnly = [Input.input, Input.inputs, Input.outputPath, Input.experimentName].filter((n) => get(n));
+  const batchOnly = [
+    Input.input,
+    Input.inputs,
+    Input.outputPath,
+    Input.outputs,
+    Input.datastore,
+    Input.downloadPath,
+    Input.experimentName,
+    Input.instanceCount,
+    Input.miniBatchSize,
+    Input.outputFileName,
+    Input.errorThreshold,
+    Input.maxRetries,
+    Input.retryTimeout,
+    Input.loggingLevel,
+    Input.maxConcurrencyPerInstance,
+  ].filter((n) => get(n));
   const onlineOnly = [Input.request, Input.requestFile, Input.maxLatencyMs].filter((n) => get(n));
   if (endpointType === 'online' && batchOnly.length) {
     throw new InputError(
@@ -359,8 +480,14 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
     );
   }
 
+  // Local paths are relative to the checkout, as every path of a workflow step is.
+  const workspaceDir = source.env.GITHUB_WORKSPACE || process.cwd();
   let batchInputs: Record<string, BatchInput> = {};
   let outputPath: Inputs['outputPath'];
+  let batchOutputs: Record<string, BatchOutput> = {};
+  let jobSettings: JobSettings = {};
+  let datastore: string | undefined;
+  let downloadPath: string | undefined;
   let experimentName: string | undefined;
   let request: OnlineRequest | undefined;
   if (endpointType === 'batch') {
@@ -368,8 +495,8 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
     const named = get(Input.inputs);
     if (single && named) bad(Input.input, single, `set either '${Input.input}' or '${Input.inputs}', not both.`);
     const inputType = oneOf(Input.inputType, get(Input.inputType) || 'uri_folder', URI_TYPES);
-    if (single) batchInputs = { input_data: parseBatchInput(Input.input, single, inputType) };
-    else if (named) batchInputs = parseNamedInputs(named, parseYaml);
+    if (single) batchInputs = { input_data: parseBatchInput(Input.input, single, inputType, workspaceDir) };
+    else if (named) batchInputs = parseNamedInputs(named, parseYaml, workspaceDir);
     else if (checkPermissions !== 'only') {
       bad(Input.input, '', `a batch job needs data: set '${Input.input}' (a URL, datastore path or data asset) or '${Input.inputs}'.`);
     }
@@ -378,6 +505,20 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
       const m = DATASTORE_URI.exec(out);
       if (!m) bad(Input.outputPath, out, "use 'azureml://datastores/<datastore>/paths/<path>' on a blob datastore.");
       outputPath = { datastore: m[1], path: m[2] };
+    }
+    const namedOutputs = get(Input.outputs);
+    if (namedOutputs) batchOutputs = parseNamedOutputs(namedOutputs, parseYaml);
+    if (outputPath && batchOutputs.score) {
+      bad(Input.outputs, namedOutputs, `'score' is the output 'output-path' sets; set it in one place.`);
+    }
+    jobSettings = parseJobSettings(get);
+    const ds = get(Input.datastore);
+    if (ds) datastore = matches(Input.datastore, ds, DATASTORE_NAME, 'a datastore name has letters, digits and underscores.');
+    const dl = get(Input.downloadPath);
+    if (dl) {
+      downloadPath = resolve(workspaceDir, dl);
+      if (existsSync(downloadPath) && !statSync(downloadPath).isDirectory()) bad(Input.downloadPath, dl, `${downloadPath} is a file; name a folder.`);
+      if (!wait) bad(Input.downloadPath, dl, "there is nothing to download with 'wait: false'; remove one of them.");
     }
     const exp = get(Input.experimentName);
     if (exp)
@@ -416,7 +557,11 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
     deployment,
     batchInputs,
     outputPath,
+    batchOutputs,
+    datastore,
+    downloadPath,
     experimentName,
+    jobSettings,
     wait,
     timeoutMs: Math.round(timeoutMinutes * 60_000),
     cancelOnTimeout,

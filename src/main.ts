@@ -2,6 +2,8 @@
 // report. Every phase lives in its own module; this file only puts them in order. It is also the
 // entry of the second bundle (dist/main/), which holds the Azure libraries and never
 // @actions/core: the first bundle hands that in.
+import { DataAccess, deliverOutputs, hasLocalInputs } from './storage/data.js';
+import { storagePreflight } from './permissions/storage.js';
 import { ArmError, createArm, type Arm } from './azure/arm.js';
 import { buildJobBody, createJob, newInvocation, resolveInputs } from './batch/batch.js';
 import {
@@ -55,6 +57,7 @@ export interface MainCore extends CoreLike {
   setSecret: (value: string) => void;
   getIDToken: (audience: string) => Promise<string>;
   saveState: (name: string, value: string) => void;
+  notice: (message: string) => void;
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }
 
@@ -245,11 +248,14 @@ async function privacyOfBatch(ctx: Ctx): Promise<Privacy> {
   return batchPrivacy(ctx.inputs.endpoint, ctx.inputs.workspace, await ctx.workspacePrivate());
 }
 
-/** Applies the pre-flight result: fail, warn or go on, as check-permissions says. Returns whether all is allowed. */
-function preflight(ctx: Ctx, entries: PermissionEntry[] | undefined, required: Requirement[]): boolean {
+/**
+ * Applies the pre-flight result: fail, warn or go on, as check-permissions says. `more` is what a
+ * check elsewhere (storage accounts) found missing. Returns whether all is allowed.
+ */
+function preflight(ctx: Ctx, entries: PermissionEntry[] | undefined, required: Requirement[], more: Requirement[] = []): boolean {
   const { inputs, deps, log, session } = ctx;
-  if (!entries) return false;
-  const missing = findMissing(entries, required);
+  if (!entries && more.length === 0) return false;
+  const missing = [...(entries ? findMissing(entries, required) : []), ...more];
   if (missing.length === 0) {
     log.info(`All ${required.length} required actions are allowed.`);
     return true;
@@ -263,15 +269,14 @@ function preflight(ctx: Ctx, entries: PermissionEntry[] | undefined, required: R
   return false;
 }
 
-/** The Permissions phase; returns whether the check ran and found nothing missing. */
-function checkPermissions(ctx: Ctx, entries: PermissionEntry[] | undefined, required: Requirement[]): Promise<boolean> {
-  // eslint-disable-next-line @typescript-eslint/require-await -- group takes an async callback; a throw must become its rejection
+/** The Permissions phase; returns whether the check ran and found nothing missing. `more` checks elsewhere (storage). */
+function checkPermissions(ctx: Ctx, entries: PermissionEntry[] | undefined, required: Requirement[], more?: () => Promise<Requirement[]>): Promise<boolean> {
   return ctx.deps.core.group('Permissions', async () => {
     if (ctx.inputs.checkPermissions === 'false') {
       ctx.log.info('Pre-flight permission check skipped (check-permissions: false).');
       return false;
     }
-    return preflight(ctx, entries, required);
+    return preflight(ctx, entries, required, more ? await more() : []);
   });
 }
 
@@ -303,7 +308,28 @@ async function runBatch(ctx: Ctx): Promise<void> {
   });
   report.fact('Deployment', `\`${deploymentName}\`${inputs.deployment ? '' : ' (default)'}`);
 
-  const preflightPassed = await checkPermissions(ctx, read.entries, required);
+  const data = new DataAccess({
+    arm,
+    http,
+    log,
+    inputs,
+    tokens: session.credential,
+    principal: session.principal,
+    ctx: ctx.diag,
+    armToken: () => session.token(inputs.cloud.armScope),
+    setSecret: core.setSecret,
+  });
+  const preflightPassed = await checkPermissions(ctx, read.entries, required, async () =>
+    storagePreflight({
+      arm,
+      inputs,
+      uses: await data.uses(),
+      mountAccounts: await data.mountAccounts(),
+      computeId: () => Promise.resolve(deployment.compute),
+      log,
+      notice: core.notice,
+    }),
+  );
   if (onlyChecking(ctx)) return;
   const endpoint = await becomeReady(ctx, read.endpoint, [deployment]);
   report.output(Output.scoringUri, endpoint.scoringUri);
@@ -312,10 +338,18 @@ async function runBatch(ctx: Ctx): Promise<void> {
     await checkPrivateAccess({ privacy: await privacyOfBatch(ctx), scoringUri: endpoint.scoringUri, runnerEnvironment: 'github-hosted', log });
   }
 
+  const uploaded = hasLocalInputs(inputs) ? await core.group('Upload local inputs', () => data.uploadInputs()) : {};
+
   const job = await core.group('Create the job', async () => {
-    const resolved = await resolveInputs(arm, inputs, ctx.scopes.workspace);
+    const resolved = await resolveInputs(arm, inputs, ctx.scopes.workspace, uploaded);
     const invocation = newInvocation(deps.run);
-    const body = buildJobBody(resolved, { outputPath: inputs.outputPath, experimentName: inputs.experimentName, tags: invocation.tags });
+    const body = buildJobBody(resolved, {
+      outputPath: inputs.outputPath,
+      outputs: inputs.batchOutputs,
+      settings: inputs.jobSettings,
+      experimentName: inputs.experimentName,
+      tags: invocation.tags,
+    });
     if (deps.signal.aborted) throw new ActionError('cancelled', 'The workflow was cancelled before the job was created; nothing is running in Azure.');
     let mlToken = '';
     return createJob(
@@ -375,7 +409,10 @@ async function runBatch(ctx: Ctx): Promise<void> {
   const final = outcome.job;
   if (outcome.kind === 'final') {
     if (mayCancel) core.saveState(State.pendingJob, '');
-    if (final.status === 'Completed') return;
+    if (final.status === 'Completed') {
+      await core.group('Outputs', () => deliverOutputs(data, final.name, { report, log, downloadPath: inputs.downloadPath }));
+      return;
+    }
     if (final.status === 'Failed') throw await jobFailed(ctx, final, studio, deployment);
     if (final.status === 'Canceled')
       throw new ActionError('job-canceled', `Check in the studio who canceled job ${final.name}: it was canceled, not by this run: ${studio}`);

@@ -1,10 +1,10 @@
 // Every bad input, as the runner runs it: one line naming the input and the fix,
 // no stack trace, exit code 1, and not a single network request.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BAD_INPUTS } from '../bad-inputs.js';
+import { BAD_INPUTS, layFiles } from '../bad-inputs.js';
 import { emulator, step, type Emulator } from './helpers.js';
 
 let emu: Emulator;
@@ -20,7 +20,7 @@ describe('bad inputs', () => {
 
   it.each(BAD_INPUTS)('%s', async (_name, override, message, files = {}) => {
     const cwd = mkdtempSync(join(tmpdir(), 'bad-input-'));
-    for (const [path, content] of Object.entries(files)) writeFileSync(join(cwd, path), content);
+    layFiles(cwd, files);
     emu.clearLog();
     const r = await step(emu, { ...valid, ...override }, { cwd });
     expect(r.code).toBe(1);

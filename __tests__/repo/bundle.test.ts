@@ -185,6 +185,17 @@ describe('what the bundles hold', () => {
   });
 });
 
+describe('@azure/storage-blob, a chunk of its own', () => {
+  it('is not in the Azure half of the bundle, only in a chunk it imports when data moves', () => {
+    expect(read('dist/main/index.js')).not.toContain('x-ms-blob-type');
+    const chunks = filesIn('dist/main', /^\d+\.index\.js$/).filter((f) => read(f).includes('x-ms-blob-type'));
+    expect(chunks).toHaveLength(1);
+    expect(read('src/storage/blob.ts')).toMatch(/await import\('@azure\/storage-blob'\)/);
+    const staticImporters = srcFiles.filter((f) => /^import (?!type )[^;]*from '@azure\/storage-blob';$/m.test(read(f)));
+    expect(staticImporters).toEqual([]);
+  });
+});
+
 /** Files of a bundle directory that hold Octokit (its packages name themselves in its user agent). */
 const withOctokit = (dir: string) => filesIn(dir, /\.js$/).filter((f) => /octokit-(core|request)\.js/.test(read(f)));
 

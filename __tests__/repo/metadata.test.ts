@@ -32,7 +32,29 @@ describe('action.yml', () => {
 
   const designFile = join(ROOT, '..', 'shared', 'DESIGN.md');
   // DESIGN.md's names are fixed; later issues extend the contract, each name listed here on purpose.
-  const addedByIssues = { inputs: ['wait-for-ready', 'stuck-after-minutes', 'comment-on-pr', 'github-token'], outputs: [] as string[] };
+  const addedByIssues = {
+    inputs: [
+      // issue 15: readiness and stuck jobs
+      'wait-for-ready',
+      'stuck-after-minutes',
+      // issue 14: pull-request comments
+      'comment-on-pr',
+      'github-token',
+      // issue 13: data in, predictions out
+      'datastore',
+      'download-path',
+      'outputs',
+      'instance-count',
+      'mini-batch-size',
+      'output-file-name',
+      'error-threshold',
+      'max-retries',
+      'retry-timeout',
+      'logging-level',
+      'max-concurrency-per-instance',
+    ] as string[],
+    outputs: ['output-uri', 'downloaded-files'] as string[],
+  };
   it.skipIf(!existsSync(designFile))('keeps the DESIGN.md names (inputs table and outputs list), plus those issues added', () => {
     const design = readFileSync(designFile, 'utf8');
     const designInputs = [...design.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);

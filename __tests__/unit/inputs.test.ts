@@ -4,7 +4,10 @@ import { CORE_SCHEMA, load } from 'js-yaml';
 const parseYaml = (text: string) => load(text, { schema: CORE_SCHEMA });
 import { getInputs, parseBatchInput, type InputSource } from '../../src/inputs.js';
 import { InputError } from '../../src/reporting/errors.js';
-import { BAD_INPUTS as bad, GUID, VALID_BATCH } from '../bad-inputs.js';
+import { BAD_INPUTS as bad, GUID, layFiles, VALID_BATCH } from '../bad-inputs.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const base = VALID_BATCH;
 
@@ -97,6 +100,37 @@ describe('getInputs', () => {
     });
   });
 
+  it('reads the job settings, each in the form the BatchJob model takes', () => {
+    const i = read({
+      ...base,
+      'instance-count': '2',
+      'mini-batch-size': '10',
+      'output-file-name': 'scores.csv',
+      'error-threshold': '-1',
+      'max-retries': '0',
+      'retry-timeout': '300',
+      'logging-level': 'DEBUG',
+      'max-concurrency-per-instance': '4',
+    });
+    expect(i.jobSettings).toEqual({
+      instanceCount: 2,
+      miniBatchSize: 10,
+      outputFileName: 'scores.csv',
+      errorThreshold: -1,
+      maxRetries: 0,
+      retryTimeout: 'PT300S',
+      loggingLevel: 'Debug',
+      maxConcurrencyPerInstance: 4,
+    });
+    expect(read({ ...base, 'retry-timeout': 'pt1h30m' }).jobSettings).toEqual({ retryTimeout: 'PT1H30M' });
+    expect(read(base).jobSettings).toEqual({});
+  });
+
+  it('reads named outputs', () => {
+    const i = read({ ...base, outputs: 'scores: {type: uri_folder, path: "azureml://datastores/workspaceblobstore/paths/out/"}' });
+    expect(i.batchOutputs).toEqual({ scores: { type: 'uri_folder', datastore: 'workspaceblobstore', path: 'out/' } });
+  });
+
   it('reads .jsonl request files line by line', () => {
     const i = read({ ...base, 'endpoint-type': 'online', input: '', 'request-file': 'r.jsonl' }, { 'r.jsonl': '{"a":1}\n\n{"a":2}\r\n' });
     expect(i.request).toEqual({ source: 'r.jsonl', bodies: ['{"a":1}', '{"a":2}'], jsonl: true });
@@ -110,8 +144,13 @@ describe('getInputs', () => {
 
 describe('parseBatchInput', () => {
   it('resolves @latest later and passes datastore paths through', () => {
-    expect(parseBatchInput('input', 'azureml:heart@latest', 'uri_file')).toEqual({ kind: 'asset', type: 'uri_file', name: 'heart', version: 'latest' });
-    expect(parseBatchInput('input', 'azureml://datastores/blob/paths/a/b.csv', 'uri_file')).toEqual({
+    expect(parseBatchInput('input', 'azureml:heart@latest', 'uri_file', process.cwd())).toEqual({
+      kind: 'asset',
+      type: 'uri_file',
+      name: 'heart',
+      version: 'latest',
+    });
+    expect(parseBatchInput('input', 'azureml://datastores/blob/paths/a/b.csv', 'uri_file', process.cwd())).toEqual({
       kind: 'uri',
       type: 'uri_file',
       path: 'azureml://datastores/blob/paths/a/b.csv',
@@ -121,9 +160,11 @@ describe('parseBatchInput', () => {
 
 describe.each(bad)('bad input: %s', (_name, override, message, files) => {
   it('fails with one line naming it', () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'inputs-'));
+    layFiles(workspace, files ?? {});
     let error: unknown;
     try {
-      read({ ...base, ...override }, files);
+      read({ ...base, ...override }, files, { GITHUB_WORKSPACE: workspace });
     } catch (e) {
       error = e;
     }

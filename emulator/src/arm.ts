@@ -55,7 +55,7 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '0000+00:00');
 }
 
-function systemData(createdAt: number, by = 'ml-admin@contoso.com', type = 'User'): Record<string, string> {
+export function systemData(createdAt: number, by = 'ml-admin@contoso.com', type = 'User'): Record<string, string> {
   const at = iso(createdAt);
   return { createdAt: at, createdBy: by, createdByType: type, lastModifiedAt: at, lastModifiedBy: by, lastModifiedByType: type };
 }
@@ -64,7 +64,7 @@ function systemData(createdAt: number, by = 'ml-admin@contoso.com', type = 'User
  * The ML resource provider's 404 for a child resource, as quoted in Azure/azure-cli-extensions#7107
  * and an Azure PowerShell ML test recording: NotFound, "The specified resource was not found."
  */
-function mlNotFound(ctx: Ctx, _what: string): void {
+export function mlNotFound(ctx: Ctx, _what: string): void {
   ctx.json(404, {
     error: {
       code: 'NotFound',
@@ -76,12 +76,11 @@ function mlNotFound(ctx: Ctx, _what: string): void {
 }
 
 /** What inWorkspace hands a route: the caller, and the workspace it found, so the route need not look again. */
-type InWorkspace = { caller: Caller; ws: WorkspaceRec };
+export type InWorkspace = { caller: Caller; ws: WorkspaceRec };
 
-export function armRoutes(s: State): Route[] {
+/** The checks every resource manager route passes, in ARM's order, and its paging; shared by the route files. */
+export function frontDoor(s: State) {
   const { w } = s;
-  const created = Date.now() - 30 * 86_400_000;
-
   /** api-version, then the bearer token: the checks every resource manager call starts with. */
   const admit = (ctx: Ctx): Caller | undefined => {
     if (!ctx.query.get('api-version')) {
@@ -138,6 +137,15 @@ export function armRoutes(s: State): Route[] {
     }
     ctx.json(200, body);
   };
+
+  return { admit, resourceGroupMissing, guard, inWorkspace, list };
+}
+
+export function armRoutes(s: State): Route[] {
+  const { w } = s;
+  const created = Date.now() - 30 * 86_400_000;
+
+  const { admit, resourceGroupMissing, guard, inWorkspace, list } = frontDoor(s);
 
   // Workspace Get: the real response in the research notes (test_batch_job_download recording),
   // properties.discoveryUrl pointing at this emulator's mlapi listener.
@@ -367,6 +375,7 @@ export function armRoutes(s: State): Route[] {
     type: `${ML}/workspaces/computes`,
     name: c.name,
     location: w.location,
+    ...computeIdentity(w, c),
     properties: {
       description: null,
       createdOn: iso(created),
@@ -554,11 +563,12 @@ export function armRoutes(s: State): Route[] {
       service: 'management',
       method: 'GET',
       path: re(`${WS}/jobs/(?<id>[^/]+)`),
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const g = inWorkspace(ctx, `${ML}/workspaces/jobs/read`);
         if (!g) return;
         const job = findJob(g.ws.name, ctx);
         if (!job) return mlNotFound(ctx, `job '${ctx.params.id}'`);
+        await s.settle(job);
         ctx.json(200, jobBody(job));
       },
     },
@@ -650,35 +660,6 @@ export function armRoutes(s: State): Route[] {
         const d = w.dataAssets.find((x) => x.workspace === g.ws.name && x.name === ctx.params.name);
         if (!d || !d.versions.includes(ctx.params.version)) return mlNotFound(ctx, `data asset '${ctx.params.name}' version '${ctx.params.version}'`);
         ctx.json(200, dataVersionBody(w, d, ctx.params.version, created));
-      },
-    },
-    {
-      // Datastores, as azure-ai-ml reads the default one; a guess at the fields it needs.
-      service: 'management',
-      method: 'GET',
-      path: re(`${WS}/datastores/(?<name>[^/]+)`),
-      handler: (ctx) => {
-        if (!inWorkspace(ctx, `${ML}/workspaces/datastores/read`)) return;
-        const name = ctx.params.name;
-        ctx.json(200, {
-          id: `${wsScope(ctx)}/datastores/${name}`,
-          name,
-          type: `${ML}/workspaces/datastores`,
-          properties: {
-            description: null,
-            tags: {},
-            properties: {},
-            isDefault: name === 'workspaceblobstore',
-            credentials: { credentialsType: 'AccountKey' },
-            datastoreType: 'AzureBlob',
-            accountName: 'stdemo',
-            containerName: 'azureml-blobstore',
-            endpoint: 'core.windows.net',
-            protocol: 'https',
-            serviceDataAccessAuthIdentity: 'WorkspaceSystemAssignedIdentity',
-          },
-          systemData: systemData(created),
-        });
       },
     },
     {
@@ -823,4 +804,12 @@ export function amlToken(s: State, e: OnlineEndpointRec, caller: Caller, now: nu
   });
   s.w.issued.push(token);
   return token;
+}
+
+/** A cluster's managed identity as ComputeResource.identity (ManagedServiceIdentity) gives it; none at all when it has none. */
+function computeIdentity(w: World, c: ComputeRec): { identity?: Record<string, unknown> } {
+  if (c.identity === 'None') return {};
+  if (c.identity === 'SystemAssigned') return { identity: { type: 'SystemAssigned', principalId: c.principalId, tenantId: w.tenantId } };
+  const id = `${resourceGroupScope(w)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${c.name}-identity`;
+  return { identity: { type: 'UserAssigned', userAssignedIdentities: { [id]: { principalId: c.principalId, clientId: c.clientId } } } };
 }

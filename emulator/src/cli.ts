@@ -1,6 +1,6 @@
 // npm run emulator: the demo world on free ports; prints one JSON line with everything a client
 // needs, logs requests to stderr, and runs until interrupted.
-import { demoWorld } from './demo.js';
+import { clientConfig, demoWorld } from './demo.js';
 import { startEmulator } from './index.js';
 
 function flag(name: string): string | undefined {
@@ -16,24 +16,7 @@ const emu = await startEmulator(
     caDir: flag('ca-dir'),
   },
 );
-process.stdout.write(
-  `${JSON.stringify({
-    url: emu.url,
-    urls: emu.urls,
-    caFile: emu.caFile,
-    tenantId: emu.tenantId,
-    clientId: emu.identities[0].clientId,
-    subscriptionId: emu.subscriptionId,
-    resourceGroup: emu.resourceGroup,
-    workspace: emu.workspace,
-    oidcRequestUrl: emu.oidcRequestUrl,
-    oidcRequestToken: emu.oidcRequestToken,
-    authorityHost: emu.urls.login,
-    resourceManagerEndpoint: emu.urls.management,
-    batchEndpoints: ['score-batch'],
-    onlineEndpoints: ['score-key', 'score-token', 'score-aad'],
-  })}\n`,
-);
+process.stdout.write(`${JSON.stringify(clientConfig(emu))}\n`);
 let shown = 0;
 const timer = setInterval(() => {
   for (; shown < emu.log.length; shown++) {

@@ -12,16 +12,10 @@ import { text, type Ctx, type Route } from './server.js';
 import { stateNow, type State } from './state.js';
 import type { ScoringResponse } from './types.js';
 import { outsideNetwork, workspaceScope, type BatchEndpointRec, type OnlineEndpointRec } from './world.js';
+import { parseSettings, pick } from './runs.js';
 
 const ML = 'Microsoft.MachineLearningServices';
 const SCORE_ACTION = `${ML}/workspaces/onlineEndpoints/score/action`;
-
-/** Reads a key of an object case-insensitively (the service takes camelCase and PascalCase). */
-function pick(o: unknown, key: string): unknown {
-  if (!o || typeof o !== 'object') return undefined;
-  const hit = Object.keys(o).find((k) => k.toLowerCase() === key.toLowerCase());
-  return hit === undefined ? undefined : (o as Record<string, unknown>)[hit];
-}
 
 function userError(ctx: Ctx, status: number, message: string): void {
   // Data-plane errors: JSON error.message (protocol.md); the code is a guess.
@@ -103,6 +97,8 @@ export function dataPlaneRoutes(s: State): Route[] {
         return userError(ctx, 400, `Output '${name}': uri must be azureml://datastores/<datastore>/paths/<path>.`);
       }
     }
+    const parsed = parseSettings(props);
+    if ('error' in parsed) return userError(ctx, 400, parsed.error);
     const requestedExperiment = pick(pick(props, 'properties'), 'experimentName');
     const clientTags = (pick(props, 'tags') ?? {}) as Record<string, string>;
     const systemTags = { 'azureml.batchrun': 'true', 'azureml.deploymentname': deployment.name, 'azureml.jobtype': 'azureml.batchjob' };
@@ -125,6 +121,7 @@ export function dataPlaneRoutes(s: State): Route[] {
       plan: s.nextJobPlans.shift() ?? e.jobPlan ?? w.spec.jobPlan ?? DEFAULT_PLAN,
       inputs,
       outputs: outputData,
+      settings: parsed.settings,
     };
     job.batchId = `${e.id}/deployments/${deployment.name}/jobs/${job.name}`;
     s.jobs.push(job);

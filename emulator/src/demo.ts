@@ -1,5 +1,5 @@
 // The world `npm run emulator` serves (also what .env.example is written for).
-import type { WorldSpec } from './types.js';
+import type { Emulator, WorldSpec } from './types.js';
 
 export const LOCAL_CLIENT_SECRET = 'local-emulator-secret';
 
@@ -16,5 +16,26 @@ export function demoWorld(o: { seed?: number; latencyMs?: number; clientSecret?:
     },
     // The secret is for local runs (@github/local-action cannot get a GitHub OIDC token).
     identities: [{ secrets: [o.clientSecret ?? LOCAL_CLIENT_SECRET] }],
+  };
+}
+
+/** The JSON line `npm run emulator` prints: everything a client (check.py, .env) needs. */
+export function clientConfig(emu: Emulator): Record<string, unknown> {
+  return {
+    url: emu.url,
+    urls: emu.urls,
+    caFile: emu.caFile,
+    tenantId: emu.tenantId,
+    clientId: emu.identities[0].clientId,
+    subscriptionId: emu.subscriptionId,
+    resourceGroup: emu.resourceGroup,
+    workspace: emu.workspace,
+    oidcRequestUrl: emu.oidcRequestUrl,
+    oidcRequestToken: emu.oidcRequestToken,
+    authorityHost: emu.urls.login,
+    resourceManagerEndpoint: emu.urls.management,
+    proxyUrl: emu.proxyUrl,
+    batchEndpoints: ['score-batch'],
+    onlineEndpoints: ['score-key', 'score-token', 'score-aad'],
   };
 }

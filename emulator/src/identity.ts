@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, jwk, signJwt, type Claims, type SigningKey } from './jwt.js';
 import { text, type Ctx, type Route } from './server.js';
+import { STORAGE_AUDIENCES } from './storage.js';
 import { DEFAULT_AUDIENCE, DEFAULT_REF, DEFAULT_REPOSITORY, findIdentity, GITHUB_ISSUER, githubSubject, type IdentityRec, type World } from './world.js';
 
 export interface Keys {
@@ -81,20 +82,23 @@ function tenantMatches(w: World, tenant: string): boolean {
   return tenant.toLowerCase() === w.tenantId.toLowerCase();
 }
 
-/** The resource a scope names, if this cloud knows it. */
-function resourceOf(w: World, scope: string): 'management' | 'ml' | undefined {
+type Resource = 'management' | 'ml' | 'storage';
+
+/** The resource a scope names, if this cloud knows it (Azure Storage's audience is the same in every cloud). */
+function resourceOf(w: World, scope: string): Resource | undefined {
   const resource = scope
     .replace(/\/\.default$/, '')
     .replace(/\/+$/, '')
     .toLowerCase();
   if (resource === w.resources.management) return 'management';
   if (resource === w.resources.ml) return 'ml';
+  if (resource === STORAGE_AUDIENCES[0]) return 'storage';
   return undefined;
 }
 
-/** v1 access token audiences: the resource manager's carries a trailing slash (research notes, §5). */
-function audienceOf(w: World, resource: 'management' | 'ml'): string {
-  return resource === 'management' ? `${w.resources.management}/` : w.resources.ml;
+/** v1 access token audiences: the resource manager's carries a trailing slash (research notes, §5); storage's is a guess without one. */
+function audienceOf(w: World, resource: Resource): string {
+  return resource === 'management' ? `${w.resources.management}/` : resource === 'ml' ? w.resources.ml : STORAGE_AUDIENCES[0];
 }
 
 /**
@@ -105,7 +109,7 @@ export function issueAccessToken(
   w: World,
   keys: Keys,
   identity: IdentityRec,
-  resource: 'management' | 'ml',
+  resource: Resource,
   appidacr: '0' | '1' | '2',
 ): { token: string; expiresIn: number } {
   const iat = nowSeconds();

@@ -11,7 +11,11 @@ import { newSigningKey, signJwt } from './jwt.js';
 import { close, listen, makeHandler, text, type Listener } from './server.js';
 import type { State } from './state.js';
 import { makeTls } from './tls.js';
-import type { Clock, Emulator, FaultPlan, RequestLogEntry, Service, WorldSpec } from './types.js';
+import { createBlobStore, STORAGE_SUFFIX } from './storage.js';
+import { startProxy } from './proxy.js';
+import { datastoreRoutes } from './datastores.js';
+import { runRoutes, settle } from './runs.js';
+import type { Clock, Emulator, FaultPlan, ProxyLogEntry, RequestLogEntry, Service, WorldSpec } from './types.js';
 import { assign, buildWorld, DEFAULT_AUDIENCE, findIdentity } from './world.js';
 
 export type * from './types.js';
@@ -72,8 +76,18 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
   const tls = await makeTls(options.caDir);
   const keys: Keys = { github: newSigningKey(`gh-${w.prng.hex(8)}`), entra: newSigningKey(`ms-${w.prng.hex(8)}`) };
   const clock = makeClock(spec.clock ?? 'real');
-  const state: State = { w, keys, clock, startedAt: clock.now(), jobs: [], nextJobPlans: [], repeatability: new Map() };
   const log: RequestLogEntry[] = [];
+  const store = createBlobStore({ w, keys, tls, log, now: clock.now });
+  const state: State = {
+    w,
+    keys,
+    clock,
+    startedAt: clock.now(),
+    jobs: [],
+    nextJobPlans: [],
+    repeatability: new Map(),
+    settle: (job) => settle(state, store, job),
+  };
   let faults = spec.faults ? new Faults(spec.faults, spec.seed ?? 1) : undefined;
   const latency = (service: Service) => (typeof spec.latencyMs === 'number' ? spec.latencyMs : (spec.latencyMs?.[service] ?? 0));
   const github = githubRest({
@@ -84,7 +98,14 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
     now: clock.now,
   });
   const handler = makeHandler({
-    routes: [...identityRoutes(w, keys), ...armRoutes(state), ...dataPlaneRoutes(state), ...github.routes],
+    routes: [
+      ...identityRoutes(w, keys),
+      ...armRoutes(state),
+      ...datastoreRoutes(state),
+      ...dataPlaneRoutes(state),
+      ...runRoutes(state, store),
+      ...github.routes,
+    ],
     log,
     now: clock.now,
     faults: () => faults,
@@ -97,6 +118,21 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
   for (const [i, service] of SERVICES.entries()) listeners[service] = await listen(handler, { key: tls.keyPem, cert: tls.certPem }, port(i));
   listeners.imds = await listen(handler, undefined, port(SERVICES.length));
   for (const [service, l] of Object.entries(listeners)) w.urls[service as Service] = l.url;
+  const proxyLog: ProxyLogEntry[] = [];
+  const proxy = await startProxy({
+    tls: { key: tls.keyPem, cert: tls.certPem },
+    isStorageHost: (host) => store.accountOf(host) !== undefined,
+    ownPorts: () => Object.values(listeners).map((l) => Number(new URL(l.url).port)),
+    storage: store.handle,
+    log: proxyLog,
+    now: clock.now,
+  });
+  w.urls.storage = proxy.url;
+  const accountNamed = (name: string) => {
+    const a = w.storageAccounts.find((x) => x.name === name);
+    if (!a) throw new Error(`no storage account '${name}'`);
+    return a;
+  };
   const oidcRequestUrl = `${w.urls.github}/_apis/distributedtask/hubs/Actions/plans/${w.prng.uuid()}/jobs/${w.prng.uuid()}/idtoken?api-version=2.0`;
 
   const emulator: Emulator = {
@@ -117,6 +153,28 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
     clearLog: () => void log.splice(0, log.length),
     jobs: () => state.jobs.map((j) => toRecord(j, clock)),
     nextJobPlans: state.nextJobPlans,
+    proxyUrl: proxy.url,
+    proxyLog,
+    storage: {
+      accountUrl: (name) => `https://${accountNamed(name).name}.blob.${STORAGE_SUFFIX[w.cloud]}`,
+      accountKey: (name) => accountNamed(name).key,
+      accountId: (name) => accountNamed(name).id,
+      datastore: (name) => {
+        const d = w.datastores.find((x) => x.workspace === w.workspaces[0].name && x.name === name);
+        if (!d) throw new Error(`no datastore '${name}'`);
+        return { account: d.account, container: d.container };
+      },
+      list: (account, container, prefix) => store.list(account, container, prefix),
+      read: async (account, container, blob) => {
+        const r = await store.call('GET', account, `/${container}/${blob}`);
+        if (r.status !== 200) throw new Error(`reading ${account}/${container}/${blob}: HTTP ${r.status}`);
+        return r.body;
+      },
+      write: async (account, container, blob, content) => {
+        const r = await store.call('PUT', account, `/${container}/${blob}`, { headers: { 'x-ms-blob-type': 'BlockBlob' }, body: content });
+        if (r.status !== 201) throw new Error(`writing ${account}/${container}/${blob}: HTTP ${r.status}`);
+      },
+    },
     clock,
     setFaults: (plan: FaultPlan | undefined) => {
       faults = plan ? new Faults(plan, spec.seed ?? 1) : undefined;
@@ -131,6 +189,8 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: spec.github!.requestToken!,
       GITHUB_API_URL: `${w.urls.github}/api/v3`,
       NODE_EXTRA_CA_CERTS: tls.caFile,
+      HTTPS_PROXY: proxy.url,
+      NO_PROXY: '127.0.0.1,localhost',
     }),
     actionInputs: (identity) => {
       const rec = identity ? findIdentity(w, identity) : w.identities[0];
@@ -150,6 +210,7 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
       ...w.issued,
       ...w.onlineEndpoints.flatMap((e) => [e.keys.primaryKey, e.keys.secondaryKey]),
       ...w.identities.flatMap((i) => i.secrets),
+      ...w.storageAccounts.map((a) => a.key),
       spec.github!.requestToken!,
       ...github.secrets(),
     ],
@@ -159,7 +220,7 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
     githubReplies: github.replies,
     mintGithubToken: (claims = {}) => signJwt(keys.github, githubClaims(w, claims.aud === undefined ? DEFAULT_AUDIENCE : text(claims.aud), claims)),
     close: async () => {
-      await Promise.all(Object.values(listeners).map((l) => close(l)));
+      await Promise.all([...Object.values(listeners).map((l) => close(l)), proxy.close(), store.close()]);
       if (tls.dir) rmSync(tls.dir, { recursive: true, force: true });
     },
   };

@@ -14,6 +14,10 @@ export interface Job extends Omit<JobRecord, 'status'> {
   /** Run id of the pipeline's batchscoring step (run history lists it as the job's child). */
   childRunId: string;
   plan: JobPlan;
+  /** Job settings of the BatchJob body, by wire name (runs.ts parseSettings). */
+  settings: Record<string, unknown>;
+  /** Writing the outputs of a Completed job, once. */
+  settling?: Promise<void>;
 }
 
 /** Default plan (types.ts WorldSpec.jobPlan): Preparing 1.5 s, Running 2.5 s, Finalizing 0.5 s, Completed. */
@@ -113,6 +117,6 @@ export function displayName(prng: Prng): string {
 }
 
 export function toRecord(job: Job, clock: Clock): JobRecord {
-  const { batchId: _batchId, createdByOid: _oid, childRunId: _child, plan: _plan, ...record } = job;
+  const { batchId: _batchId, createdByOid: _oid, plan: _plan, settings: _settings, settling: _settling, ...record } = job;
   return { ...record, tags: { ...job.tags }, status: statusAt(job, clock.now()) };
 }

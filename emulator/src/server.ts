@@ -85,7 +85,8 @@ export function makeHandler(o: ServerOptions) {
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'https://emulator.invalid');
+    // A leading '//' (a client joining a scope that starts with '/') would read as a host.
+    const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), 'https://emulator.invalid');
     const path = url.pathname.replace(/\/{2,}/g, '/');
     const method = (req.method ?? 'GET').toUpperCase();
     let route: Route | undefined;

@@ -14,6 +14,8 @@ export interface State {
   nextJobPlans: JobPlan[];
   /** principal object id + repeatability id → job name (when the service dedupes). */
   repeatability: Map<string, string>;
+  /** Writes a Completed job's outputs (once) before anyone is told it completed. */
+  settle(job: Job): Promise<void>;
 }
 
 /** A resource's provisioning state now, on the emulator clock. */

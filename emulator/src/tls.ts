@@ -1,5 +1,6 @@
-// A certificate authority made fresh for each emulator, and a server certificate for 127.0.0.1 and
-// localhost signed by it. Clients trust the CA through NODE_EXTRA_CA_CERTS (real HTTPS: the Azure
+// A certificate authority made fresh for each emulator, and a server certificate for 127.0.0.1,
+// localhost and the Blob storage hosts of every cloud (*.blob.<suffix>, served through the
+// emulator's proxy) signed by it. Clients trust the CA through NODE_EXTRA_CA_CERTS (real HTTPS: the Azure
 // SDKs refuse bearer tokens over http and MSAL needs an https authority).
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -7,6 +8,10 @@ import { webcrypto, createPrivateKey, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { STORAGE_SUFFIX } from './storage.js';
+
+/** A name for 127.0.0.1 that only the emulator's proxy knows (no DNS has it): a client reaches it through the proxy or not at all. */
+export const EMULATOR_HOST = 'azure-emulator.test';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -15,6 +20,9 @@ export interface Tls {
   caFile: string;
   certPem: string;
   keyPem: string;
+  /** The server certificate and key as files (Azurite reads them). */
+  certFile: string;
+  keyFile: string;
   /** The temp dir to remove on close ('' when the caller chose the dir). */
   dir: string;
 }
@@ -60,6 +68,8 @@ export async function makeTls(dir?: string): Promise<Tls> {
       new x509.SubjectAlternativeNameExtension([
         { type: 'ip', value: '127.0.0.1' },
         { type: 'dns', value: 'localhost' },
+        { type: 'dns', value: EMULATOR_HOST },
+        ...Object.values(STORAGE_SUFFIX).map((suffix) => ({ type: 'dns' as const, value: `*.blob.${suffix}` })),
       ]),
     ],
   });
@@ -68,5 +78,11 @@ export async function makeTls(dir?: string): Promise<Tls> {
   const caPem = ca.toString('pem');
   const caFile = join(where, 'ca.pem');
   writeFileSync(caFile, caPem);
-  return { caPem, caFile, certPem: leaf.toString('pem'), keyPem: await keyPem(leafKeys.privateKey), dir: dir ? '' : where };
+  const certPem = leaf.toString('pem');
+  const leafKeyPem = await keyPem(leafKeys.privateKey);
+  const certFile = join(where, 'server.pem');
+  const keyFile = join(where, 'server-key.pem');
+  writeFileSync(certFile, certPem);
+  writeFileSync(keyFile, leafKeyPem, { mode: 0o600 });
+  return { caPem, caFile, certPem, keyPem: leafKeyPem, certFile, keyFile, dir: dir ? '' : where };
 }

@@ -4,14 +4,23 @@
 export type Cloud = 'AzureCloud' | 'AzureUSGovernment' | 'AzureChinaCloud';
 
 /** Logical Azure/GitHub service a request was addressed to (each has its own listener/origin). */
-export type Service = 'github' | 'login' | 'management' | 'inference' | 'mlapi' | 'imds';
+export type Service = 'github' | 'login' | 'management' | 'inference' | 'mlapi' | 'imds' | 'storage';
 
 /**
  * Where a role assignment applies. Shorthands resolve against the world's first workspace;
  * a string starting with '/' is taken as a full ARM scope.
  */
 export type ScopeRef =
-  'subscription' | 'resourceGroup' | 'workspace' | `workspace:${string}` | `batchEndpoint:${string}` | `onlineEndpoint:${string}` | `/${string}`;
+  | 'subscription'
+  | 'resourceGroup'
+  | 'workspace'
+  | `workspace:${string}`
+  | `batchEndpoint:${string}`
+  | `onlineEndpoint:${string}`
+  /** A storage account of the world; 'storageAccount' alone is the first workspace's own. */
+  | 'storageAccount'
+  | `storageAccount:${string}`
+  | `/${string}`;
 
 export interface RoleAssignmentSpec {
   /** Built-in role name (Owner, Contributor, Reader, AzureML Data Scientist, …) or a custom role's name. */
@@ -115,6 +124,10 @@ export interface ComputeSpec {
   vmPriority?: 'Dedicated' | 'LowPriority';
   /** Node setup errors (properties.errors). */
   errors?: { code: string; message: string }[];
+  /** The cluster's managed identity (default 'SystemAssigned'). */
+  identity?: 'SystemAssigned' | 'UserAssigned' | 'None';
+  /** Roles of the cluster's identity (default: Storage Blob Data Reader on the workspace's storage account). */
+  roles?: RoleAssignmentSpec[];
 }
 
 export interface BatchDeploymentSpec {
@@ -129,6 +142,32 @@ export interface BatchDeploymentSpec {
   compute?: string;
   /** 'model' (default) ignores a requested experiment name; 'pipelineComponent' honours it and takes Literal inputs. */
   type?: 'model' | 'pipelineComponent';
+}
+
+export interface StorageAccountSpec {
+  /** 3-24 lower-case letters and digits. */
+  name: string;
+  /** 'Deny': the account's firewall lets no request of this runner through (403 AuthorizationFailure). Default 'Allow'. */
+  networkDefaultAction?: 'Allow' | 'Deny';
+  /** false: Shared Key and account SAS are refused (403 KeyBasedAuthenticationNotPermitted). Default true. */
+  allowSharedKeyAccess?: boolean;
+}
+
+export interface DatastoreSpec {
+  name: string;
+  workspace?: string;
+  /** Storage account (default: the workspace's own, always in the world). */
+  account?: string;
+  /** Default: 'azureml-blobstore-<workspace id>' on the workspace's account, else the datastore's name. */
+  container?: string;
+  /** How callers reach it: the account key (default), a SAS, or 'None' (identity-based: the caller's own Entra token and data role). */
+  credentials?: 'AccountKey' | 'Sas' | 'None';
+  /** Sas only: the SAS listSecrets hands out has expired. */
+  sasExpired?: boolean;
+  /** The container does not exist in the account. */
+  containerMissing?: boolean;
+  /** The workspace's default datastore (default: only 'workspaceblobstore'). */
+  isDefault?: boolean;
 }
 
 export interface BatchEndpointSpec {
@@ -311,6 +350,12 @@ export interface WorldSpec {
   /** Default: 'score-key' (key), 'score-token' (aml_token), 'score-aad' (aad_token). */
   onlineEndpoints?: OnlineEndpointSpec[];
   dataAssets?: DataAssetSpec[];
+  /** Storage accounts besides each workspace's own (named 'st' + 8 hex digits of its workspace id). */
+  storageAccounts?: StorageAccountSpec[];
+  /** Datastores besides each workspace's 'workspaceblobstore' (credential-based, on its own account, the default). */
+  datastores?: DatastoreSpec[];
+  /** How role assignment reads answer (default 'ok'). */
+  roleAssignmentsApi?: 'ok' | 'denied';
   /** Compute clusters; one a batch deployment names but this list lacks is a default cluster (0 to 4 nodes, none running). */
   computes?: ComputeSpec[];
   /** Read live: a test may change it on emu.world. */
@@ -432,6 +477,34 @@ export interface JobRecord {
   cancelRequestedAt?: number;
   inputs: unknown;
   outputs?: unknown;
+  /** Run id of the job's 'batchscoring' child in run history (not the job name). */
+  childRunId: string;
+  /** Where a Completed job wrote each output, as azureml://datastores/<ds>/paths/<p> (model deployments: 'score'). */
+  written?: Record<string, string>;
+}
+
+export interface ProxyLogEntry {
+  host: string;
+  port: number;
+  /** 'storage': TLS ended here and served as Blob storage; 'tunnel': passed to one of the emulator's listeners; 'refused'. */
+  outcome: 'storage' | 'tunnel' | 'refused';
+  time: number;
+}
+
+/** The blob side of the world, for tests: what is stored, read straight from Azurite. */
+export interface StorageHandle {
+  /** Blob endpoint of an account, as Azure builds it: https://<account>.blob.<suffix>. */
+  accountUrl(account: string): string;
+  /** The account key listSecrets hands out. */
+  accountKey(account: string): string;
+  /** Resource id of an account. */
+  accountId(account: string): string;
+  /** Container and account of a datastore of the first workspace. */
+  datastore(name: string): { account: string; container: string };
+  /** Blob names under a prefix (starts Azurite when it is not running yet). */
+  list(account: string, container: string, prefix?: string): Promise<{ name: string; size: number; metadata: Record<string, string> }[]>;
+  read(account: string, container: string, blob: string): Promise<Buffer>;
+  write(account: string, container: string, blob: string, content: Buffer | string): Promise<void>;
 }
 
 export interface Clock {
@@ -472,11 +545,16 @@ export interface Emulator {
   jobs(): JobRecord[];
   /** Plans taken, in order, by the next jobs created (before the endpoint's own plan). */
   nextJobPlans: JobPlan[];
+  /** The HTTP CONNECT proxy through which Azure's blob hosts reach the emulator's Blob storage (Azurite). */
+  proxyUrl: string;
+  /** Every CONNECT the proxy was asked for, in order. */
+  proxyLog: ProxyLogEntry[];
+  storage: StorageHandle;
   clock: Clock;
   setFaults(plan: FaultPlan | undefined): void;
   /** Replace an identity's role assignments (by client id or name). */
   setRoles(identity: string, roles: RoleAssignmentSpec[]): void;
-  /** Environment a runner gives a step: OIDC variables, GITHUB_API_URL and NODE_EXTRA_CA_CERTS. */
+  /** Environment a runner gives a step: OIDC variables, GITHUB_API_URL, NODE_EXTRA_CA_CERTS, HTTPS_PROXY (proxyUrl) and NO_PROXY=127.0.0.1,localhost. */
   env(): Record<string, string>;
   /** The action inputs that point it at this emulator (tenant-id, client-id, subscription-id,
    *  resource-group, workspace, authority-host, resource-manager-endpoint). */

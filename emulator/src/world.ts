@@ -4,6 +4,7 @@ import { Prng } from './prng.js';
 import { BUILT_IN_ROLES, type Assignment, type RoleDefinition } from './rbac.js';
 import type {
   Cloud,
+  DatastoreSpec,
   ComputeSpec,
   FederatedCredentialSpec,
   JobPlan,
@@ -81,8 +82,11 @@ export type OnlineDeploymentRec = Provisioning &
     inFlight: number;
   };
 
-export interface ComputeRec extends Required<Omit<ComputeSpec, 'errors'>> {
+export interface ComputeRec extends Required<Omit<ComputeSpec, 'errors' | 'roles'>> {
   errors: { code: string; message: string }[];
+  /** Object and client id of the cluster's managed identity ('' when it has none). */
+  principalId: string;
+  clientId: string;
 }
 
 export interface BatchEndpointRec extends Provisioning {
@@ -118,6 +122,27 @@ export interface DataAssetRec {
   dataUri: (version: string) => string;
 }
 
+export interface StorageAccountRec {
+  name: string;
+  /** Resource id. */
+  id: string;
+  /** Base64, as listSecrets hands it out and Azurite checks Shared Key signatures with. */
+  key: string;
+  networkDefaultAction: 'Allow' | 'Deny';
+  allowSharedKeyAccess: boolean;
+}
+
+export interface DatastoreRec {
+  name: string;
+  workspace: string;
+  account: string;
+  container: string;
+  credentials: NonNullable<DatastoreSpec['credentials']>;
+  sasExpired: boolean;
+  containerMissing: boolean;
+  isDefault: boolean;
+}
+
 export interface World {
   spec: WorldSpec;
   prng: Prng;
@@ -134,6 +159,8 @@ export interface World {
   batchEndpoints: BatchEndpointRec[];
   onlineEndpoints: OnlineEndpointRec[];
   dataAssets: DataAssetRec[];
+  storageAccounts: StorageAccountRec[];
+  datastores: DatastoreRec[];
   computes: ComputeRec[];
   urls: Record<Service, string>;
   /** Every token this emulator issued, for tests that check nothing leaks. */
@@ -150,12 +177,22 @@ export function workspaceScope(w: World, workspace: string): string {
   return `${resourceGroupScope(w)}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}`;
 }
 
+export function storageAccountId(w: World, account: string): string {
+  return `${resourceGroupScope(w)}/providers/Microsoft.Storage/storageAccounts/${account}`;
+}
+
+/** A workspace's own storage account: 'st' and the first 8 hex digits of its id. */
+export function workspaceAccount(ws: WorkspaceRec): string {
+  return `st${ws.workspaceId.replace(/-/g, '').slice(0, 8)}`;
+}
+
 export function resolveScope(w: World, ref: ScopeRef): string {
   const first = w.workspaces[0].name;
   if (ref.startsWith('/')) return ref;
   if (ref === 'subscription') return subscriptionScope(w);
   if (ref === 'resourceGroup') return resourceGroupScope(w);
   if (ref === 'workspace') return workspaceScope(w, first);
+  if (ref === 'storageAccount') return storageAccountId(w, workspaceAccount(w.workspaces[0]));
   const [kind, name] = [ref.slice(0, ref.indexOf(':')), ref.slice(ref.indexOf(':') + 1)];
   if (kind === 'workspace') return workspaceScope(w, name);
   if (kind === 'batchEndpoint') {
@@ -166,6 +203,7 @@ export function resolveScope(w: World, ref: ScopeRef): string {
     const e = w.onlineEndpoints.find((b) => b.name === name);
     return e?.id ?? `${workspaceScope(w, first)}/onlineEndpoints/${name}`;
   }
+  if (kind === 'storageAccount') return storageAccountId(w, name);
   throw new Error(`unknown scope reference '${ref}'`);
 }
 
@@ -220,8 +258,10 @@ export function buildWorld(spec: WorldSpec): World {
     batchEndpoints: [],
     onlineEndpoints: [],
     dataAssets: [],
+    storageAccounts: [],
+    datastores: [],
     computes: [],
-    urls: { github: '', login: '', management: '', inference: '', mlapi: '', imds: '' },
+    urls: { github: '', login: '', management: '', inference: '', mlapi: '', imds: '', storage: '' },
     issued: [],
   };
   spec.github = { ...spec.github, requestToken: spec.github?.requestToken ?? prng.key() };
@@ -316,6 +356,59 @@ export function buildWorld(spec: WorldSpec): World {
     w.identities.push(identity);
     assign(w, identity, i.roles ?? (index === 0 ? [{ role: 'Contributor', scope: 'resourceGroup' }] : []));
   });
+
+  const account = (name: string, a: { networkDefaultAction?: 'Allow' | 'Deny'; allowSharedKeyAccess?: boolean } = {}) => {
+    if (!/^[a-z0-9]{3,24}$/.test(name)) throw new Error(`storage account name '${name}': 3-24 lower-case letters and digits`);
+    w.storageAccounts.push({
+      name,
+      id: storageAccountId(w, name),
+      key: Buffer.from(prng.hex(64), 'hex').toString('base64'),
+      networkDefaultAction: a.networkDefaultAction ?? 'Allow',
+      allowSharedKeyAccess: a.allowSharedKeyAccess ?? true,
+    });
+  };
+  for (const ws of w.workspaces) account(workspaceAccount(ws));
+  for (const a of spec.storageAccounts ?? []) {
+    const own = w.storageAccounts.find((x) => x.name === a.name);
+    if (own) Object.assign(own, { networkDefaultAction: a.networkDefaultAction ?? 'Allow', allowSharedKeyAccess: a.allowSharedKeyAccess ?? true });
+    else account(a.name, a);
+  }
+  const stores: DatastoreSpec[] = [...w.workspaces.map((ws) => ({ name: 'workspaceblobstore', workspace: ws.name })), ...(spec.datastores ?? [])];
+  for (const d of stores) {
+    const ws = w.workspaces.find((x) => x.name === (d.workspace ?? firstWs))!;
+    const acct = d.account ?? workspaceAccount(ws);
+    if (!w.storageAccounts.some((a) => a.name === acct)) throw new Error(`datastore '${d.name}': no storage account '${acct}'`);
+    w.datastores = w.datastores.filter((x) => !(x.workspace === ws.name && x.name === d.name));
+    w.datastores.push({
+      name: d.name,
+      workspace: ws.name,
+      account: acct,
+      container: d.container ?? (acct === workspaceAccount(ws) ? `azureml-blobstore-${ws.workspaceId}` : d.name),
+      credentials: d.credentials ?? 'AccountKey',
+      sasExpired: d.sasExpired ?? false,
+      containerMissing: d.containerMissing ?? false,
+      isDefault: d.isDefault ?? d.name === 'workspaceblobstore',
+    });
+  }
+  if ((spec.datastores ?? []).some((d) => d.isDefault)) {
+    for (const d of w.datastores) if (d.name === 'workspaceblobstore' && !spec.datastores!.some((x) => x.name === d.name)) d.isDefault = false;
+  }
+
+  // Every cluster a deployment runs on is in the world, so its identity can hold roles: by default
+  // Storage Blob Data Reader on its workspace's storage account.
+  for (const e of w.batchEndpoints) {
+    for (const d of e.deployments) {
+      const name = d.compute.split('/').pop()!;
+      if (!w.computes.some((x) => x.workspace === e.workspace && x.name === name)) w.computes.push(computeRec({ name }, e.workspace));
+    }
+  }
+  for (const c of w.computes.filter((x) => x.principalId)) {
+    const described = spec.computes?.find((x) => x.name === c.name && (x.workspace ?? firstWs) === c.workspace);
+    const ws = w.workspaces.find((x) => x.name === c.workspace)!;
+    for (const r of described?.roles ?? [{ role: 'Storage Blob Data Reader', scope: `storageAccount:${workspaceAccount(ws)}` as const }]) {
+      w.assignments.push({ principalId: c.principalId, role: findRole(w, r.role), scope: resolveScope(w, r.scope ?? 'workspace') });
+    }
+  }
   return w;
 }
 
@@ -387,9 +480,19 @@ function onlineDeployment(id: string, d: OnlineDeploymentSpec, kubernetes: boole
   };
 }
 
+/** A uuid derived from a name, so ids made for it leave the seed's other ids as they were. */
+function uuidOf(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 export function computeRec(c: ComputeSpec, workspace: string): ComputeRec {
   const minNodes = c.minNodes ?? 0;
+  const identity = c.identity ?? 'SystemAssigned';
   return {
+    identity,
+    principalId: identity === 'None' ? '' : uuidOf(`${workspace}/computes/${c.name}/principal`),
+    clientId: identity === 'None' ? '' : uuidOf(`${workspace}/computes/${c.name}/client`),
     name: c.name,
     workspace,
     minNodes,

@@ -2,6 +2,7 @@
 // trusting the emulator's CA per request (NODE_EXTRA_CA_CERTS is read only at process start).
 import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
+import { connect as tlsConnect } from 'node:tls';
 import { ClientAssertionCredential, ClientSecretCredential } from '@azure/identity';
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
@@ -90,4 +91,39 @@ export async function accessToken(emu: Emulator, scope: string, identity = emu.i
 
 export function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+}
+
+/**
+ * A request to an https URL through the emulator's CONNECT proxy (HTTPS_PROXY), as a client behind
+ * a proxy makes it: CONNECT host:443, then TLS to that host name over the tunnel, trusting the CA.
+ */
+export function viaProxy(emu: Emulator, method: string, url: string, o: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const proxy = new URL(emu.proxyUrl);
+    const connectReq = httpRequest({ host: proxy.hostname, port: proxy.port, method: 'CONNECT', path: `${u.hostname}:${u.port || 443}`, agent: false });
+    connectReq.on('connect', (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        return resolve({ status: res.statusCode ?? 0, headers: res.headers, text: '', json: () => ({}) as never });
+      }
+      const secure = tlsConnect({ socket, servername: u.hostname, ca: emu.caPem });
+      // Plain HTTP framing over the TLS socket the tunnel already carries.
+      const req = httpRequest(
+        { host: u.hostname, path: `${u.pathname}${u.search}`, method, headers: { host: u.host, ...o.headers }, createConnection: () => secure },
+        (answer) => {
+          let text = '';
+          answer.setEncoding('utf8').on('data', (d: string) => (text += d));
+          answer.on('end', () => {
+            secure.destroy();
+            resolve({ status: answer.statusCode ?? 0, headers: answer.headers, text, json: <T>() => JSON.parse(text) as T });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(o.body);
+    });
+    connectReq.on('error', reject);
+    connectReq.end();
+  });
 }

@@ -9,7 +9,7 @@ import { JobTag } from '../constants.js';
 import type { Endpoint } from '../azure/endpoints.js';
 import { ActionError, describeThrown } from '../reporting/errors.js';
 import { send, type Http, type Log } from '../azure/http.js';
-import type { Inputs } from '../inputs.js';
+import type { Inputs, JobSettings } from '../inputs.js';
 import { describeTransient, isTransientErrorCode, isTransientStatus, parseRetryAfter, retryDelayMs } from '../azure/retry.js';
 import type { Clock } from '../clock.js';
 import { toState } from './jobs.js';
@@ -46,29 +46,65 @@ export type ResolvedInput = { uri: string; type: 'uri_folder' | 'uri_file' } | {
 /** The job body, camelCase as azure-ai-ml sends it (see protocol.md). */
 export function buildJobBody(
   inputs: Record<string, ResolvedInput>,
-  p: { outputPath?: Inputs['outputPath']; experimentName?: string; tags: Record<string, string> },
+  p: {
+    outputPath?: Inputs['outputPath'];
+    outputs?: Inputs['batchOutputs'];
+    settings?: JobSettings;
+    experimentName?: string;
+    tags: Record<string, string>;
+  },
 ): Record<string, unknown> {
   const inputData: Record<string, unknown> = {};
   for (const [name, input] of Object.entries(inputs)) {
     inputData[name] = 'literal' in input ? { jobInputType: 'Literal', value: input.literal } : { jobInputType: INPUT_TYPES[input.type], uri: input.uri };
   }
-  const properties: Record<string, unknown> = { inputData, tags: p.tags };
+  const properties: Record<string, unknown> = { inputData, ...settingsOnTheWire(p.settings ?? {}), tags: p.tags };
+  const outputData: Record<string, unknown> = {};
   if (p.outputPath) {
+    // The default output is named 'score' (Microsoft Learn's REST example; protocol.md). With a
+    // file name it is that file in the folder; a path that names a file is the file itself.
     const uri = `azureml://datastores/${p.outputPath.datastore}/paths/${p.outputPath.path}`;
-    // A path with a file name is the predictions file itself; otherwise a folder for it.
-    const isFile = /\.[a-z0-9]{1,8}$/i.test(p.outputPath.path);
-    properties.outputData = { score: { jobOutputType: isFile ? 'UriFile' : 'UriFolder', uri } };
+    const file = p.settings?.outputFileName;
+    const isFile = !file && /\.[a-z0-9]{1,8}$/i.test(p.outputPath.path);
+    outputData.score = file
+      ? { jobOutputType: 'UriFile', uri: `${uri.replace(/\/+$/, '')}/${file}` }
+      : { jobOutputType: isFile ? 'UriFile' : 'UriFolder', uri };
   }
+  for (const [name, o] of Object.entries(p.outputs ?? {})) {
+    outputData[name] = { jobOutputType: INPUT_TYPES[o.type], uri: `azureml://datastores/${o.datastore}/paths/${o.path}` };
+  }
+  if (Object.keys(outputData).length) properties.outputData = outputData;
   if (p.experimentName) properties.properties = { experimentName: p.experimentName };
   return { properties };
 }
 
-/** Data asset references become resource ids; '@latest' is looked up. */
-export async function resolveInputs(arm: Arm, inputs: Inputs, workspaceScope: string): Promise<Record<string, ResolvedInput>> {
+/** Job settings under the wire names of the data-plane BatchJob model (azure-ai-ml v2020_09_01_dataplanepreview). */
+export function settingsOnTheWire(s: JobSettings): Record<string, unknown> {
+  const wire: Record<string, unknown> = {};
+  if (s.instanceCount !== undefined) wire.compute = { instanceCount: s.instanceCount };
+  if (s.miniBatchSize !== undefined) wire.miniBatchSize = s.miniBatchSize;
+  if (s.outputFileName !== undefined) wire.outputFileName = s.outputFileName;
+  if (s.errorThreshold !== undefined) wire.errorThreshold = s.errorThreshold;
+  if (s.maxRetries !== undefined || s.retryTimeout !== undefined) {
+    wire.retrySettings = { ...(s.maxRetries !== undefined ? { maxRetries: s.maxRetries } : {}), ...(s.retryTimeout ? { timeout: s.retryTimeout } : {}) };
+  }
+  if (s.loggingLevel !== undefined) wire.loggingLevel = s.loggingLevel;
+  if (s.maxConcurrencyPerInstance !== undefined) wire.maxConcurrencyPerInstance = s.maxConcurrencyPerInstance;
+  return wire;
+}
+
+/** Data asset references become resource ids ('@latest' is looked up); local inputs their upload's URI. */
+export async function resolveInputs(
+  arm: Arm,
+  inputs: Inputs,
+  workspaceScope: string,
+  uploaded: Record<string, string> = {},
+): Promise<Record<string, ResolvedInput>> {
   const out: Record<string, ResolvedInput> = {};
   for (const [name, input] of Object.entries(inputs.batchInputs)) {
     if (input.kind === 'literal') out[name] = { literal: input.value };
     else if (input.kind === 'uri') out[name] = { uri: input.path, type: input.type };
+    else if (input.kind === 'local') out[name] = { uri: uploaded[name], type: input.type };
     else {
       let version = input.version;
       const asset = `azureml:${input.name}${version === 'latest' ? '@latest' : `:${version}`}`;

@@ -2,7 +2,8 @@
 // (catalog/required-actions.json, copied from Microsoft Learn) and the resource ids they apply at.
 import requiredActions from './catalog/required-actions.json' with { type: 'json' };
 import builtInRoles from './catalog/built-in-roles.json' with { type: 'json' };
-import { carvedOutBy, missingActions, type PermissionEntry } from './rbac.js';
+import storageData from './catalog/storage-data.json' with { type: 'json' };
+import { carvedOutBy, isDataActionAllowed, missingActions, type PermissionEntry } from './rbac.js';
 
 export type OnlineAuthMode = 'key' | 'aml_token' | 'aad_token';
 
@@ -10,6 +11,8 @@ export interface Requirement {
   action: string;
   /** The narrowest resource id at which an assignment fixes it. */
   scope: string;
+  /** A data action (DataActions of a role, e.g. reading blobs), not a control-plane one. */
+  data?: boolean;
 }
 
 export interface Scopes {
@@ -56,6 +59,12 @@ export function onlineRequirements(scopes: Scopes, authMode: OnlineAuthMode): Re
 export const BATCH_INVOKE_ACTIONS: readonly string[] = requiredActions.batchInvoke.actions;
 export const SCORE_ACTION = requiredActions.onlineInvokeByAuthMode.aad_token[1];
 export const BATCH_DATA_ACCESS_REMEDY: string = requiredActions.batchDataAccessRemedy;
+export const STORAGE_DATA = storageData;
+
+/** The blob data actions a transfer needs on a storage account: read to download, write (or add, for new blobs) to upload. */
+export function storageRequirements(accountId: string, what: 'upload' | 'download'): Requirement[] {
+  return [{ action: what === 'upload' ? STORAGE_DATA.write : STORAGE_DATA.read, scope: accountId, data: true }];
+}
 
 /**
  * Actions read only after a failure, to explain it; never required up front. Microsoft Learn
@@ -80,14 +89,14 @@ export interface RoleSuggestion {
  * The least-privileged built-in role that allows every action, and, when that is broader than
  * AzureML Data Scientist, which of the actions that role lacks and which NotActions remove them.
  */
-export function suggestRole(actions: string[]): RoleSuggestion | undefined {
+export function suggestRole(actions: string[], dataActions: string[] = []): RoleSuggestion | undefined {
   const roles = builtInRoles.roles as { roleName: string; permissions: PermissionEntry[] }[];
-  const index = roles.findIndex((r) => missingActions(r.permissions, actions).length === 0);
+  const index = roles.findIndex((r) => missingActions(r.permissions, actions).length === 0 && dataActions.every((a) => isDataActionAllowed(r.permissions, a)));
   if (index < 0) return undefined;
   const suggestion: RoleSuggestion = { roleName: roles[index].roleName };
   const scientistIndex = roles.findIndex((r) => r.roleName === 'AzureML Data Scientist');
   const scientist = roles[scientistIndex];
-  if (index > scientistIndex && actions.every((a) => /^Microsoft\.MachineLearningServices\//i.test(a))) {
+  if (index > scientistIndex && dataActions.length === 0 && actions.every((a) => /^Microsoft\.MachineLearningServices\//i.test(a))) {
     const lacks = missingActions(scientist.permissions, actions).map((action) => {
       const by = carvedOutBy(scientist.permissions, action);
       return by ? { action, carvedOutBy: by } : { action };

@@ -3,7 +3,7 @@
 // role, a minimal custom role and the az commands — in one report for the log, summary and output.
 import type { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { ActionError } from '../reporting/errors.js';
-import { isAllowed, type PermissionEntry } from './rbac.js';
+import { isAllowed, isDataActionAllowed, type PermissionEntry } from './rbac.js';
 import { endpointResourceType, suggestRole, type Requirement, type Scopes } from './catalog.js';
 
 export interface Principal {
@@ -45,13 +45,24 @@ export async function readPermissions(
 
 /** The required actions the entries do not allow, in the order given. */
 export function findMissing(entries: PermissionEntry[], required: Requirement[]): Requirement[] {
-  return required.filter((r) => !isAllowed(entries, r.action));
+  return required.filter((r) => !(r.data ? isDataActionAllowed(entries, r.action) : isAllowed(entries, r.action)));
+}
+
+/** Effective permissions at a storage account (its data actions included), by its resource id. */
+export async function readAccountPermissions(authz: AuthorizationManagementClient, accountId: string): Promise<PermissionEntry[]> {
+  const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)$/i.exec(accountId);
+  if (!m) throw new Error(`not a storage account id: ${accountId}`);
+  const entries: PermissionEntry[] = [];
+  for await (const entry of authz.permissions.listForResource(m[1], 'Microsoft.Storage', '', 'storageAccounts', m[2])) entries.push(entry);
+  return entries;
 }
 
 function shortScope(scope: string): string {
   const m = /\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)(?:\/(batchEndpoints|onlineEndpoints)\/([^/]+))?$/i.exec(scope);
   if (m?.[3]) return `${m[2]?.toLowerCase() === 'batchendpoints' ? 'batch endpoint' : 'online endpoint'} '${m[3]}'`;
   if (m?.[1]) return `workspace '${m[1]}'`;
+  const account = /\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)$/i.exec(scope);
+  if (account) return `storage account '${account[1]}'`;
   const rg = /\/resourceGroups\/([^/]+)$/i.exec(scope);
   if (rg) return `resource group '${rg[1]}'`;
   return scope;
@@ -79,8 +90,11 @@ export interface Fix {
 
 /** The least-privilege custom role (exactly the missing actions) and the commands that apply it. */
 export function buildFix(report: PermissionReport, ctx: ReportContext): Fix {
-  const actions = [...new Set(report.missing.map((m) => m.action))];
+  const actions = [...new Set(report.missing.filter((m) => !m.data).map((m) => m.action))];
+  const dataActions = [...new Set(report.missing.filter((m) => m.data).map((m) => m.action))];
   const scopes = [...new Set(report.missing.map((m) => m.scope))];
+  // Assignable where each scope lives: the workspace's resource group, or a storage account's own.
+  const assignable = [...new Set(scopes.map((sc) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(sc)?.[0] ?? ctx.scopes.resourceGroup))];
   const name = `azureml-invoke ${ctx.endpointType} ${ctx.endpoint}`;
   // Custom roles are assignable at management group, subscription or resource group level only;
   // the assignment itself goes on the narrow scope below.
@@ -90,13 +104,13 @@ export function buildFix(report: PermissionReport, ctx: ReportContext): Fix {
     Description: `What azureml-invoke needs to invoke ${ctx.endpointType} endpoint '${ctx.endpoint}'.`,
     Actions: actions,
     NotActions: [],
-    DataActions: [],
+    DataActions: dataActions,
     NotDataActions: [],
-    AssignableScopes: [ctx.scopes.resourceGroup],
+    AssignableScopes: assignable,
   };
   const commands = [`az role definition create --role-definition '${JSON.stringify(customRole)}'`];
   for (const scope of scopes) commands.push(`az role assignment create ${assignee(report.principal)} --role "${name}" --scope ${scope}`);
-  const suggestion = suggestRole(actions);
+  const suggestion = suggestRole(actions, dataActions);
   const fix: Fix = { customRole, commands, roleName: suggestion?.roleName };
   if (suggestion?.nearMiss) {
     const lacks = suggestion.nearMiss.lacks

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildJobBody } from '../../../src/batch/batch.js';
+import { buildJobBody, settingsOnTheWire } from '../../../src/batch/batch.js';
 
 describe('batch job body', () => {
   it('is camelCase with typed inputs, tags, output and experiment', () => {
@@ -19,5 +19,60 @@ describe('batch job body', () => {
       properties: { outputData: { score: { jobOutputType: string } } };
     };
     expect(folder.properties.outputData.score.jobOutputType).toBe('UriFolder');
+  });
+});
+
+describe('job settings and named outputs on the wire', () => {
+  it('uses the BatchJob model names, and leaves out what was not set', () => {
+    const body = buildJobBody(
+      {},
+      {
+        settings: {
+          instanceCount: 3,
+          miniBatchSize: 5,
+          outputFileName: 'scores.csv',
+          errorThreshold: -1,
+          maxRetries: 2,
+          retryTimeout: 'PT5M',
+          loggingLevel: 'Debug',
+          maxConcurrencyPerInstance: 4,
+        },
+        outputPath: { datastore: 'workspaceblobstore', path: 'nightly/' },
+        tags: {},
+      },
+    );
+    expect(body.properties).toEqual({
+      inputData: {},
+      tags: {},
+      compute: { instanceCount: 3 },
+      miniBatchSize: 5,
+      outputFileName: 'scores.csv',
+      errorThreshold: -1,
+      retrySettings: { maxRetries: 2, timeout: 'PT5M' },
+      loggingLevel: 'Debug',
+      maxConcurrencyPerInstance: 4,
+      outputData: { score: { jobOutputType: 'UriFile', uri: 'azureml://datastores/workspaceblobstore/paths/nightly/scores.csv' } },
+    });
+    expect(settingsOnTheWire({})).toEqual({});
+    expect(settingsOnTheWire({ retryTimeout: 'PT30S' })).toEqual({ retrySettings: { timeout: 'PT30S' } });
+  });
+
+  it('sends each named output of a pipeline component under its name', () => {
+    const body = buildJobBody(
+      {},
+      {
+        outputs: {
+          scores: { type: 'uri_folder', datastore: 'blob', path: 'out/scores/' },
+          summary: { type: 'uri_file', datastore: 'blob', path: 'out/s.json' },
+        },
+        tags: {},
+      },
+    );
+    expect(body.properties).toMatchObject({
+      outputData: {
+        scores: { jobOutputType: 'UriFolder', uri: 'azureml://datastores/blob/paths/out/scores/' },
+        summary: { jobOutputType: 'UriFile', uri: 'azureml://datastores/blob/paths/out/s.json' },
+      },
+    });
   });
 });

@@ -1,0 +1,141 @@
+// The job's outputs back: where they are (the location the job was told, or, for the default
+// output, where azure-ai-ml's jobs.download finds it: run history's 'batchscoring' child, its
+// 'score' output in the default datastore), and the download itself, streamed to disk, several
+// files at once.
+import { mkdirSync, openSync, readSync, closeSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { Arm } from '../azure/arm.js';
+import type { Http, Log } from '../azure/http.js';
+import { openRunHistory } from '../batch/run-history.js';
+import type { Inputs } from '../inputs.js';
+import { ActionError } from '../reporting/errors.js';
+import type { ContainerClient } from './blob.js';
+import { eachLimited, mb, Progress } from './progress.js';
+
+const FILES_AT_ONCE = 8;
+
+/** Where the default output of a model deployment's job went, as jobs.download looks for it. */
+export async function defaultOutputUri(
+  arm: Arm,
+  http: Http,
+  inputs: Pick<Inputs, 'subscriptionId' | 'resourceGroup' | 'workspace'>,
+  job: string,
+  armToken: () => Promise<string>,
+  defaultDatastore: () => Promise<string>,
+): Promise<string> {
+  const history = await openRunHistory(arm, http, inputs, armToken);
+  if (!history) throw new ActionError('azure', `Workspace '${inputs.workspace}' names no run history service, so job ${job}'s output cannot be found.`);
+  const runs = await history.children(job);
+  const scoring = runs.find((r) => r.moduleName === 'batchscoring');
+  if (!scoring) {
+    throw new ActionError(
+      'not-found',
+      `Set 'outputs' to download a pipeline component's outputs: job ${job} has no 'batchscoring' step, so it has no default output (it has ${runs.length} step(s)).`,
+    );
+  }
+  return `azureml://datastores/${await defaultDatastore()}/paths/azureml/${scoring.runId}/score/`;
+}
+
+/**
+ * Downloads what a datastore path holds into `dest`: a blob of that exact name as one file, else
+ * everything under it as a folder (trees kept). Returns the files written, relative to `dest`.
+ */
+export async function downloadPath(container: ContainerClient, path: string, dest: string, log: Log): Promise<string[]> {
+  const exact = !path.endsWith('/') && (await container.getBlobClient(path).exists());
+  const prefix = exact ? path : `${path.replace(/\/+$/, '')}/`;
+  const blobs: { name: string; size: number; target: string }[] = [];
+  for await (const b of container.listBlobsFlat({ prefix, includeMetadata: true })) {
+    if (b.metadata?.hdi_isfolder === 'true') continue;
+    if (exact && b.name !== path) continue;
+    const rel = exact ? b.name.split('/').pop()! : b.name.slice(prefix.length);
+    const target = resolve(dest, rel);
+    // A blob name must not write outside the destination ('../' in a name).
+    const r = relative(dest, target);
+    if (!rel || r.startsWith('..') || isAbsolute(r)) continue;
+    blobs.push({ name: b.name, size: b.properties.contentLength ?? 0, target });
+  }
+  if (blobs.length === 0) throw new ActionError('not-found', `The job's output at '${path}' in container '${container.containerName}' holds no file.`);
+  const total = blobs.reduce((t, b) => t + b.size, 0);
+  log.info(`Downloading ${blobs.length} file(s), ${mb(total)} MB, into ${dest}`);
+  const progress = new Progress(log, 'Downloading', blobs.length, total);
+  let done;
+  try {
+    await eachLimited(blobs, FILES_AT_ONCE, async (b) => {
+      mkdirSync(dirname(b.target), { recursive: true });
+      await container
+        .getBlobClient(b.name)
+        .downloadToFile(b.target, 0, undefined, { maxRetryRequests: 5, onProgress: (p) => progress.update(b.name, p.loadedBytes) });
+      progress.fileDone(b.name, b.size);
+    });
+  } finally {
+    done = progress.finish();
+  }
+  log.info(`Downloaded ${blobs.length} file(s), ${mb(done.bytes)} MB in ${done.seconds.toFixed(1)} s (${done.mbPerSecond.toFixed(1)} MB/s).`);
+  return blobs.map((b) => relative(dest, b.target).split('\\').join('/')).sort();
+}
+
+/** The first rows of a CSV or JSON-lines file as a markdown table (at most 10 rows, 8 columns), read from its first 64 KiB. */
+export function previewTable(file: string, maxRows = 10, maxColumns = 8): string | undefined {
+  const buffer = Buffer.alloc(64 * 1024);
+  const fd = openSync(file, 'r');
+  let read: number;
+  try {
+    read = readSync(fd, buffer, 0, buffer.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const lines = buffer.subarray(0, read).toString('utf8').split(/\r?\n/);
+  if (read === buffer.length) lines.pop(); // the last line may be cut
+  const nonEmpty = lines.filter((l) => l.trim() !== '');
+  let header: string[];
+  let rows: string[][];
+  if (/\.jsonl?$/i.test(file)) {
+    const records = nonEmpty.slice(0, maxRows).map((l) => {
+      try {
+        const v = JSON.parse(l) as unknown;
+        return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v };
+      } catch {
+        return undefined;
+      }
+    });
+    if (records.some((r) => r === undefined) || records.length === 0) return undefined;
+    header = [...new Set(records.flatMap((r) => Object.keys(r!)))];
+    rows = records.map((r) => header.map((k) => (typeof r![k] === 'string' ? r![k] : (JSON.stringify(r![k]) ?? ''))));
+  } else if (/\.(csv|tsv|txt)$/i.test(file)) {
+    const split = (l: string) => splitCsv(l, /\.tsv$/i.test(file) ? '\t' : ',');
+    if (nonEmpty.length === 0) return undefined;
+    header = split(nonEmpty[0]);
+    rows = nonEmpty.slice(1, maxRows + 1).map(split);
+  } else return undefined;
+  const cell = (s: string) => (s.length > 40 ? `${s.slice(0, 37)}...` : s).replace(/\|/g, '\\|');
+  const cols = Math.min(header.length, maxColumns);
+  const line = (cells: string[]) => `| ${Array.from({ length: cols }, (_, i) => cell(cells[i] ?? '')).join(' | ')} |`;
+  return [line(header), `|${' --- |'.repeat(cols)}`, ...rows.map(line)].join('\n');
+}
+
+/** One CSV line's fields, quotes honoured. */
+function splitCsv(line: string, sep: string): string[] {
+  const out: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') field += line[++i];
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === sep) {
+      out.push(field);
+      field = '';
+    } else field += c;
+  }
+  out.push(field);
+  return out;
+}
+
+/** The file a preview is made of: the first CSV / JSON-lines file downloaded. */
+export function previewable(dest: string, files: string[]): string | undefined {
+  const hit = files.find((f) => /\.(csv|tsv|txt|jsonl?)$/i.test(f));
+  return hit ? join(dest, hit) : undefined;
+}
