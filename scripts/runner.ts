@@ -45,7 +45,7 @@ export interface StepOptions {
   event?: { name: string; payload: unknown };
   /** Working directory of the step (the workspace checkout; default the current one). */
   cwd?: string;
-  /** Kill the step after this long (default 120 s). */
+  /** Kill the step after this long and throw with its last lines (default 50 s, under the tests' 60 s). */
   timeoutMs?: number;
   /** Called once the process started, e.g. to send it signals. */
   onStart?: (child: ChildProcess) => void;
@@ -183,9 +183,19 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     o.onStdout?.(d);
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
+  const limitMs = o.timeoutMs ?? 50_000;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, limitMs);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('close', (c, s) => r([c, s])));
   clearTimeout(timer);
+  // A step that hangs must say where: its last lines, not only a test timeout.
+  if (timedOut)
+    throw new Error(
+      `the step was still running after ${limitMs / 1000} s; its last lines:\n${stdout.split('\n').slice(-40).join('\n')}\n${stderr.slice(-2000)}`,
+    );
   const wallMs = performance.now() - started;
 
   const annotations: Annotation[] = [];

@@ -164,7 +164,11 @@ export function settle(s: State, store: BlobStore, job: Job): Promise<void> {
       }
       job.written[name] = target;
     }
-  })();
+  })().catch((err: unknown) => {
+    // A write that threw (Azurite unreachable) is tried again on the next read, not remembered.
+    job.settling = undefined;
+    throw err;
+  });
   return job.settling;
 }
 

@@ -181,6 +181,7 @@ export function createBlobStore(o: {
     account: string,
     path: string,
     p: { query?: Record<string, string>; headers?: Record<string, string>; body?: Buffer | string } = {},
+    again = true,
   ) =>
     new Promise<BlobAnswer>((resolve, reject) => {
       const q = new URLSearchParams(p.query ?? {}).toString();
@@ -207,7 +208,12 @@ export function createBlobStore(o: {
           res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
         },
       );
-      req.on('error', reject);
+      // Azurite closes a kept-alive socket after 5 s idle; a request sent on it just then is reset
+      // before Azurite read it, so it is sent once more on a fresh socket (as Node's docs advise).
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (again && req.reusedSocket && err.code === 'ECONNRESET') send(port, method, account, path, p, false).then(resolve, reject);
+        else reject(err);
+      });
       req.end(body);
     });
 
