@@ -35,7 +35,7 @@ export default defineConfig({
       reportOnFailure: true,
       // What the suite reaches, less a point for the paths timing decides (retries, signals); raise
       // them as tests are added. Below any of them, npm test (and so .ci/run) fails.
-      thresholds: { lines: 91, statements: 89, functions: 94, branches: 72 },
+      thresholds: { lines: 93, statements: 91, functions: 96, branches: 77 },
     },
   },
 });
