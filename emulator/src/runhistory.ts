@@ -21,6 +21,65 @@ const NOT_STARTED: readonly JobStatus[] = ['NotStarted', 'Queued', 'Preparing', 
  * UserError quoted in MicrosoftDocs/azure-docs#90426 (its status there, 502, came from a VPN
  * mis-setup; 403 here is a guess).
  */
+
+/**
+ * The job's batchscoring child run, as run history's children list and rundata give it (the
+ * test_batch_job_download recording, trimmed to what clients read). Its outputs are null there:
+ * clients fall back to the default location, azureml/<child run>/score/.
+ */
+export function batchscoringRun(s: State, job: Job) {
+  const created = new Date(job.createdAt).toISOString();
+  const compute = s.w.batchEndpoints.find((e) => e.name === job.endpoint)?.deployments.find((d) => d.name === job.deployment)?.compute;
+  const target = compute?.split('/').pop() ?? null;
+  return {
+    runNumber: 1,
+    rootRunId: job.name,
+    createdUtc: created,
+    runUuid: job.childRunId,
+    parentRunUuid: job.name.replace('batchjob-', ''),
+    rootRunUuid: job.name.replace('batchjob-', ''),
+    runId: job.childRunId,
+    parentRunId: job.name,
+    status: statusAt(job, s.clock.now()),
+    startTimeUtc: created,
+    endTimeUtc: null,
+    displayName: job.displayName,
+    name: 'batchscoring',
+    dataContainerId: `dcid.${job.childRunId}`,
+    hidden: false,
+    runType: 'azureml.StepRun',
+    runTypeV2: { orchestrator: 'Execution', traits: ['azureml.StepRun', 'scriptRun', 'remote'], attribution: 'Aether', computeType: 'AmlcTrain' },
+    properties: {
+      StepType: 'PythonScriptStep',
+      ComputeTargetType: 'AmlCompute',
+      'azureml.moduleName': 'batchscoring',
+      'azureml.runsource': 'azureml.StepRun',
+      'azureml.pipelinerunid': job.name,
+      'azureml.pipeline': job.name,
+      'azureml.parallelrunstep': 'true',
+      ProcessInfoFile: 'azureml-logs/process_info.json',
+      ProcessStatusFile: 'azureml-logs/process_status.json',
+    },
+    parameters: {},
+    scriptName: 'driver/amlbi_main.py',
+    target,
+    tags: {
+      'azureml.pipeline': job.name,
+      _aml_system_ComputeTargetStatus: JSON.stringify({ AllocationState: 'steady', PreparingNodeCount: 0, RunningNodeCount: 1, CurrentNodeCount: 1 }),
+    },
+    settings: {},
+    services: {},
+    inputDatasets: [],
+    outputDatasets: [],
+    runDefinition: null,
+    jobSpecification: null,
+    computeRequest: { nodeCount: 1, gpuCount: 0 },
+    compute: { target, targetType: 'amlcompute', instanceCount: 1, gpuCount: 0 },
+    inputs: null,
+    outputs: null,
+  };
+}
+
 export function privateLinkDenied(ctx: Ctx): void {
   ctx.json(403, {
     error: {
@@ -134,41 +193,6 @@ export function runHistory(s: State): RunHistory {
     return Object.fromEntries(Object.keys(files(job, child)).map((path) => [path, sasUrl(ws, runId, path)]));
   };
 
-  /** The batchscoring child as the children list gives it (rec-batchdl, notes F.3). */
-  const childRun = (job: Job) => {
-    const status = statusAt(job, s.clock.now());
-    const compute = w.batchEndpoints.find((e) => e.name === job.endpoint)?.deployments.find((d) => d.name === job.deployment)?.compute;
-    const target = compute?.split('/').pop() ?? 'cpu-cluster';
-    return {
-      runId: job.childRunId,
-      parentRunId: job.name,
-      rootRunId: job.name,
-      status,
-      startTimeUtc: new Date(job.createdAt).toISOString(),
-      endTimeUtc: null,
-      displayName: `${job.displayName}_batchscoring`,
-      name: 'batchscoring',
-      runType: 'azureml.StepRun',
-      properties: {
-        StepType: 'PythonScriptStep',
-        ComputeTargetType: 'AmlCompute',
-        'azureml.moduleName': 'batchscoring',
-        'azureml.runsource': 'azureml.StepRun',
-        'azureml.pipelinerunid': job.name,
-        'azureml.parallelrunstep': 'true',
-        ProcessInfoFile: 'azureml-logs/process_info.json',
-        ProcessStatusFile: 'azureml-logs/process_status.json',
-      },
-      scriptName: 'driver/amlbi_main.py',
-      target,
-      tags: {
-        _aml_system_ComputeTargetStatus: JSON.stringify({ AllocationState: 'steady', PreparingNodeCount: 0, RunningNodeCount: 1, CurrentNodeCount: 1 }),
-      },
-      computeRequest: { nodeCount: 1, gpuCount: 0 },
-      compute: { target, targetType: 'amlcompute', instanceCount: 1, gpuCount: 0 },
-    };
-  };
-
   /** Token, RBAC and the workspace's network: what every run history route checks first. */
   const admitted = (ctx: Ctx): boolean => {
     const ws = w.workspaces.find((x) => x.name.toLowerCase() === ctx.params.ws.toLowerCase());
@@ -187,7 +211,7 @@ export function runHistory(s: State): RunHistory {
     const job = jobOf(ctx);
     if (!job) return ctx.json(404, { error: { code: 'UserError', message: `Run ${ctx.params.run} was not found.` } });
     const started = !NOT_STARTED.includes(statusAt(job, s.clock.now()));
-    ctx.json(200, { value: started ? [childRun(job)] : [], continuationToken: null, nextLink: null });
+    ctx.json(200, { value: started ? [batchscoringRun(s, job)] : [], continuationToken: null, nextLink: null });
   };
 
   /** A blob GET with the SAS in the query: no Authorization header (as azure-ai-ml downloads it). */

@@ -5,6 +5,7 @@
 import { authorize, wsScope } from './arm.js';
 import { authenticate } from './identity.js';
 import { statusAt, type Job } from './jobs.js';
+import { batchscoringRun } from './runhistory.js';
 import type { Ctx, Route } from './server.js';
 import type { State } from './state.js';
 import type { BlobStore } from './storage.js';
@@ -181,57 +182,6 @@ export function runRoutes(s: State, store: BlobStore): Route[] {
     return caller && authorize(ctx, w, caller, `${ML}/workspaces/experiments/runs/read`, wsScope(ctx));
   };
 
-  // The batchscoring child of the test_batch_job_download recording, trimmed to what clients read.
-  const childRun = (job: Job) => {
-    const created = new Date(job.createdAt).toISOString();
-    return {
-      runNumber: 1,
-      rootRunId: job.name,
-      createdUtc: created,
-      runUuid: job.childRunId,
-      parentRunUuid: job.name.replace('batchjob-', ''),
-      rootRunUuid: job.name.replace('batchjob-', ''),
-      runId: job.childRunId,
-      parentRunId: job.name,
-      status: statusAt(job, s.clock.now()),
-      startTimeUtc: created,
-      endTimeUtc: null,
-      displayName: job.displayName,
-      name: 'batchscoring',
-      dataContainerId: `dcid.${job.childRunId}`,
-      hidden: false,
-      runType: 'azureml.StepRun',
-      runTypeV2: { orchestrator: 'Execution', traits: ['azureml.StepRun', 'scriptRun', 'remote'], attribution: 'Aether', computeType: 'AmlcTrain' },
-      properties: {
-        StepType: 'PythonScriptStep',
-        ComputeTargetType: 'AmlCompute',
-        'azureml.moduleName': 'batchscoring',
-        'azureml.runsource': 'azureml.StepRun',
-        'azureml.pipelinerunid': job.name,
-        'azureml.pipeline': job.name,
-        'azureml.parallelrunstep': 'true',
-      },
-      parameters: {},
-      scriptName: 'driver/amlbi_main.py',
-      target:
-        w.batchEndpoints
-          .find((e) => e.name === job.endpoint)
-          ?.deployments.find((d) => d.name === job.deployment)
-          ?.compute.split('/')
-          .pop() ?? null,
-      tags: { 'azureml.pipeline': job.name },
-      settings: {},
-      services: {},
-      inputDatasets: [],
-      outputDatasets: [],
-      runDefinition: null,
-      jobSpecification: null,
-      inputs: null,
-      // The recording has none: clients fall back to the default location (azureml/<child>/score/).
-      outputs: null,
-    };
-  };
-
   const jobOf = (ctx: Ctx, run: string) =>
     s.jobs.find((j) => j.workspace.toLowerCase() === ctx.params.ws.toLowerCase() && (j.name === run || j.childRunId === run));
 
@@ -252,7 +202,7 @@ export function runRoutes(s: State, store: BlobStore): Route[] {
         const job = jobOf(ctx, runId);
         if (!job) return ctx.json(404, { error: { code: 'UserError', message: `Run ${runId} was not found.` } });
         await settle(s, store, job);
-        ctx.json(200, { runMetadata: childRun(job), runDefinition: null, jobSpecification: null, systemSettings: null });
+        ctx.json(200, { runMetadata: batchscoringRun(s, job), runDefinition: null, jobSpecification: null, systemSettings: null });
       },
     },
   ];
