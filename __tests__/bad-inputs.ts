@@ -1,5 +1,5 @@
 // The table of bad inputs, shared by the unit test of input parsing and the end-to-end test that
-// runs the bundle with each of them. Each row: a name, the inputs that differ from a valid batch
+// runs the action with each of them. Each row: a name, the inputs that differ from a valid batch
 // invocation, the one-line message expected, and files the row needs (path -> content; a path
 // ending in '/' is an empty folder, a content 'symlink:<target>' a symbolic link).
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,20 @@ export function layFiles(dir: string, files: Record<string, string>): void {
     else writeFileSync(at, content);
   }
 }
+
+export const GUID = '11111111-2222-3333-4444-555555555555';
+
+/** A valid batch invocation, as the unit tests of input parsing start from. */
+export const VALID_BATCH: Record<string, string> = {
+  'client-id': GUID,
+  'tenant-id': GUID,
+  'subscription-id': GUID,
+  'resource-group': 'rg-ml',
+  workspace: 'ws-main',
+  'endpoint-type': 'batch',
+  endpoint: 'score-batch',
+  input: 'https://example.blob.core.windows.net/data/',
+};
 
 export const BAD_INPUTS: [string, Record<string, string>, RegExp, Record<string, string>?][] = [
   ['missing resource-group', { 'resource-group': '' }, /Input 'resource-group' is required/],

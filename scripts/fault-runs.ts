@@ -4,7 +4,7 @@
 // with a deliberate message (not "unexpected error"), created at most one job, and left no job
 // running once its post step had run. Used by the test suite (a few seeds) and `npm run faults`.
 import { startEmulator, type FaultKind } from '../emulator/src/index.js';
-import { firstLine, runMainAndPost } from './runner.js';
+import { firstLine, runMainAndPost, type StepOptions } from './runner.js';
 
 interface RunVerdict {
   seed: number;
@@ -21,7 +21,9 @@ interface RunVerdict {
 const FINAL = new Set(['Completed', 'Failed', 'Canceled']);
 const KINDS: FaultKind[] = ['429', '429-no-retry-after', '500', '502', '503', '504', 'reset', 'lost-response'];
 
-async function faultedBatchRun(seed: number, rate: number): Promise<RunVerdict> {
+type Launch = Pick<StepOptions, 'node' | 'fromSource'>;
+
+async function faultedBatchRun(seed: number, rate: number, launch: Launch): Promise<RunVerdict> {
   const emu = await startEmulator({
     seed,
     batchEndpoints: [{ name: 'score-batch', jobPlan: { steps: [{ status: 'Running', durationMs: 1500 }] } }],
@@ -31,6 +33,7 @@ async function faultedBatchRun(seed: number, rate: number): Promise<RunVerdict> 
   try {
     emu.setFaults({ seed, rate, kinds: KINDS });
     const { main, post } = await runMainAndPost({
+      ...launch,
       inputs: { ...emu.actionInputs(), 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://x.blob.core.windows.net/d/' },
       env: emu.env(),
       timeoutMs: 180_000,
@@ -62,13 +65,13 @@ async function faultedBatchRun(seed: number, rate: number): Promise<RunVerdict> 
   }
 }
 
-/** Runs seeds first..first+count-1, `concurrency` at a time. */
-export async function faultedBatchRuns(first: number, count: number, rate: number, concurrency: number): Promise<RunVerdict[]> {
+/** Runs seeds first..first+count-1, `concurrency` at a time (the committed bundle unless `launch` says otherwise). */
+export async function faultedBatchRuns(first: number, count: number, rate: number, concurrency: number, launch: Launch = {}): Promise<RunVerdict[]> {
   const verdicts: RunVerdict[] = [];
   let next = first;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < first + count) verdicts.push(await faultedBatchRun(next++, rate));
+      while (next < first + count) verdicts.push(await faultedBatchRun(next++, rate, launch));
     }),
   );
   return verdicts.sort((a, b) => a.seed - b.seed);

@@ -1,16 +1,24 @@
-// Runs the bundled action the way the GitHub runner does: INPUT_* variables (with action.yml's
-// defaults, their `${{ github.token }}` evaluated), the GITHUB_OUTPUT / GITHUB_STEP_SUMMARY /
-// GITHUB_STATE files, the event payload at GITHUB_EVENT_PATH, STATE_* for the post step, and the
-// workflow-command lines on stdout. Used by the tests, the demo and the bench.
+// Runs the action (its bundle, or its source) the way the GitHub runner does: INPUT_* variables
+// (with action.yml's defaults, their `${{ github.token }}` evaluated), the GITHUB_OUTPUT /
+// GITHUB_STEP_SUMMARY / GITHUB_STATE files, the event payload at GITHUB_EVENT_PATH, STATE_* for the
+// post step, and the workflow-command lines on stdout. Used by the tests, the demo and the bench.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { load as parseYaml } from 'js-yaml';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUNDLE = join(ROOT, 'dist', 'index.js');
+const SOURCE = join(ROOT, 'src', 'index.ts');
+const FROM_SOURCE = pathToFileURL(join(ROOT, 'scripts', 'from-source.mjs')).href;
+
+/**
+ * Set (by scripts/coverage-provider.ts) while the tests' coverage is measured: steps run from
+ * source then write their V8 coverage of src/ into this directory, one file per step.
+ */
+export const STEP_COVERAGE_DIR = 'AZUREML_INVOKE_STEP_COVERAGE';
 
 /** The fields of action.yml that the scripts and tests read (its tests check they are there). */
 interface ActionYml {
@@ -43,8 +51,11 @@ export interface StepOptions {
   onStart?: (child: ChildProcess) => void;
   /** Called for each stdout chunk as it arrives. */
   onStdout?: (text: string) => void;
+  /** The Node binary that runs the step (default: the one running this script). */
   node?: string;
-  /** The bundle to run (default dist/index.js). */
+  /** Run src/index.ts from source (scripts/from-source.mjs) rather than the committed bundle. */
+  fromSource?: boolean;
+  /** The bundle to run (default dist/index.js); when set, it runs even with fromSource. */
   bundle?: string;
   /** Runs the node command through this prefix (e.g. ['/usr/bin/time', '-f', '%M']). */
   prefix?: string[];
@@ -155,9 +166,14 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
   for (const [k, v] of Object.entries(o.env ?? {})) if (v !== undefined) env[k] = v;
   for (const [k, v] of Object.entries(o.state ?? {})) env[`STATE_${k}`] = v;
 
+  const fromSource = o.fromSource && !o.bundle;
+  const coverageDir = fromSource ? process.env[STEP_COVERAGE_DIR] : undefined;
+  if (coverageDir) env.NODE_V8_COVERAGE = join(dir, 'v8');
+
   const started = performance.now();
   const startedAt = Date.now();
-  const argv = [...(o.prefix ?? []), o.node ?? process.execPath, o.bundle ?? BUNDLE];
+  const entry = fromSource ? ['--import', FROM_SOURCE, SOURCE] : [o.bundle ?? BUNDLE];
+  const argv = [...(o.prefix ?? []), o.node ?? process.execPath, ...entry];
   const child = spawn(argv[0], argv.slice(1), { env, cwd: o.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   o.onStart?.(child);
   let stdout = '';
@@ -225,8 +241,23 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     wallMs,
     startedAt,
   };
+  if (coverageDir) keepSourceCoverage(join(dir, 'v8'), coverageDir);
   rmSync(dir, { recursive: true, force: true });
   return result;
+}
+
+/**
+ * Copies the coverage of src/ out of the V8 coverage files a step wrote (they cover every module it
+ * loaded, a few MB each) into `into`, one small file per step. A step killed by a signal writes none.
+ */
+function keepSourceCoverage(raw: string, into: string): void {
+  if (!existsSync(raw)) return;
+  const src = pathToFileURL(join(ROOT, 'src')).href + '/';
+  mkdirSync(into, { recursive: true });
+  for (const file of readdirSync(raw)) {
+    const { result } = JSON.parse(readFileSync(join(raw, file), 'utf8')) as { result: { url: string }[] };
+    writeFileSync(join(into, `${basename(dirname(raw))}-${file}`), JSON.stringify({ result: result.filter((s) => s.url.startsWith(src)) }));
+  }
 }
 
 /** The main step, then the post step with the state the main step saved (as the runner does). */

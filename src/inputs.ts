@@ -128,7 +128,8 @@ const URI_TYPES = ['uri_folder', 'uri_file'] as const;
 const LITERAL_TYPES = ['string', 'integer', 'number', 'boolean'] as const;
 
 function bad(name: string, value: string, allowed: string): never {
-  throw new InputError(`Input '${name}' ${value === '' ? 'is required' : `is '${truncate(value)}'`}: ${allowed}`);
+  // One line, always: a parser's message may quote the text it read, newlines and all.
+  throw new InputError(`Input '${name}' ${value === '' ? 'is required' : `is '${truncate(value)}'`}: ${allowed.replace(/\s+/g, ' ')}`);
 }
 
 function truncate(value: string): string {

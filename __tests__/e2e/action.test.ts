@@ -1,4 +1,4 @@
-// The bundled action end to end against the emulator: batch and online invokes as a workflow step.
+// The action end to end against the emulator: batch and online invokes as a workflow step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulator, firstLine, JOB_POST, QUICK, requests, step, type Emulator } from './helpers.js';
 

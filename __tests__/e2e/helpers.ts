@@ -1,10 +1,14 @@
-// Shared by the end-to-end tests: an emulator per test file and the bundled action run against it
-// as the runner would run it.
+// Shared by the end-to-end tests: an emulator per test file and the action run against it as the
+// runner would run it. `npm test` runs the action from source, so a change to src/ is tested without
+// a rebuild and counts towards coverage; E2E_NODE=<node binary> runs the committed bundle with that
+// Node instead (.ci/run does, with Node 24, the runtime action.yml declares).
 import { startEmulator, type Emulator, type RequestLogEntry, type WorldSpec } from '../../emulator/src/index.js';
 import { runStep, runMainAndPost, type StepOptions, type StepResult } from '../../scripts/runner.js';
 
 export type { Emulator, StepResult };
 export { firstLine } from '../../scripts/runner.js';
+
+export const LAUNCH: Pick<StepOptions, 'node' | 'fromSource'> = process.env.E2E_NODE ? { node: process.env.E2E_NODE } : { fromSource: true };
 
 export async function emulator(spec?: WorldSpec): Promise<Emulator> {
   return startEmulator(spec);
@@ -24,7 +28,7 @@ type Extra = Omit<StepOptions, 'inputs'> & { identity?: string };
 
 function options(emu: Emulator, inputs: Record<string, string>, extra: Extra = {}): StepOptions {
   const { identity, env, ...rest } = extra;
-  return { ...rest, inputs: { ...emu.actionInputs(identity), ...inputs }, env: { ...emu.env(), ...env } };
+  return { ...LAUNCH, ...rest, inputs: { ...emu.actionInputs(identity), ...inputs }, env: { ...emu.env(), ...env } };
 }
 
 /** Runs the action's main step against the emulator. */

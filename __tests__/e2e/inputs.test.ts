@@ -1,4 +1,4 @@
-// Every bad input, through the bundle as the runner runs it: one line naming the input and the fix,
+// Every bad input, as the runner runs it: one line naming the input and the fix,
 // no stack trace, exit code 1, and not a single network request.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// Every sign-in flow, the three clouds, and .jsonl smoke tests, through the bundle.
+// Every sign-in flow, the three clouds, and .jsonl smoke tests, as the runner runs them.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';

@@ -1,7 +1,7 @@
 // Faults Azure and GitHub really produce: retried reads, exactly one job whatever answer is lost,
 // long polls past token lifetimes, cancellation by signal, timeout and the post step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulator, firstLine, JOB_POST, QUICK, requests, step, stepWithPost, withEmulator, type Emulator } from './helpers.js';
+import { emulator, firstLine, JOB_POST, LAUNCH, QUICK, requests, step, stepWithPost, withEmulator, type Emulator } from './helpers.js';
 import { runAndSignal } from '../../scripts/runner.js';
 import type { WorldSpec } from '../../emulator/src/index.js';
 import { faultedBatchRuns } from '../../scripts/fault-runs.js';
@@ -216,7 +216,7 @@ describe('resource state', () => {
 
 describe('seeded runs with a fifth of all responses faulted', () => {
   it('each ends correctly and creates at most one job (npm run faults runs 100)', async () => {
-    const verdicts = await faultedBatchRuns(1001, 6, 0.2, 3);
+    const verdicts = await faultedBatchRuns(1001, 6, 0.2, 3, LAUNCH);
     expect(verdicts.filter((v) => !v.correct)).toEqual([]);
     expect(verdicts.every((v) => v.jobs <= 1)).toBe(true);
     expect(verdicts.reduce((t, v) => t + v.faults, 0)).toBeGreaterThan(3);

@@ -191,6 +191,24 @@ describe('licenses.txt', () => {
   });
 });
 
+describe('what the bundles hold', () => {
+  // A dev tool's dependency, once installed, can be reached from a production one (supports-color,
+  // which debug tries, came with the coverage tools): the bundle must not depend on what dev tools install.
+  const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { version?: string; dev?: boolean }> };
+  it.each(['dist/licenses.txt', 'dist/main/licenses.txt'])('%s: production dependencies only', (file) => {
+    const bundled = [...read(file).matchAll(/^((?:@[^/\s]+\/)?[^@\s]+)@(\d[^\s]*)$/gm)].map(([, name, version]) => ({ name, version }));
+    expect(bundled.length).toBeGreaterThan(3);
+    for (const { name, version } of bundled) {
+      const installed = Object.entries(lock.packages).filter(([path, p]) => path.endsWith(`node_modules/${name}`) && p.version === version);
+      expect(installed.length, `${name}@${version} in package-lock.json`).toBeGreaterThan(0);
+      expect(
+        installed.some(([, p]) => !p.dev),
+        `${name}@${version} is a production dependency`,
+      ).toBe(true);
+    }
+  });
+});
+
 describe('@azure/storage-blob, a chunk of its own', () => {
   it('is not in the Azure half of the bundle, only in a chunk it imports when data moves', () => {
     expect(read('dist/main/index.js')).not.toContain('x-ms-blob-type');

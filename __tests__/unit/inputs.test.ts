@@ -4,22 +4,12 @@ import { CORE_SCHEMA, load } from 'js-yaml';
 const parseYaml = (text: string) => load(text, { schema: CORE_SCHEMA });
 import { getInputs, parseBatchInput, type InputSource } from '../../src/inputs.js';
 import { InputError } from '../../src/reporting/errors.js';
-import { BAD_INPUTS as bad, layFiles } from '../bad-inputs.js';
+import { BAD_INPUTS as bad, GUID, layFiles, VALID_BATCH } from '../bad-inputs.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const GUID = '11111111-2222-3333-4444-555555555555';
-const base: Record<string, string> = {
-  'client-id': GUID,
-  'tenant-id': GUID,
-  'subscription-id': GUID,
-  'resource-group': 'rg-ml',
-  workspace: 'ws-main',
-  'endpoint-type': 'batch',
-  endpoint: 'score-batch',
-  input: 'https://example.blob.core.windows.net/data/',
-};
+const base = VALID_BATCH;
 
 function source(values: Record<string, string | undefined>, files: Record<string, string> = {}, env: Record<string, string> = {}) {
   const secrets: string[] = [];

@@ -10,11 +10,10 @@ export class Faults {
   private readonly seen = new Map<FaultRule, number>();
   private readonly fired = new Map<FaultRule, number>();
   private last: FaultRule | undefined;
+  private readonly plan: FaultPlan;
 
-  constructor(
-    private readonly plan: FaultPlan,
-    seed: number,
-  ) {
+  constructor(plan: FaultPlan, seed: number) {
+    this.plan = plan;
     this.prng = new Prng(plan.seed ?? seed);
   }
 

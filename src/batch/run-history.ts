@@ -29,12 +29,14 @@ export interface ChildRun {
 
 /** What a read that did not succeed answered: run history's (or its discovery document's) refusal, as text. */
 export class RunHistoryRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly said: string | undefined,
-  ) {
+  readonly status: number;
+  readonly said: string | undefined;
+
+  constructor(status: number, said: string | undefined) {
     super(`run history answered ${status}${said ? `: ${said}` : ''}`);
     this.name = 'RunHistoryRefusal';
+    this.status = status;
+    this.said = said;
   }
 }
 

@@ -31,12 +31,15 @@ export class Report {
   private title = 'azureml-invoke';
   private outcome: string | undefined;
   private failure: ActionError | undefined;
+  private readonly core: CoreLike;
+  private readonly now: () => number;
+  private readonly startedAt: number;
 
-  constructor(
-    private readonly core: CoreLike,
-    private readonly now: () => number,
-    private readonly startedAt: number = now(),
-  ) {}
+  constructor(core: CoreLike, now: () => number, startedAt: number = now()) {
+    this.core = core;
+    this.now = now;
+    this.startedAt = startedAt;
+  }
 
   setTitle(title: string): void {
     this.title = title;

@@ -33,7 +33,11 @@ export class DataAccess {
   private readonly containers = new Map<string, Promise<ContainerClient>>();
   private readonly credentials = new Map<string, Promise<StorageCredential>>();
 
-  constructor(private readonly d: DataDeps) {}
+  private readonly d: DataDeps;
+
+  constructor(d: DataDeps) {
+    this.d = d;
+  }
 
   /** A datastore by name ('' for the workspace's default), read once. */
   datastore(name = '', input = 'datastore'): Promise<Datastore> {

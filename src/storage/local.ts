@@ -40,7 +40,8 @@ const inside = (path: string, root: string) => {
 export function readLocalInput(input: string, given: string, type: 'uri_folder' | 'uri_file', workspace: string): LocalTree {
   const root = resolve(workspace, given);
   const fail = (why: string): never => {
-    throw new InputError(`Input '${input}' is '${given}' (${root}): ${why}`);
+    // One line, always: the path as given may hold newlines.
+    throw new InputError(`Input '${input}' is '${given}' (${root}): ${why}`.replace(/\s+/g, ' '));
   };
   let stat;
   try {

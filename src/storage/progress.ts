@@ -11,12 +11,16 @@ export class Progress {
   private readonly started = Date.now();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(
-    private readonly log: Log,
-    private readonly verb: string,
-    private readonly totalFiles: number,
-    private readonly totalBytes: number,
-  ) {
+  private readonly log: Log;
+  private readonly verb: string;
+  private readonly totalFiles: number;
+  private readonly totalBytes: number;
+
+  constructor(log: Log, verb: string, totalFiles: number, totalBytes: number) {
+    this.log = log;
+    this.verb = verb;
+    this.totalFiles = totalFiles;
+    this.totalBytes = totalBytes;
     this.timer = setInterval(() => this.log.info(`${this.verb}: ${this.line()}`), 1000);
     this.timer.unref();
   }
