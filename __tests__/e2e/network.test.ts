@@ -87,6 +87,17 @@ describe('requests and connections', () => {
     for (const t of tokens) expect(t.seq).toBeLessThan(firstRead.seq);
     expect(connectionsSince(from.connections)).toMatchObject({ github: 1, login: 2, inference: 1 });
   });
+
+  it("a batch invoke finds its default output's service while the job runs: after the job's end, one request", async () => {
+    const from = emu.log.length;
+    const r = await step(emu, batch);
+    expect(r.code, r.stdout).toBe(0);
+    const log = emu.log.slice(from);
+    const reads = log.filter((e) => e.method === 'GET' && /\/jobs\/[^/]+$/.test(e.url.split('?')[0]));
+    const sawEnd = log.indexOf(reads.at(-1)!);
+    expect(sent(from + sawEnd + 1).map((s) => s.replace(/runs\/[^/]+/, 'runs/{job}'))).toEqual(['mlapi GET {ws}/runs/{job}/children']);
+    expect(r.outputs['output-uri']).toMatch(/^azureml:\/\/datastores\/workspaceblobstore\/paths\/azureml\/.+\/score\/$/);
+  });
 });
 
 describe("Node's fetch implementation (undici, ~40 ms to load) is never loaded", () => {

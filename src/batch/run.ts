@@ -20,7 +20,7 @@ import {
   isPrivateLinkDenial,
   type Privacy,
 } from '../azure/network.js';
-import { openRunHistory, RunHistoryRefusal, type RunError } from './run-history.js';
+import { RunHistoryRefusal, type RunError } from './run-history.js';
 import { readJobLogs, showJobLogs } from './job-logs.js';
 import { readCluster, stuckWarning, WAITING_TO_START } from './stuck.js';
 
@@ -133,6 +133,7 @@ export async function runBatch(ctx: Ctx): Promise<void> {
   }
   const mayCancel = inputs.cancelOnTimeout;
   if (mayCancel) core.saveState(State.pendingJob, JSON.stringify({ name: job.name }));
+  data.prepareOutputs();
 
   const waitStart = deps.clock.now();
   const outcome = await core.group(`Wait for ${job.name}`, () =>
@@ -158,7 +159,7 @@ export async function runBatch(ctx: Ctx): Promise<void> {
       await core.group('Outputs', () => deliverOutputs(data, final.name, { report, log, downloadPath: inputs.downloadPath }));
       return;
     }
-    if (final.status === 'Failed') throw await jobFailed(ctx, final, studio, deployment);
+    if (final.status === 'Failed') throw await jobFailed(ctx, data, final, studio, deployment);
     if (final.status === 'Canceled')
       throw new ActionError('job-canceled', `Check in the studio who canceled job ${final.name}: it was canceled, not by this run: ${studio}`);
     throw new ActionError(
@@ -216,15 +217,15 @@ async function warnNotStarted(ctx: Ctx, job: JobState, deployment: Deployment): 
 }
 
 /** A failed job's own error and the lines of its logs that name the failure, from run history. */
-async function jobFailed(ctx: Ctx, job: JobState, studio: string, deployment: Deployment): Promise<ActionError> {
-  const { arm, http, inputs, session, log } = ctx;
+async function jobFailed(ctx: Ctx, data: DataAccess, job: JobState, studio: string, deployment: Deployment): Promise<ActionError> {
+  const { http, inputs, log } = ctx;
   let refusal: RunHistoryRefusal | undefined;
   const unread = (err: unknown) => {
     if (err instanceof RunHistoryRefusal) refusal = err;
     else log.warning(`Could not read the job's error from run history: ${describeThrown(err)}`);
     return undefined;
   };
-  const history = await openRunHistory(arm, http, inputs, () => session.token(inputs.cloud.armScope)).catch(unread);
+  const history = await data.runHistory().catch(unread);
   const error: RunError | undefined = history ? await history.details(job.name).then((d) => d.error, unread) : undefined;
   const message = error?.message ?? (refusal ? `(${refusal.message})` : 'run history gave no error message; see the job logs in the studio');
   const details = [`Studio: ${studio}`];

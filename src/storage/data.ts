@@ -10,6 +10,7 @@ import { containerClient, type ContainerClient } from './blob.js';
 import { parseDatastoreUri, readDatastore, storageCredential, type Datastore, type StorageCredential } from './datastore.js';
 import { explainStorage } from './diagnose.js';
 import { defaultOutputUri, downloadPath, previewable, previewTable } from './download.js';
+import { openRunHistory, type RunHistory } from '../batch/run-history.js';
 import { uploadLocal } from './upload.js';
 import { Output } from '../constants.js';
 import { describeThrown } from '../reporting/errors.js';
@@ -32,11 +33,30 @@ export class DataAccess {
   private readonly stores = new Map<string, Promise<Datastore>>();
   private readonly containers = new Map<string, Promise<ContainerClient>>();
   private readonly credentials = new Map<string, Promise<StorageCredential>>();
+  private history?: Promise<RunHistory | undefined>;
 
   private readonly d: DataDeps;
 
   constructor(d: DataDeps) {
     this.d = d;
+  }
+
+  /** The workspace's run history service, found once (undefined when the workspace names none). */
+  runHistory(): Promise<RunHistory | undefined> {
+    return (this.history ??= openRunHistory(this.d.arm, this.d.http, this.d.inputs, this.d.armToken));
+  }
+
+  /**
+   * Called once the job is created: what finding its default output needs and that does not wait
+   * for its end (the run history service, the default datastore) is read while it runs, so the
+   * step ends one round trip after the job rather than four or five.
+   */
+  prepareOutputs(): void {
+    const { inputs } = this.d;
+    if (Object.keys(inputs.batchOutputs).length || inputs.outputPath) return;
+    // A failure here is met again, and reported, where the output is looked for.
+    this.runHistory().catch(() => undefined);
+    this.datastore().catch(() => undefined);
   }
 
   /** A datastore by name ('' for the workspace's default), read once. */
@@ -128,7 +148,12 @@ export class DataAccess {
       const base = `azureml://datastores/${inputs.outputPath.datastore}/paths/${inputs.outputPath.path}`;
       return { score: file ? `${base.replace(/\/+$/, '')}/${file}` : base };
     }
-    const uri = await defaultOutputUri(this.d.arm, this.d.http, inputs, job, this.d.armToken, async () => (await this.datastore()).name);
+    const uri = await defaultOutputUri(
+      () => this.runHistory(),
+      inputs,
+      job,
+      async () => (await this.datastore()).name,
+    );
     return { score: uri };
   }
 

@@ -4,9 +4,8 @@
 // files at once.
 import { mkdirSync, openSync, readSync, closeSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { Arm } from '../azure/arm.js';
-import type { Http, Log } from '../azure/http.js';
-import { openRunHistory } from '../batch/run-history.js';
+import type { Log } from '../azure/http.js';
+import type { RunHistory } from '../batch/run-history.js';
 import type { Inputs } from '../inputs.js';
 import { ActionError } from '../reporting/errors.js';
 import type { ContainerClient } from './blob.js';
@@ -16,15 +15,16 @@ const FILES_AT_ONCE = 8;
 
 /** Where the default output of a model deployment's job went, as jobs.download looks for it. */
 export async function defaultOutputUri(
-  arm: Arm,
-  http: Http,
-  inputs: Pick<Inputs, 'subscriptionId' | 'resourceGroup' | 'workspace'>,
+  runHistory: () => Promise<RunHistory | undefined>,
+  inputs: Pick<Inputs, 'workspace'>,
   job: string,
-  armToken: () => Promise<string>,
   defaultDatastore: () => Promise<string>,
 ): Promise<string> {
-  const history = await openRunHistory(arm, http, inputs, armToken);
+  const history = await runHistory();
   if (!history) throw new ActionError('azure', `Workspace '${inputs.workspace}' names no run history service, so job ${job}'s output cannot be found.`);
+  // Read beside the run's steps (one round trip, not two); its failure counts only once a step is found.
+  const datastore = defaultDatastore();
+  datastore.catch(() => undefined);
   const runs = await history.children(job);
   const scoring = runs.find((r) => r.moduleName === 'batchscoring');
   if (!scoring) {
@@ -33,7 +33,7 @@ export async function defaultOutputUri(
       `Set 'outputs' to download a pipeline component's outputs: job ${job} has no 'batchscoring' step, so it has no default output (it has ${runs.length} step(s)).`,
     );
   }
-  return `azureml://datastores/${await defaultDatastore()}/paths/azureml/${scoring.runId}/score/`;
+  return `azureml://datastores/${await datastore}/paths/azureml/${scoring.runId}/score/`;
 }
 
 /**
