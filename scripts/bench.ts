@@ -157,14 +157,22 @@ async function onlineInvokes(b: Bench): Promise<void> {
 /**
  * A batch invoke through Completed: the job's creation against the floor's (spawn to the job POST's
  * answer, at the emulator, for both), and how long after the job's end the action noticed it (its
- * last status read) and ended the step.
+ * last status read) and ended the step. The action's jobs last 4 to 6 s, spread evenly over the
+ * runs, so that their ends fall across the poller's 2 s interval rather than always just after
+ * (or just before) a read.
  */
 async function batchInvoke(b: Bench): Promise<void> {
   const JOB_MS = 4_000;
+  const POLL_MS = 2_000;
   const emu = await startEmulator({
     latencyMs: b.latencyMs,
     batchEndpoints: [{ name: 'score-batch', jobPlan: { steps: [{ status: 'Running', durationMs: JOB_MS }] } }],
   });
+  let run = 0;
+  // A job's end writes its outputs to Blob storage, whose emulator (Azurite) starts on first use,
+  // about a second: started now, so that no run's end pays for it.
+  const ds = emu.storage.datastore('workspaceblobstore');
+  await emu.storage.list(ds.account, ds.container);
   const env = emu.env();
   const t = targets(emu);
   const at = latencyLabel(b.latencyMs);
@@ -178,12 +186,14 @@ async function batchInvoke(b: Bench): Promise<void> {
   const seen: Record<string, Traffic> = {};
   const [toCreate, floorToCreate] = await inTurn(b.runs, [
     async () => {
+      const durationMs = JOB_MS + Math.round((POLL_MS * (run++ + 0.5)) / b.runs);
+      emu.nextJobPlans.push({ steps: [{ status: 'Running', durationMs }] });
       const mark = traffic(emu);
       const r = await action(b, t.batch('score-batch'), env);
       const tr = mark();
       seen.action ??= tr;
       const job = emu.jobs().at(-1)!;
-      const end = job.createdAt + JOB_MS;
+      const end = job.createdAt + durationMs;
       const lastRead = tr.requests.filter((e) => e.method === 'GET' && e.url.includes(`/jobs/${job.name}`)).at(-1)!;
       noticed.push(lastRead.time - end);
       ended.push(r.startedAt + r.wallMs - end);
@@ -197,7 +207,8 @@ async function batchInvoke(b: Bench): Promise<void> {
       return created(tr, f.spawnedAt);
     },
   ]);
-  const allowed = Math.max(2_000, JOB_MS / 10);
+  // The jobs are 4 to 6 s long: 10 % of that is below 2 s.
+  const allowed = 2_000;
   b.table.add({ latency: at, figure: 'Batch invoke: action, start to the job created', value: fmt(stat(toCreate)) });
   b.table.add({
     latency: at,
@@ -207,12 +218,18 @@ async function batchInvoke(b: Bench): Promise<void> {
   });
   b.table.add({
     latency: at,
-    figure: `Batch invoke: job end (${JOB_MS / 1000} s job) → the status read that saw it`,
+    figure: `Batch invoke: job end (${JOB_MS / 1000}–${(JOB_MS + POLL_MS) / 1000} s jobs) → the status read that saw it`,
     value: fmt(stat(noticed)),
-    target: `≤ ${allowed / 1000} s`,
+    target: `≤ ${allowed / 1000} s, every run`,
     met: Math.max(...noticed) <= allowed,
   });
-  b.table.add({ latency: at, figure: 'Batch invoke: job end → step exited', value: fmt(stat(ended)) });
+  b.table.add({
+    latency: at,
+    figure: 'Batch invoke: job end → step exited',
+    value: fmt(stat(ended)),
+    target: `≤ ${allowed / 1000} s, median`,
+    met: stat(ended).median <= allowed,
+  });
   const creation = (tr: Traffic): Traffic => {
     const post = tr.requests.findIndex((e) => e.service === 'inference' && e.method === 'POST');
     return { requests: tr.requests.slice(0, post + 1), connections: tr.connections };
