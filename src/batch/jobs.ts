@@ -7,6 +7,7 @@ import type { Inputs } from '../inputs.js';
 import { isRetryableStatus, pollIntervalMs } from '../azure/retry.js';
 import { realClock, type Clock } from '../clock.js';
 import { duration } from '../reporting/format.js';
+import { ActionError } from '../reporting/errors.js';
 
 export const FINAL_STATUSES = new Set(['Completed', 'Failed', 'Canceled']);
 /** Statuses that end a wait only when they persist: a job can come back from them. */
@@ -42,12 +43,16 @@ export function toState(name: string, job: JobBase): JobState {
   };
 }
 
-export async function getJob(arm: Arm, inputs: Pick<Inputs, 'resourceGroup' | 'workspace'>, name: string): Promise<JobState> {
-  return toState(name, await armCall(`read job '${name}'`, () => arm.ml.jobs.get(inputs.resourceGroup, inputs.workspace, name)));
+export async function getJob(arm: Arm, inputs: Pick<Inputs, 'resourceGroup' | 'workspace'>, name: string, abortSignal?: AbortSignal): Promise<JobState> {
+  return toState(name, await armCall(`read job '${name}'`, () => arm.ml.jobs.get(inputs.resourceGroup, inputs.workspace, name, { abortSignal })));
 }
 
+/** A job read unanswered this long is abandoned and counts as a failed read. */
+export const READ_TIMEOUT_MS = 100_000;
+
 export interface PollOptions {
-  read(): Promise<JobState>;
+  /** Reads the job; the signal aborts a read that went unanswered or a wait that was cancelled. */
+  read(signal: AbortSignal): Promise<JobState>;
   /** The job as its creation reported it (what a wait cut short before any read returns). */
   initial: JobState;
   clock: Clock;
@@ -57,6 +62,8 @@ export interface PollOptions {
   onChange(change: StatusChange, job: JobState): void;
   /** Consecutive failed reads tolerated (each already retried by the transport). */
   maxFailedReads?: number;
+  /** Default READ_TIMEOUT_MS; real time, not the clock's (a hung connection does not follow it). */
+  readTimeoutMs?: number;
   /** Called once when the job is still in one of `statuses` after `afterMs` (stuck-after-minutes). */
   notStarted?: { afterMs: number; statuses: ReadonlySet<string>; warn(job: JobState): Promise<void> };
 }
@@ -75,8 +82,10 @@ export async function pollJob(o: PollOptions): Promise<PollOutcome> {
     const elapsed = o.clock.now() - start;
     if (o.signal.aborted) return { kind: 'aborted', job: last ?? o.initial };
     const readAt = o.clock.now();
+    // Without a limit, a connection that stalls would hold the wait past timeout-minutes.
+    const unanswered = AbortSignal.timeout(o.readTimeoutMs ?? READ_TIMEOUT_MS);
     try {
-      const job = await o.read();
+      const job = await o.read(AbortSignal.any([o.signal, unanswered]));
       failedReads = 0;
       if (!last || job.status !== last.status) {
         o.log.info(`${job.name}: ${job.status} (after ${duration(elapsed)})`);
@@ -92,11 +101,23 @@ export async function pollJob(o: PollOptions): Promise<PollOutcome> {
         await n.warn(job);
       }
     } catch (err) {
-      // A read that failed for good (after the transport's retries) is tolerated a few times:
-      // abandoning a paid job over a passing outage is worse than waiting a little longer.
-      const transient = err instanceof ArmError && isRetryableStatus(err.failure.status);
-      if (!transient || ++failedReads > (o.maxFailedReads ?? 3)) throw err;
-      o.log.warning(`Could not read the job's status (${err.failure.message}); trying again.`);
+      if (o.signal.aborted) return { kind: 'aborted', job: last ?? o.initial };
+      // A read that failed for good (after the transport's retries) or went unanswered is tolerated
+      // a few times: abandoning a paid job over a passing outage is worse than waiting a little longer.
+      const why = unanswered.aborted
+        ? `no answer in ${Math.round((o.readTimeoutMs ?? READ_TIMEOUT_MS) / 1000)} s`
+        : err instanceof ArmError && isRetryableStatus(err.failure.status)
+          ? err.failure.message
+          : undefined;
+      if (why === undefined) throw err;
+      if (++failedReads > (o.maxFailedReads ?? 3)) {
+        if (!unanswered.aborted) throw err;
+        throw new ActionError(
+          'azure',
+          `Check Azure's status and the job in the studio: job ${o.initial.name}'s status went unanswered ${failedReads} times in a row (${why} each).`,
+        );
+      }
+      o.log.warning(`Could not read the job's status (${why}); trying again.`);
     }
     if (o.clock.now() - start >= o.timeoutMs) return { kind: 'timeout', job: last ?? o.initial };
     // Reads start an interval apart, however long each takes to answer: on a slow link the end is

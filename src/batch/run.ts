@@ -138,7 +138,7 @@ export async function runBatch(ctx: Ctx): Promise<void> {
   const waitStart = deps.clock.now();
   const outcome = await core.group(`Wait for ${job.name}`, () =>
     pollJob({
-      read: () => getJob(arm, inputs, job.name),
+      read: (signal) => getJob(arm, inputs, job.name, signal),
       initial: { name: job.name, status: job.status },
       clock: deps.clock,
       signal: deps.signal,

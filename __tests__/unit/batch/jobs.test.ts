@@ -129,6 +129,42 @@ describe('pollJob', () => {
     expect(m).toBe(4);
   });
 
+  it('abandons a read that goes unanswered, tries again, and fails clearly when none is answered', async () => {
+    // A read that never answers on its own: it settles only when its signal aborts.
+    const hangs = (signal: AbortSignal) => new Promise<JobState>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    const warnings: string[] = [];
+    const log = { ...quiet, warning: (m: string) => warnings.push(m) };
+    const base = { initial: { name: 'batchjob-1', status: 'Running' }, timeoutMs: 3600_000, onChange: () => undefined, log, readTimeoutMs: 20 };
+    let n = 0;
+    const once = await pollJob({
+      ...base,
+      clock: fakeClock(),
+      signal: new AbortController().signal,
+      read: (signal) => (++n === 1 ? hangs(signal) : Promise.resolve({ name: 'batchjob-1', status: 'Completed' })),
+    });
+    expect(once).toMatchObject({ kind: 'final', job: { status: 'Completed' } });
+    expect(warnings).toEqual(["Could not read the job's status (no answer in 0 s); trying again."]);
+    const never = pollJob({ ...base, clock: fakeClock(), signal: new AbortController().signal, read: hangs });
+    await expect(never).rejects.toThrow("job batchjob-1's status went unanswered 4 times in a row");
+  });
+
+  it('a cancelled workflow ends a read that hangs', async () => {
+    const cancelled = new AbortController();
+    const r = pollJob({
+      initial: { name: 'batchjob-1', status: 'Running' },
+      clock: fakeClock(),
+      signal: cancelled.signal,
+      timeoutMs: 3600_000,
+      log: quiet,
+      onChange: () => undefined,
+      read: (signal) => {
+        setTimeout(() => cancelled.abort(), 10);
+        return new Promise<JobState>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+      },
+    });
+    expect(await r).toEqual({ kind: 'aborted', job: { name: 'batchjob-1', status: 'Running' } });
+  });
+
   it('a 6-hour job costs about 750 reads (the interval is capped at 30 s)', async () => {
     const clock = fakeClock();
     const j = job(
