@@ -39,7 +39,7 @@ export default defineConfig({
       reportOnFailure: true,
       // What the suite reaches, less a point for the paths timing decides (retries, signals); raise
       // them as tests are added. Below any of them, npm test (and so .ci/run) fails.
-      thresholds: { lines: 93, statements: 91, functions: 96, branches: 77 },
+      thresholds: { lines: 93, statements: 91, functions: 95, branches: 77 },
     },
   },
 });
