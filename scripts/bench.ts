@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/src/index.js';
 import { pollJob, type JobState } from '../src/batch/jobs.js';
@@ -451,12 +451,20 @@ async function main(): Promise<void> {
   const table = new Table();
   const version = execFileSync(NODE, ['--version'], { encoding: 'utf8' }).trim();
   const picked = (name: string) => ONLY.length === 0 || ONLY.includes(name);
-  console.error(`Bench: ${RUNS} runs each, round trips ${LATENCIES.join(', ')} ms, Node ${version}`);
+  // The machine is shared: its load when the bench started and ended is part of every figure.
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  const loadAtStart = load();
+  console.error(`Bench: ${RUNS} runs each, round trips ${LATENCIES.join(', ')} ms, Node ${version}, load average ${loadAtStart}`);
   for (const latencyMs of LATENCIES) {
     for (const [name, section] of Object.entries(AT_EACH_ROUND_TRIP)) if (picked(name)) await section({ latencyMs, runs: RUNS, table, node: NODE });
   }
   for (const [name, section] of Object.entries(ONCE)) if (picked(name)) await section({ latencyMs: 0, runs: RUNS, table, node: NODE });
-  console.log(`\n## azureml-invoke bench (${RUNS} runs, Node ${version})\n`);
+  console.log(
+    `\n## azureml-invoke bench (${RUNS} runs, Node ${version}, ${cpus().length} cores; load average ${loadAtStart} at the start, ${load()} at the end)\n`,
+  );
   console.log(table.markdown());
 }
 
