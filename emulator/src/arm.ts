@@ -8,8 +8,9 @@ import { effectivePermissions, isAuthorized } from './rbac.js';
 import type { Ctx, Route } from './server.js';
 import { stateNow, type State } from './state.js';
 import {
-  computeRec,
   resourceGroupScope,
+  storageAccountId,
+  workspaceAccount,
   workspaceScope,
   type BatchEndpointRec,
   type ComputeRec,
@@ -20,10 +21,12 @@ import {
   workspaceAccess,
 } from './world.js';
 
-const ML = 'Microsoft.MachineLearningServices';
+export const ML = 'Microsoft.MachineLearningServices';
 const RG = String.raw`^/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)`;
-const WS = String.raw`${RG}/providers/Microsoft\.MachineLearningServices/workspaces/(?<ws>[^/]+)`;
-const re = (s: string) => new RegExp(`${s}$`, 'i');
+/** The path of a workspace's resource-manager routes, up to its name. */
+export const WS = String.raw`${RG}/providers/Microsoft\.MachineLearningServices/workspaces/(?<ws>[^/]+)`;
+/** A route's path pattern: the whole path, any case (Azure's routes ignore case). */
+export const re = (s: string) => new RegExp(`${s}$`, 'i');
 
 /** The resource group and workspace scopes a request addresses, spelled as the caller spelled them. */
 export const rgScope = (ctx: Ctx) => `/subscriptions/${ctx.params.sub}/resourceGroups/${ctx.params.rg}`;
@@ -162,7 +165,7 @@ export function armRoutes(s: State): Route[] {
       properties: {
         friendlyName: name,
         description: '',
-        storageAccount: `${resourceGroupScope(w)}/providers/Microsoft.Storage/storageAccounts/st${rec.workspaceId.slice(0, 8)}`,
+        storageAccount: storageAccountId(w, workspaceAccount(rec)),
         keyVault: `${resourceGroupScope(w)}/providers/Microsoft.Keyvault/vaults/kv-${rec.workspaceId.slice(0, 8)}`,
         applicationInsights: `${resourceGroupScope(w)}/providers/Microsoft.insights/components/ai-${rec.workspaceId.slice(0, 8)}`,
         hbiWorkspace: false,
@@ -360,15 +363,9 @@ export function armRoutes(s: State): Route[] {
     ...w.onlineEndpoints.filter((e) => e.workspace === ws).flatMap((e) => [e, ...e.deployments]),
   ];
 
-  /** A compute of the world, or the default cluster a batch deployment names. */
-  const findCompute = (ws: string, name: string): ComputeRec | undefined => {
-    const known = w.computes.find((c) => c.workspace === ws && c.name.toLowerCase() === name.toLowerCase());
-    if (known) return known;
-    const named = w.batchEndpoints.some(
-      (e) => e.workspace === ws && e.deployments.some((d) => d.compute.split('/').pop()!.toLowerCase() === name.toLowerCase()),
-    );
-    return named ? computeRec({ name }, ws) : undefined;
-  };
+  /** A compute of the world (every cluster a batch deployment names is one: world.ts adds it). */
+  const findCompute = (ws: string, name: string): ComputeRec | undefined =>
+    w.computes.find((c) => c.workspace === ws && c.name.toLowerCase() === name.toLowerCase());
 
   const computeBody = (c: ComputeRec) => ({
     id: `${workspaceScope(w, c.workspace)}/computes/${c.name}`,

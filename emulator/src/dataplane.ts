@@ -1,7 +1,7 @@
 // The Azure Machine Learning data planes: the batch endpoint's scoring URI (creates a job), the
 // online endpoint's scoring URI, the workspace discovery document and run history.
 import catalog from '../../src/permissions/catalog/required-actions.json' with { type: 'json' };
-import { authorizationFailed, studioUrl } from './arm.js';
+import { authorizationFailed, ML, studioUrl } from './arm.js';
 import { authenticate, mlAudiences } from './identity.js';
 import { displayName, newJobName, statusAt, DEFAULT_PLAN, type Job } from './jobs.js';
 import { decodeJwt } from './jwt.js';
@@ -14,7 +14,6 @@ import type { ScoringResponse } from './types.js';
 import { outsideNetwork, workspaceScope, type BatchEndpointRec, type OnlineEndpointRec } from './world.js';
 import { parseSettings, pick } from './runs.js';
 
-const ML = 'Microsoft.MachineLearningServices';
 const SCORE_ACTION = `${ML}/workspaces/onlineEndpoints/score/action`;
 
 function userError(ctx: Ctx, status: number, message: string): void {

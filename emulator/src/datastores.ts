@@ -3,15 +3,11 @@
 // assignments and definitions
 // (authorization 2022-04-01) for the questions "may this cluster read that account?".
 import { ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { armError, authorizationFailed, frontDoor, mlNotFound, systemData } from './arm.js';
+import { armError, authorizationFailed, frontDoor, ML, mlNotFound, re, systemData, WS } from './arm.js';
 import type { Route } from './server.js';
 import type { State } from './state.js';
 import { STORAGE_SUFFIX } from './storage.js';
 import { workspaceScope, type DatastoreRec } from './world.js';
-
-const ML = 'Microsoft.MachineLearningServices';
-const WS = String.raw`^/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)/providers/Microsoft\.MachineLearningServices/workspaces/(?<ws>[^/]+)`;
-const re = (s: string) => new RegExp(`${s}$`, 'i');
 
 export function datastoreRoutes(s: State): Route[] {
   const { w } = s;

@@ -99,14 +99,7 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
     now: clock.now,
   });
   const handler = makeHandler({
-    routes: [
-      ...identityRoutes(w, keys),
-      ...armRoutes(state),
-      ...datastoreRoutes(state),
-      ...dataPlaneRoutes(state),
-      ...runRoutes(state, store),
-      ...github.routes,
-    ],
+    routes: [...identityRoutes(w, keys), ...armRoutes(state), ...datastoreRoutes(state), ...dataPlaneRoutes(state), ...runRoutes(state), ...github.routes],
     log,
     now: clock.now,
     faults: () => faults,

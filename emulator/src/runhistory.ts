@@ -2,25 +2,18 @@
 // it), the child's details, and the log files both list, served as blob SAS URLs. A private
 // workspace's data plane refuses callers outside its virtual network.
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { authorize, wsScope } from './arm.js';
+import { ML, authorize, wsScope } from './arm.js';
 import { authenticate } from './identity.js';
 import { statusAt, type Job } from './jobs.js';
 import type { Ctx, Route } from './server.js';
 import type { State } from './state.js';
 import type { JobStatus } from './types.js';
-import { outsideNetwork, workspaceAccess, type WorkspaceRec, type World } from './world.js';
+import { outsideNetwork, workspaceAccess, workspaceAccount, type WorkspaceRec, type World } from './world.js';
 
-const ML = 'Microsoft.MachineLearningServices';
 const RUNS = String.raw`^/history/v1\.0/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)/providers/Microsoft\.MachineLearningServices/workspaces/(?<ws>[^/]+)/runs/(?<run>[^/]+)`;
 
 /** Statuses before the pipeline starts its step: no child run and no log files yet. */
 const NOT_STARTED: readonly JobStatus[] = ['NotStarted', 'Queued', 'Preparing', 'Starting', 'Provisioning'];
-
-/**
- * The answer a caller outside a private workspace's network gets from its data plane: the
- * UserError quoted in MicrosoftDocs/azure-docs#90426 (its status there, 502, came from a VPN
- * mis-setup; 403 here is a guess).
- */
 
 /**
  * The job's batchscoring child run, as run history's children list and rundata give it (the
@@ -80,6 +73,11 @@ export function batchscoringRun(s: State, job: Job) {
   };
 }
 
+/**
+ * The answer a caller outside a private workspace's network gets from its data plane: the
+ * UserError quoted in MicrosoftDocs/azure-docs#90426 (its status there, 502, came from a VPN
+ * mis-setup; 403 here is a guess).
+ */
 export function privateLinkDenied(ctx: Ctx): void {
   ctx.json(403, {
     error: {
@@ -94,11 +92,6 @@ export function privateLinkDenied(ctx: Ctx): void {
 /** Whether the workspace is private to a caller outside its virtual network. */
 export function unreachable(w: World, ws: WorkspaceRec | undefined): boolean {
   return ws !== undefined && workspaceAccess(w, ws.name) === 'Disabled' && outsideNetwork(w);
-}
-
-/** The workspace's default storage account name, as the workspace GET spells it. */
-export function storageAccount(ws: WorkspaceRec): string {
-  return `st${ws.workspaceId.slice(0, 8)}`;
 }
 
 function stamp(at: number): string {
@@ -171,7 +164,7 @@ export function runHistory(s: State): RunHistory {
 
   /** A blob SAS URL (sv, sr=b, sig, se, sp=r) for one log file, path-style on this emulator. */
   const sasUrl = (ws: WorkspaceRec, runId: string, path: string) => {
-    const blob = `/${storageAccount(ws)}/azureml/ExperimentRun/dcid.${runId}/${path}`;
+    const blob = `/${workspaceAccount(ws)}/azureml/ExperimentRun/dcid.${runId}/${path}`;
     const expiry = new Date(s.clock.now() + 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
     const sig = sign(blob, expiry);
     w.issued.push(sig);
@@ -216,7 +209,7 @@ export function runHistory(s: State): RunHistory {
 
   /** A blob GET with the SAS in the query: no Authorization header (as azure-ai-ml downloads it). */
   const blob = (ctx: Ctx) => {
-    const ws = w.workspaces.find((x) => storageAccount(x) === ctx.params.account);
+    const ws = w.workspaces.find((x) => workspaceAccount(x) === ctx.params.account);
     if (!ws) return ctx.text(404, 'The specified account does not exist.');
     // A storage account behind the workspace's private endpoint (protocol.md: network rules → 403 AuthorizationFailure).
     if (unreachable(w, ws)) return blobError(ctx, 403, 'AuthorizationFailure', 'This request is not authorized to perform this operation.');

@@ -2,7 +2,7 @@
 // model types them), the scoring output a Completed job writes into Blob storage (one row per
 // input line, or per file for files too large to read here), and the run history azure-ai-ml's
 // jobs.download reads to find it: the job's 'batchscoring' child run and its run data.
-import { authorize, wsScope } from './arm.js';
+import { ML, authorize, wsScope } from './arm.js';
 import { authenticate } from './identity.js';
 import { statusAt, type Job } from './jobs.js';
 import { batchscoringRun } from './runhistory.js';
@@ -12,7 +12,6 @@ import type { BlobStore } from './storage.js';
 import { STORAGE_SUFFIX } from './storage.js';
 import type { World } from './world.js';
 
-const ML = 'Microsoft.MachineLearningServices';
 const DURATION = /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 /** Text inputs up to this size are read line by line; larger ones count as one row. */
 const READ_LIMIT = 1024 * 1024;
@@ -173,7 +172,7 @@ export function settle(s: State, store: BlobStore, job: Job): Promise<void> {
   return job.settling;
 }
 
-export function runRoutes(s: State, store: BlobStore): Route[] {
+export function runRoutes(s: State): Route[] {
   const { w } = s;
   const HISTORY = String.raw`^/history/v1\.0/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)/providers/Microsoft\.MachineLearningServices/workspaces/(?<ws>[^/]+)`;
 
@@ -201,7 +200,7 @@ export function runRoutes(s: State, store: BlobStore): Route[] {
         if (typeof runId !== 'string') return ctx.json(400, { error: { code: 'UserError', message: 'runId is required.' } });
         const job = jobOf(ctx, runId);
         if (!job) return ctx.json(404, { error: { code: 'UserError', message: `Run ${runId} was not found.` } });
-        await settle(s, store, job);
+        await s.settle(job);
         ctx.json(200, { runMetadata: batchscoringRun(s, job), runDefinition: null, jobSpecification: null, systemSettings: null });
       },
     },

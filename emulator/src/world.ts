@@ -417,12 +417,11 @@ function provisioning(
   id: string,
   spec: { provisioningState?: string; provisioning?: ProvisioningPlan; provisioningError?: { code: string; message: string } },
 ): Provisioning {
-  const h = createHash('sha256').update(id).digest('hex');
   return {
     provisioningState: spec.provisioningState ?? 'Succeeded',
     provisioning: spec.provisioning ?? [],
     provisioningError: spec.provisioningError,
-    operationId: `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`,
+    operationId: uuidOf(id),
   };
 }
 
