@@ -225,7 +225,7 @@ describe('run history: the batchscoring child and its log files', () => {
     const child = (await get(`${children[0].runId}/details`)).json<{ parentRunId: string; status: string; logFiles: Record<string, string> }>();
     expect(child).toMatchObject({ parentRunId: job, status: 'Failed' });
     expect(Object.keys(child.logFiles)).toEqual(
-      expect.arrayContaining(['logs/user/error.txt', 'logs/job_progress_overview.txt', 'azureml-logs/70_driver_log.txt']),
+      expect.arrayContaining(['logs/user/error.txt', expect.stringMatching(/^logs\/job_progress_overview\.\d{10}\.txt$/), 'azureml-logs/70_driver_log.txt']),
     );
     const url = child.logFiles['logs/user/error.txt'];
     expect(url).toMatch(/\/st[0-9a-f]{8}\/azureml\/ExperimentRun\/dcid\.[0-9a-f-]+\/logs\/user\/error\.txt\?sv=2019-07-07&sr=b&sig=.+&se=.+&sp=r$/);
