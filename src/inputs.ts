@@ -6,6 +6,7 @@ import { CLOUDS, CLOUD_NAMES, type Cloud } from './signin/clouds.js';
 import { Input } from './constants.js';
 import { InputError } from './reporting/errors.js';
 import { looksLocal, readLocalInput, type LocalTree } from './storage/local.js';
+import { parseFollowInputs, type FollowInputs } from './batch/follow-inputs.js';
 
 export type AuthType = 'oidc' | 'client-secret' | 'managed-identity' | 'azure-cli';
 export type EndpointType = 'batch' | 'online';
@@ -50,7 +51,7 @@ export interface OnlineRequest {
   jsonl: boolean;
 }
 
-export interface Inputs {
+export interface Inputs extends FollowInputs {
   clientId?: string;
   tenantId?: string;
   subscriptionId: string;
@@ -127,7 +128,7 @@ const COMMENT_VALUES: CommentOnPr[] = ['false', 'true', 'on-failure'];
 const URI_TYPES = ['uri_folder', 'uri_file'] as const;
 const LITERAL_TYPES = ['string', 'integer', 'number', 'boolean'] as const;
 
-function bad(name: string, value: string, allowed: string): never {
+export function bad(name: string, value: string, allowed: string): never {
   // One line, always: a parser's message may quote the text it read, newlines and all.
   throw new InputError(`Input '${name}' ${value === '' ? 'is required' : `is '${truncate(value)}'`}: ${allowed.replace(/\s+/g, ' ')}`);
 }
@@ -137,7 +138,7 @@ function truncate(value: string): string {
   return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
 }
 
-function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
+export function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
   const hit = allowed.find((a) => a.toLowerCase() === raw.toLowerCase());
   if (!hit) bad(name, raw, `use one of ${allowed.map((a) => `'${a}'`).join(', ')}.`);
   return hit;
@@ -418,14 +419,16 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   const endpointTypeRaw = get(Input.endpointType);
   if (!endpointTypeRaw) bad(Input.endpointType, '', "use 'batch' or 'online'.");
   const endpointType = oneOf(Input.endpointType, endpointTypeRaw, ['batch', 'online'] as const);
+  const follow = parseFollowInputs(get);
   const endpoint = get(Input.endpoint);
-  if (!endpoint) bad(Input.endpoint, '', `name the ${endpointType} endpoint to invoke.`);
-  matches(
-    Input.endpoint,
-    endpoint,
-    ENDPOINT_OR_DEPLOYMENT,
-    'an endpoint name has 3-32 letters, digits or hyphens, starts with a letter and does not end with a hyphen.',
-  );
+  if (!endpoint && !follow.jobName) bad(Input.endpoint, '', `name the ${endpointType} endpoint to invoke.`);
+  if (endpoint)
+    matches(
+      Input.endpoint,
+      endpoint,
+      ENDPOINT_OR_DEPLOYMENT,
+      'an endpoint name has 3-32 letters, digits or hyphens, starts with a letter and does not end with a hyphen.',
+    );
   const deploymentRaw = get(Input.deployment);
   const deployment = deploymentRaw
     ? matches(
@@ -440,7 +443,8 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   const commentOnPr = oneOf(Input.commentOnPr, get(Input.commentOnPr) || 'false', COMMENT_VALUES);
   const wait = boolean(Input.wait, get(Input.wait) || 'true');
   const timeoutMinutes = positiveNumber(Input.timeoutMinutes, get(Input.timeoutMinutes) || '60', { max: 10080 });
-  const cancelOnTimeout = boolean(Input.cancelOnTimeout, get(Input.cancelOnTimeout) || 'true');
+  // A job this step did not create is cancelled only when asked in so many words.
+  const cancelOnTimeout = boolean(Input.cancelOnTimeout, get(Input.cancelOnTimeout) || (follow.jobName ? 'false' : 'true'));
   const contentType = get(Input.contentType) || 'application/json';
   matches(Input.contentType, contentType, MIME, "use a media type such as 'application/json' or 'text/csv'.");
   const concurrency = positiveNumber(Input.concurrency, get(Input.concurrency) || '4', { integer: true, max: 64 });
@@ -467,6 +471,7 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
     Input.retryTimeout,
     Input.loggingLevel,
     Input.maxConcurrencyPerInstance,
+    Input.jobName,
   ].filter((n) => get(n));
   const onlineOnly = [Input.request, Input.requestFile, Input.maxLatencyMs].filter((n) => get(n));
   if (endpointType === 'online' && batchOnly.length) {
@@ -497,7 +502,7 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
     const inputType = oneOf(Input.inputType, get(Input.inputType) || 'uri_folder', URI_TYPES);
     if (single) batchInputs = { input_data: parseBatchInput(Input.input, single, inputType, workspaceDir) };
     else if (named) batchInputs = parseNamedInputs(named, parseYaml, workspaceDir);
-    else if (checkPermissions !== 'only') {
+    else if (checkPermissions !== 'only' && !follow.jobName) {
       bad(Input.input, '', `a batch job needs data: set '${Input.input}' (a URL, datastore path or data asset) or '${Input.inputs}'.`);
     }
     const out = get(Input.outputPath);
@@ -574,5 +579,6 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
     stuckAfterMs: Math.round(stuckAfterMinutes * 60_000),
     commentOnPr,
     githubToken: githubToken || undefined,
+    ...follow,
   };
 }
