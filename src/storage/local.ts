@@ -20,7 +20,7 @@ export interface LocalFs {
   read(path: string): Readable;
 }
 
-const THIS_MACHINE: LocalFs = {
+export const THIS_MACHINE: LocalFs = {
   path: nodePath,
   stat: (p) => statSync(p),
   lstat: (p) => lstatSync(p, { throwIfNoEntry: false }),

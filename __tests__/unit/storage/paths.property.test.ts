@@ -23,7 +23,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ContainerClient } from '../../../src/storage/blob.js';
 import { downloadTarget } from '../../../src/storage/download.js';
-import { contentHash, inside, readLocalInput, type LocalFs, type LocalTree } from '../../../src/storage/local.js';
+import { contentHash, inside, readLocalInput, THIS_MACHINE, type LocalFs, type LocalTree } from '../../../src/storage/local.js';
 import { uploadLocal } from '../../../src/storage/upload.js';
 
 const scratch = realpathSync(mkdtempSync(join(tmpdir(), 'paths-')));
@@ -51,14 +51,7 @@ function windowsFs(root: string): LocalFs & { real(path: string): string } {
   };
 }
 
-const thisMachine: LocalFs = {
-  path: posix,
-  stat: (p) => statSync(p),
-  lstat: (p) => lstatSync(p, { throwIfNoEntry: false }),
-  readdir: (p) => readdirSync(p),
-  realpath: (p) => realpathSync(p),
-  read: (p) => createReadStream(p),
-};
+const thisMachine = THIS_MACHINE;
 
 // Names a file may have on Windows and Linux alike (no separator, no reserved character, no
 // trailing dot or space), dots first included ('..data' is a name, not a way up).
