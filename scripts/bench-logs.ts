@@ -6,8 +6,8 @@
 // service honours Range (206 from the last offset, each byte once) or ignores it (200 with the whole
 // blob, which If-None-Match keeps to once per change).
 import { Agent } from 'node:https';
-import { startEmulator, type Emulator } from '../emulator/src/index.js';
-import { accessToken, call } from '../emulator/test/client.js';
+import { startEmulator } from '../emulator/src/index.js';
+import { accessToken, createBatchJob } from '../emulator/test/client.js';
 import type { Arm } from '../src/azure/arm.js';
 import { createHttp } from '../src/azure/http.js';
 import { FINAL_STATUSES, pollJob } from '../src/batch/jobs.js';
@@ -29,15 +29,6 @@ interface Followed {
   lines: number;
 }
 
-async function createJob(emu: Emulator): Promise<string> {
-  const token = await accessToken(emu, 'https://ml.azure.com/.default');
-  const created = await call(emu, 'POST', `${emu.urls.inference}/score-batch/jobs`, {
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ properties: { inputData: { input_data: { uri: 'https://x.blob.core.windows.net/d/', jobInputType: 'UriFolder' } } } }),
-  });
-  return created.json<{ name: string }>().name;
-}
-
 /** A 30-minute job of 100 mini-batches followed to its end; what it cost. */
 async function follow(rangeReads: boolean): Promise<Followed> {
   const emu = await startEmulator({
@@ -46,7 +37,7 @@ async function follow(rangeReads: boolean): Promise<Followed> {
     jobPlan: { steps: [{ status: 'Running', durationMs: 30 * MIN }], progress: { miniBatches: 100 } },
   });
   try {
-    const name = await createJob(emu);
+    const name = await createBatchJob(emu);
     const http = createHttp(quiet, new Agent({ keepAlive: true, ca: emu.caPem }));
     // Run history is found through the workspace's discovery URL; nothing else of the resource manager is needed here.
     const arm = { ml: { workspaces: { get: () => Promise.resolve({ discoveryUrl: `${emu.urls.mlapi}/discovery` }) } } } as unknown as Arm;

@@ -4,7 +4,7 @@
 // child runs and log files.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator, type ScoringCondition } from '../src/index.js';
-import { accessToken, call, mlClient } from './client.js';
+import { accessToken, call, createBatchJob, mlClient } from './client.js';
 
 const ML = 'Microsoft.MachineLearningServices';
 const CONDITIONS: [ScoringCondition, number][] = [
@@ -203,13 +203,7 @@ describe('run history: the batchscoring child and its log files', () => {
       final: 'Failed',
       error: { code: 'UserError', message: 'No module named sklearn' },
     });
-    const mlToken = await accessToken(emu, 'https://ml.azure.com/.default');
-    const job = (
-      await call(emu, 'POST', `${emu.urls.inference}/score-batch/jobs`, {
-        headers: { authorization: `Bearer ${mlToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ properties: { inputData: { d: { uri: 'https://x.blob.core.windows.net/d/', jobInputType: 'UriFolder' } } } }),
-      })
-    ).json<{ name: string }>().name;
+    const job = await createBatchJob(emu);
     const token = await accessToken(emu, 'https://management.azure.com/.default');
     const runs = `${emu.urls.mlapi}/history/v1.0/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/${ML}/workspaces/${emu.workspace}/runs`;
     const get = (path: string) => call(emu, 'GET', `${runs}/${path}`, { headers: { authorization: `Bearer ${token}` } });

@@ -5,7 +5,7 @@
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator, type JobPlan } from '../src/index.js';
-import { accessToken, call } from './client.js';
+import { accessToken, call, createBatchJob } from './client.js';
 
 const ML = 'Microsoft.MachineLearningServices';
 const MIN = 60_000;
@@ -38,13 +38,7 @@ afterAll(() => emu.close());
 /** A job on the default endpoint with this plan; its run history routes. */
 async function job(plan: JobPlan) {
   emu.nextJobPlans.push(plan);
-  const mlToken = await accessToken(emu, 'https://ml.azure.com/.default');
-  const name = (
-    await call(emu, 'POST', `${emu.urls.inference}/score-batch/jobs`, {
-      headers: { authorization: `Bearer ${mlToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ properties: { inputData: { d: { uri: 'https://x.blob.core.windows.net/d/', jobInputType: 'UriFolder' } } } }),
-    })
-  ).json<{ name: string }>().name;
+  const name = await createBatchJob(emu);
   const token = await accessToken(emu, 'https://management.azure.com/.default');
   const runs = `${emu.urls.mlapi}/history/v1.0/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/${ML}/workspaces/${emu.workspace}/runs`;
   const read = async <T>(path: string) => (await call(emu, 'GET', `${runs}/${path}`, { headers: { authorization: `Bearer ${token}` } })).json<T>();
