@@ -114,7 +114,9 @@ describe.concurrent('a running job followed live', () => {
         expect(logReads(emu).every((f) => f.path.startsWith('logs/job_progress_overview.'))).toBe(true);
       },
     ));
+});
 
+describe.concurrent('older runtimes and services', () => {
   it('an older runtime (logs/overview.txt, "Estimate remaining") on a service that ignores Range: each line still once', () =>
     withEmulator(
       {
@@ -137,46 +139,46 @@ describe.concurrent('a running job followed live', () => {
     ));
 });
 
-describe.concurrent('attaching to a job with job-name', () => {
-  // One emulator for these (its Blob storage starts once): an endpoint per kind of job, each test its own jobs.
-  const ATTACH_ONLY = [
-    'Microsoft.MachineLearningServices/workspaces/read',
-    'Microsoft.MachineLearningServices/workspaces/jobs/read',
-    'Microsoft.MachineLearningServices/workspaces/experiments/runs/read',
-    'Microsoft.MachineLearningServices/workspaces/datastores/read',
-  ];
-  let emu: Emulator;
-  beforeAll(async () => {
-    emu = await emulator({
-      identities: [{}, { name: 'follower', roles: [{ role: 'Job follower', scope: 'workspace' }] }],
-      roles: [{ name: 'Job follower', actions: ATTACH_ONLY }],
-      batchEndpoints: [
-        { name: 'running-batch', jobPlan: { steps: [{ status: 'Running', durationMs: 4_000 }], progress: { miniBatches: 4 } } },
-        { name: 'quick-batch', jobPlan: QUICK },
-        { name: 'failing-batch', jobPlan: { ...QUICK, final: 'Failed', error: { code: 'UserError', message: 'No module named sklearn' } } },
-        { name: 'long-batch', jobPlan: { steps: [{ status: 'Running', durationMs: 120_000 }] } },
-      ],
-    });
+// One emulator for the attach tests (its Blob storage starts once): an endpoint per kind of job, each test its own jobs.
+const ATTACH_ONLY = [
+  'Microsoft.MachineLearningServices/workspaces/read',
+  'Microsoft.MachineLearningServices/workspaces/jobs/read',
+  'Microsoft.MachineLearningServices/workspaces/experiments/runs/read',
+  'Microsoft.MachineLearningServices/workspaces/datastores/read',
+];
+let shared: Emulator;
+beforeAll(async () => {
+  shared = await emulator({
+    identities: [{}, { name: 'follower', roles: [{ role: 'Job follower', scope: 'workspace' }] }],
+    roles: [{ name: 'Job follower', actions: ATTACH_ONLY }],
+    batchEndpoints: [
+      { name: 'running-batch', jobPlan: { steps: [{ status: 'Running', durationMs: 4_000 }], progress: { miniBatches: 4 } } },
+      { name: 'quick-batch', jobPlan: QUICK },
+      { name: 'failing-batch', jobPlan: { ...QUICK, final: 'Failed', error: { code: 'UserError', message: 'No module named sklearn' } } },
+      { name: 'long-batch', jobPlan: { steps: [{ status: 'Running', durationMs: 120_000 }] } },
+    ],
   });
-  afterAll(() => emu.close());
+});
+afterAll(() => shared.close());
 
-  /** A job created by an earlier step on this endpoint (wait: false unless it should be done first). */
-  async function earlier(endpoint: string, wait = 'false'): Promise<string> {
-    const r = await step(emu, { ...batch, endpoint, wait });
-    expect(r.code, r.stdout).toBe(0);
-    return r.outputs['job-name'];
-  }
+/** A job created by an earlier step on this endpoint (wait: false unless it should be done first). */
+async function earlier(endpoint: string, wait = 'false'): Promise<string> {
+  const r = await step(shared, { ...batch, endpoint, wait });
+  expect(r.code, r.stdout).toBe(0);
+  return r.outputs['job-name'];
+}
 
-  /** What the emulator was asked about this job: its runs' details and its log files. */
-  const aboutJob = (name: string) => {
-    const child = emu.jobs().find((j) => j.name === name)!.childRunId;
-    return emu.log.filter((e) => e.url.includes(`/runs/${name}/`) || e.url.includes(`/runs/${child}/`) || e.url.includes(`dcid.${child}/`));
-  };
+/** What the emulator was asked about this job: its runs' details and its log files. */
+const aboutJob = (name: string) => {
+  const child = shared.jobs().find((j) => j.name === name)!.childRunId;
+  return shared.log.filter((e) => e.url.includes(`/runs/${name}/`) || e.url.includes(`/runs/${child}/`) || e.url.includes(`dcid.${child}/`));
+};
 
+describe.concurrent('attaching to a job with job-name: running, completed, failed', () => {
   it('follows a running job another step started, with an identity that may only read it', async () => {
     const name = await earlier('running-batch');
-    const follower = emu.identities[1].clientId;
-    const r = await step(emu, { 'endpoint-type': 'batch', 'job-name': name }, { identity: 'follower' });
+    const follower = shared.identities[1].clientId;
+    const r = await step(shared, { 'endpoint-type': 'batch', 'job-name': name }, { identity: 'follower' });
     expect(r.code, r.stdout).toBe(0);
     expect(r.visibleLog).toContain(`Attached to job ${name}`);
     expect(r.visibleLog).toContain('All 4 required actions are allowed.');
@@ -186,7 +188,7 @@ describe.concurrent('attaching to a job with job-name', () => {
     expect(r.summary).toContain(`batch job \`${name}\``);
     expect(r.summary).toContain('| Endpoint | `running-batch` (batch endpoint');
     // Nothing is invoked: no job created, no token for the ML data plane.
-    const asFollower = emu.log.filter((e) => e.token?.appid === follower);
+    const asFollower = shared.log.filter((e) => e.token?.appid === follower);
     expect(asFollower.filter((e) => e.method === 'POST' && JOB_POST.test(e.url))).toEqual([]);
     expect(asFollower.filter((e) => e.token?.aud?.startsWith('https://ml.azure.com'))).toEqual([]);
   });
@@ -195,7 +197,11 @@ describe.concurrent('attaching to a job with job-name', () => {
     const name = await earlier('quick-batch', 'true');
     const before = aboutJob(name).length;
     const cwd = mkdtempSync(join(tmpdir(), 'attach-'));
-    const r = await step(emu, { 'endpoint-type': 'batch', endpoint: 'quick-batch', 'job-name': name, 'stream-logs': 'false', 'download-path': 'out' }, { cwd });
+    const r = await step(
+      shared,
+      { 'endpoint-type': 'batch', endpoint: 'quick-batch', 'job-name': name, 'stream-logs': 'false', 'download-path': 'out' },
+      { cwd },
+    );
     expect(r.code, r.stdout).toBe(0);
     expect(r.outputs['job-status']).toBe('Completed');
     expect(JSON.parse(r.outputs['downloaded-files'])).toEqual(['predictions.csv']);
@@ -208,28 +214,30 @@ describe.concurrent('attaching to a job with job-name', () => {
 
   it('a failed job: its failure explained as for a job this step created', async () => {
     const name = await earlier('failing-batch');
-    const r = await step(emu, { 'endpoint-type': 'batch', 'job-name': name });
+    const r = await step(shared, { 'endpoint-type': 'batch', 'job-name': name });
     expect(r.code).toBe(1);
     expect(firstLine(r)).toBe(`Fix the error its logs name (below), then re-run: job ${name} failed: No module named sklearn`);
     expect(r.visibleLog).toContain('Exception: No module named sklearn');
   });
+});
 
+describe.concurrent('attaching to a job with job-name: the wrong job, and timeouts', () => {
   it('an unknown job is one line naming it and the workspace; a job of another endpoint is refused', async () => {
-    const unknown = await step(emu, { 'endpoint-type': 'batch', 'job-name': 'batchjob-00000000-0000-0000-0000-000000000000' });
+    const unknown = await step(shared, { 'endpoint-type': 'batch', 'job-name': 'batchjob-00000000-0000-0000-0000-000000000000' });
     expect(unknown.code).toBe(1);
-    expect(firstLine(unknown)).toBe(`Check 'job-name': workspace '${emu.workspace}' has no job 'batchjob-00000000-0000-0000-0000-000000000000'.`);
+    expect(firstLine(unknown)).toBe(`Check 'job-name': workspace '${shared.workspace}' has no job 'batchjob-00000000-0000-0000-0000-000000000000'.`);
     expect(unknown.annotations.find((a) => a.level === 'error')!.message).not.toContain('\n');
     const name = await earlier('quick-batch');
-    const other = await step(emu, { 'endpoint-type': 'batch', endpoint: 'long-batch', 'job-name': name });
+    const other = await step(shared, { 'endpoint-type': 'batch', endpoint: 'long-batch', 'job-name': name });
     expect(other.code).toBe(1);
     expect(firstLine(other)).toBe(`Check 'endpoint' or 'job-name': job ${name} belongs to batch endpoint 'quick-batch', not 'long-batch'.`);
   });
 
   it('an attached job is not cancelled on timeout unless cancel-on-timeout: true says so', async () => {
     const name = await earlier('long-batch');
-    const cancels = () => emu.log.filter((e) => e.method === 'POST' && e.url.split('?')[0].endsWith(`/jobs/${name}/cancel`));
+    const cancels = () => shared.log.filter((e) => e.method === 'POST' && e.url.split('?')[0].endsWith(`/jobs/${name}/cancel`));
     const attach = { 'endpoint-type': 'batch', 'job-name': name, 'timeout-minutes': '0.05' };
-    const kept = await stepWithPost(emu, attach);
+    const kept = await stepWithPost(shared, attach);
     expect(kept.main.code).toBe(1);
     expect(firstLine(kept.main)).toMatch(
       new RegExp(
@@ -238,9 +246,9 @@ describe.concurrent('attaching to a job with job-name', () => {
     );
     expect(kept.main.state.pendingJob).toBeUndefined();
     expect(cancels()).toEqual([]);
-    expect(emu.jobs().find((j) => j.name === name)!.status).toBe('Running');
+    expect(shared.jobs().find((j) => j.name === name)!.status).toBe('Running');
 
-    const cancelled = await step(emu, { ...attach, 'cancel-on-timeout': 'true' });
+    const cancelled = await step(shared, { ...attach, 'cancel-on-timeout': 'true' });
     expect(cancelled.code).toBe(1);
     expect(firstLine(cancelled)).toMatch(
       new RegExp(`^Raise timeout-minutes or speed up the job: job ${name} was still Running after timeout-minutes \\(0\\.05\\), so it was cancelled`),
