@@ -63,6 +63,17 @@ interface Target {
   url: string;
 }
 
+/** The files of one poll: the overview first, then the streamed ones. */
+interface Targets {
+  overview?: Target;
+  streamed: Target[];
+  all: Target[];
+}
+
+function targetsOf(overview: Target | undefined, streamed: Target[]): Targets {
+  return { overview, streamed, all: [...(overview ? [overview] : []), ...streamed] };
+}
+
 interface Tracked {
   stream: LineStream;
   etag?: string;
@@ -70,6 +81,8 @@ interface Tracked {
 }
 
 interface FileRead {
+  /** The URL read. */
+  url: string;
   lines: string[];
   grew: boolean;
   /** The service's clock at the read. */
@@ -92,6 +105,8 @@ export class LogFollower {
   private readonly o: FollowOptions;
   private readonly files = new Map<string, Tracked>();
   private child?: string;
+  /** The files the last poll read. */
+  private known: Targets = targetsOf(undefined, []);
   private progress: Progress = NO_PROGRESS;
   private shown?: string;
   /** When the overview last grew, on the service's clock when it says (else ours). */
@@ -135,17 +150,25 @@ export class LogFollower {
   private async read(status: string, final: boolean): Promise<void> {
     this.stats.polls++;
     const before = { reads: this.stats.reads, bytes: this.stats.bytes };
-    let targets: { overview?: Target; streamed: Target[] };
+    // At the end the files already known are read at once, beside the details that list any new
+    // ones: the outcome waits one round trip, not two. Known files keep their last URL.
+    const early = new Map(final ? this.known.all.map((t) => [t.key, this.readFile(t, true)] as const) : []);
+    let targets = final ? this.known : undefined;
     try {
       const history = await this.o.history();
-      if (!history) return;
-      targets = await this.targets(history);
+      if (history) targets = await this.targets(history);
     } catch (err) {
-      return this.failed(describeThrown(err));
+      this.failed(describeThrown(err));
     }
-    const all = [...(targets.overview ? [targets.overview] : []), ...targets.streamed];
+    if (!targets) return;
+    this.known = targets;
     const reads: FileRead[] = [];
-    await eachLimited([...all.keys()], READS_AT_ONCE, async (i) => void (reads[i] = await this.readFile(all[i], final)));
+    await eachLimited([...targets.all.keys()], READS_AT_ONCE, async (i) => {
+      const t = targets.all[i];
+      const got = await early.get(t.key);
+      // A known file whose last URL no longer served is read again with the one just listed.
+      reads[i] = got && !(got.error && got.url !== t.url) ? got : await this.readFile(t, final);
+    });
     if (this.stopped) return;
     if (targets.overview) this.showProgress(status, reads[0]);
     this.showLines(targets.streamed, targets.overview ? reads.slice(1) : reads);
@@ -155,13 +178,13 @@ export class LogFollower {
   }
 
   /** The files to read now: the newest progress overview, and with stream-logs: true the step's and the job's own logs. */
-  private async targets(history: RunHistory): Promise<{ overview?: Target; streamed: Target[] }> {
+  private async targets(history: RunHistory): Promise<Targets> {
     this.child ??= (await history.children(this.o.job)).find((c) => c.moduleName === 'batchscoring')?.runId;
     const [step, job] = await Promise.all([this.child ? history.details(this.child) : undefined, this.o.lines ? history.details(this.o.job) : undefined]);
     const stepFiles = step?.logFiles ?? {};
     const path = overviewFile(Object.keys(stepFiles));
     const overview = path ? { key: `step:${path}`, path, url: stepFiles[path] } : undefined;
-    if (!this.o.lines) return { overview, streamed: [] };
+    if (!this.o.lines) return targetsOf(overview, []);
     const streamed = [
       ...selectLogFiles(stepFiles, STREAMED).map((f) => ({ key: `step:${f.path}`, ...f })),
       ...selectLogFiles(job?.logFiles ?? {}, STREAMED).map((f) => ({ key: `job:${f.path}`, ...f })),
@@ -170,14 +193,14 @@ export class LogFollower {
       this.capped = true;
       this.o.out.info(`Job ${this.o.job} has ${streamed.length} log files; the first ${MAX_STREAMED} are streamed here, all are in the studio.`);
     }
-    return { overview, streamed: streamed.slice(0, MAX_STREAMED) };
+    return targetsOf(overview, streamed.slice(0, MAX_STREAMED));
   }
 
   /** Reads what is new in one file (all of it at the end); its complete lines, each once. */
   private async readFile(t: Target, final: boolean): Promise<FileRead> {
     let f = this.files.get(t.key);
     if (!f) this.files.set(t.key, (f = { stream: new LineStream(), headed: false }));
-    const out: FileRead = { lines: [], grew: false };
+    const out: FileRead = { url: t.url, lines: [], grew: false };
     try {
       for (let i = 0; i < (final ? FINAL_READS : 1); i++) {
         const r = await readLogBlob(this.o.http, t.url, { from: f.stream.offset, maxBytes: READ_BYTES, etag: f.etag });
