@@ -191,6 +191,10 @@ describe.concurrent('attaching to a job with job-name: running, completed, faile
     const asFollower = shared.log.filter((e) => e.token?.appid === follower);
     expect(asFollower.filter((e) => e.method === 'POST' && JOB_POST.test(e.url))).toEqual([]);
     expect(asFollower.filter((e) => e.token?.aud?.startsWith('https://ml.azure.com'))).toEqual([]);
+    const tokenScopes = shared.log
+      .filter((e) => e.service === 'login' && e.method === 'POST' && (e.body as Record<string, string>).client_id === follower)
+      .map((e) => (e.body as Record<string, string>).scope);
+    expect(tokenScopes).toEqual(['https://management.azure.com/.default']);
   });
 
   it('a completed job: its output downloaded, and with stream-logs: false none of its logs read', async () => {
