@@ -16,11 +16,18 @@ export interface HeldRole {
   permissions: PermissionEntry[];
 }
 
-/** Whether an assignment at `assigned` applies at `resource`: the same scope or one above it (ids compare without case). */
+/** A management group's scope: above subscriptions, though no resource id starts with it. */
+const MANAGEMENT_GROUP = /^\/providers\/Microsoft\.Management\/managementGroups\/[^/]+$/i;
+
+/**
+ * Whether an assignment at `assigned` applies at `resource`: the same scope or one above it (ids
+ * compare without case). A management group counts as above: the API lists one for a resource
+ * only when the resource's subscription is in it.
+ */
 export function covers(assigned: string, resource: string): boolean {
   const a = assigned.toLowerCase().replace(/\/+$/, '');
   const r = resource.toLowerCase().replace(/\/+$/, '');
-  return a === '' || r === a || r.startsWith(`${a}/`);
+  return a === '' || r === a || r.startsWith(`${a}/`) || MANAGEMENT_GROUP.test(a);
 }
 
 /** An assignment's scope: its own field, else its id up to /providers/Microsoft.Authorization/roleAssignments/. */

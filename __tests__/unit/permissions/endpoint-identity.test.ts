@@ -113,6 +113,12 @@ describe('covers: an assignment applies at its scope and below it (fast-check)',
       }),
     );
   });
+
+  it('the root and a management group, listed for a resource, are above it', () => {
+    expect(covers('/', REGISTRY)).toBe(true);
+    expect(covers('/providers/Microsoft.Management/managementGroups/contoso', REGISTRY)).toBe(true);
+    expect(covers(`${REGISTRY}/`, REGISTRY)).toBe(true);
+  });
 });
 
 /** An action's segments with some of them, or parts of them, replaced by '*'. */
