@@ -1,5 +1,6 @@
 // What a run needs to be allowed to do, and where: the required-action catalogs as data
-// (catalog/required-actions.json, copied from Microsoft Learn) and the resource ids they apply at.
+// (catalog/required-actions.json, copied from Microsoft Learn) and the resource ids they apply at;
+// also what an online endpoint's own identity needs for its deployments to start.
 import requiredActions from './catalog/required-actions.json' with { type: 'json' };
 import builtInRoles from './catalog/built-in-roles.json' with { type: 'json' };
 import storageData from './catalog/storage-data.json' with { type: 'json' };
