@@ -120,6 +120,11 @@ const ASSET_REF = /^azureml:([a-zA-Z0-9][a-zA-Z0-9._-]{0,254})(?::([a-zA-Z0-9._-
 const DATASTORE_NAME = /^[a-zA-Z0-9_]{1,255}$/;
 const FILE_NAME = /^[^/\\:*?"<>|]{1,255}$/;
 const MIME = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+(?:\s*;.*)?$/i;
+// A federated credential's audience: any text of up to 600 characters (Microsoft Graph,
+// federatedIdentityCredential), here without the spaces and control characters a paste brings.
+const AUDIENCE = /^[^\s\p{Cc}]{1,600}$/u;
+// A GitHub token travels in an Authorization header: visible ASCII only.
+const GITHUB_TOKEN = /^[\x21-\x7e]+$/;
 
 const AUTH_TYPES: AuthType[] = ['oidc', 'client-secret', 'managed-identity', 'azure-cli'];
 const CHECK_VALUES: CheckPermissions[] = ['true', 'false', 'warn', 'only'];
@@ -368,6 +373,12 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   if (clientSecret) source.setSecret(clientSecret);
   const githubToken = get(Input.githubToken);
   if (githubToken) source.setSecret(githubToken);
+  if (githubToken && !GITHUB_TOKEN.test(githubToken)) {
+    // Never quoted back: it is a secret.
+    throw new InputError(
+      `Input '${Input.githubToken}' is not a token (it holds a space, a control or a non-ASCII character): pass the token alone, e.g. \${{ github.token }}.`,
+    );
+  }
 
   const authType = oneOf(Input.authType, get(Input.authType) || 'oidc', AUTH_TYPES);
   const clientId = get(Input.clientId) || source.env.AZURE_CLIENT_ID?.trim() || undefined;
@@ -396,6 +407,12 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   matches(Input.subscriptionId, subscriptionId, GUID, 'use the subscription id, a GUID.');
 
   const audience = get(Input.audience) || 'api://AzureADTokenExchange';
+  matches(
+    Input.audience,
+    audience,
+    AUDIENCE,
+    "use the audience of the app's federated credential, e.g. api://AzureADTokenExchange: up to 600 characters, without spaces or control characters.",
+  );
   const cloud = CLOUDS[oneOf(Input.cloud, get(Input.cloud) || 'AzureCloud', CLOUD_NAMES)];
   const authorityOverride = get(Input.authorityHost);
   const authorityHost = authorityOverride ? httpsUrl(Input.authorityHost, authorityOverride) : cloud.authorityHost;
