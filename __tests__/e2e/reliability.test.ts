@@ -220,7 +220,8 @@ describe('resource state', () => {
 
 describe('seeded runs with a fifth of all responses faulted', () => {
   it('each ends correctly and creates at most one job (npm run faults runs 100)', async () => {
-    const verdicts = await faultedBatchRuns(1001, 6, 0.2, 3, LAUNCH);
+    // Two rounds of three: a step that hangs is killed (and its last lines shown) well inside the test's time.
+    const verdicts = await faultedBatchRuns(1001, 6, 0.2, 3, { ...LAUNCH, timeoutMs: 80_000 });
     expect(verdicts.filter((v) => !v.correct)).toEqual([]);
     expect(verdicts.every((v) => v.jobs <= 1)).toBe(true);
     expect(verdicts.reduce((t, v) => t + v.faults, 0)).toBeGreaterThan(3);
