@@ -1,8 +1,12 @@
 // The GitHub inputs: whether the job summary goes to the pull request as a comment, and the token.
 import { Input } from '../constants.js';
 import { oneOf, type InputGroup } from '../input-parsing.js';
+import { InputError } from '../reporting/errors.js';
 
 export type CommentOnPr = 'true' | 'false' | 'on-failure';
+
+// A GitHub token travels in an Authorization header: visible ASCII only.
+const GITHUB_TOKEN = /^[\x21-\x7e]+$/;
 
 const COMMENT_VALUES: CommentOnPr[] = ['false', 'true', 'on-failure'];
 
@@ -22,7 +26,15 @@ export const GITHUB_INPUTS = {
       // The runner evaluates it; a run outside one (a test, local-action) may have none.
       default: '${{ github.token }}',
       description: "Token for the pull-request comment. Defaults to the job's GITHUB_TOKEN.",
-      parse: (_name, raw) => raw || undefined,
+      parse: (name, raw) => {
+        if (raw && !GITHUB_TOKEN.test(raw)) {
+          // Never quoted back: it is a secret.
+          throw new InputError(
+            `Input '${name}' is not a token (it holds a space, a control or a non-ASCII character): pass the token alone, e.g. \${{ github.token }}.`,
+          );
+        }
+        return raw || undefined;
+      },
     },
   },
 } satisfies InputGroup;

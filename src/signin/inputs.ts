@@ -24,6 +24,9 @@ const AUTH_TYPES: AuthType[] = ['oidc', 'client-secret', 'managed-identity', 'az
 const GUID_BODY = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const GUID = new RegExp(`^${GUID_BODY}$`, 'i');
 // Tenant: a GUID or a verified domain such as contoso.onmicrosoft.com.
+// A federated credential's audience: any text of up to 600 characters (Microsoft Graph,
+// federatedIdentityCredential), here without the spaces and control characters a paste brings.
+const AUDIENCE = /^[^\s\p{Cc}]{1,600}$/u;
 const TENANT = new RegExp(`^(?:${GUID_BODY}|[a-z0-9][a-z0-9-]*(?:\\.[a-z0-9-]+)+)$`, 'i');
 
 function httpsUrl(name: string, raw: string): string {
@@ -80,7 +83,13 @@ export const SIGN_IN_INPUTS = {
       name: Input.audience,
       default: 'api://AzureADTokenExchange',
       description: 'Audience requested for the GitHub OIDC token; must match the federated credential.',
-      parse: text,
+      parse: (name, raw) =>
+        matches(
+          name,
+          raw,
+          AUDIENCE,
+          "use the audience of the app's federated credential, e.g. api://AzureADTokenExchange: up to 600 characters, without spaces or control characters.",
+        ),
     },
     cloud: {
       name: Input.cloud,
