@@ -1,7 +1,8 @@
 // npm run demo: the bundled action, run exactly as the GitHub runner runs it, against the local
-// Azure emulator — a batch job and an online request that succeed, then the two failures a
-// newcomer most needs to see explained: a missing permission and a model that fails — printing
-// what a user would see: the log, the step outputs and the job summary.
+// Azure emulator — a batch job and an online request that succeed, then the failures a newcomer
+// most needs to see explained: a missing permission, a model that fails, and a deployment that
+// cannot start because its endpoint's own identity lacks a role — printing what a user would see:
+// the log, the step outputs and the job summary.
 import { existsSync } from 'node:fs';
 import { startEmulator } from '../emulator/src/index.js';
 import { BUNDLE, runStep, type StepResult } from './runner.js';
@@ -45,6 +46,16 @@ async function main(): Promise<void> {
       { name: 'score-key', authMode: 'key' },
       // A release's smoke test against a deployment whose score.py raises.
       { name: 'heart-classifier', authMode: 'key', deployments: [{ name: 'green', condition: 'model-error' }] },
+      // A new deployment on an endpoint whose user-assigned identity may read the storage account
+      // but was never granted AcrPull on the workspace's registry: Azure cannot pull its image.
+      {
+        name: 'churn-model',
+        authMode: 'key',
+        identity: {
+          type: 'UserAssigned',
+          identities: [{ name: 'churn-model-identity', roles: [{ role: 'Storage Blob Data Reader', scope: 'storageAccount' }] }],
+        },
+      },
     ],
     identities: [{}, { name: 'ci-reader', roles: [{ role: 'Reader', scope: 'resourceGroup' }] }],
   });
@@ -81,9 +92,14 @@ async function main(): Promise<void> {
       env: emu.env(),
     });
     show("A smoke test whose model fails: the cause, then the model's own log", failing);
-    // The two failures are the point: the demo succeeds when they fail, explained.
+    const unstarted = await runStep({
+      inputs: { ...emu.actionInputs(), 'endpoint-type': 'online', endpoint: 'churn-model', request },
+      env: emu.env(),
+    });
+    show("A deployment that cannot start: the role its endpoint's identity lacks, and the command", unstarted);
+    // The failures are the point: the demo succeeds when they fail, explained.
     const explained = (r: StepResult) => r.code === 1 && r.annotations.some((a) => a.level === 'error');
-    process.exitCode = batch.code === 0 && online.code === 0 && explained(denied) && explained(failing) ? 0 : 1;
+    process.exitCode = batch.code === 0 && online.code === 0 && explained(denied) && explained(failing) && explained(unstarted) ? 0 : 1;
   } finally {
     await emu.close();
   }

@@ -18,9 +18,6 @@ import { applyProgress, describeProgress, isStale, NO_PROGRESS, overviewFile, pa
 import type { RunHistory } from './run-history.js';
 import { WAITING_TO_START } from './stuck.js';
 
-/** stream-logs: progress only, the job's own lines too, or nothing. */
-export type StreamLogs = 'progress' | 'true' | 'false';
-
 /** The files a user reads: azure-ai-ml's stream patterns, the driver log and the scoring script's own (logs/user/…). */
 const STREAMED: RegExp[] = [
   /^user_logs\/std_log[^/]*\.txt$/i,

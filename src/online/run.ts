@@ -12,6 +12,7 @@ import { responseFileContent, score, scoringCredential } from './online.js';
 import { checkPrivateAccess, hostOf, onlinePrivacy } from '../azure/network.js';
 import { readModelLog } from './model-logs.js';
 import { scoringFailed } from './scoring-failures.js';
+import { explainByEndpointIdentity } from '../permissions/endpoint-identity.js';
 import { truncateUtf8 } from '../reporting/format.js';
 
 export async function runOnline(ctx: Ctx): Promise<void> {
@@ -115,6 +116,7 @@ export async function runOnline(ctx: Ctx): Promise<void> {
       {
         sink: sink(ctx),
         readModelLog: (name) => readModelLog(arm, inputs, name),
+        endpointIdentity: (name, err) => explainByEndpointIdentity(arm, { ...inputs, workspaceId: ctx.scopes.workspace }, name, err, { onlyMissing: false }),
         authorization: (r) =>
           explainDataPlane(r.status, r.body, {
             ctx: ctx.diag,
