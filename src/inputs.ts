@@ -56,8 +56,7 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   const cancelOnTimeout = read(BATCH_INPUTS.inputs.cancelOnTimeout) ?? !attach.jobName;
 
   // check-permissions: only invokes nothing and job-name follows a job that has its data, so neither
-  // needs any. Local paths are relative to the
-  // checkout, as every path of a workflow step is.
+  // needs any. Local paths are relative to the checkout, as every path of a workflow step is.
   const needsData = checkPermissions !== 'only' && !attach.jobName;
   const workspaceDir = source.env.GITHUB_WORKSPACE || process.cwd();
   const batch = target.endpointType === 'batch';

@@ -1,13 +1,14 @@
 // Attaching to a batch job that exists with job-name (issue 21): a running one followed to its end
 // by an identity that may only read it, a completed one's output downloaded (stream-logs: false), a
-// failed one's failure explained, an unknown name, a job of another endpoint, and an attached job
-// not cancelled on timeout unless asked. The jobs are created through the scoring URI as any client
+// failed one's failure explained, an unknown name, a job of another endpoint, an attached job
+// not cancelled on timeout unless asked, and its pull-request comment. The jobs are created through the scoring URI as any client
 // (an earlier step, another workflow) would; one emulator, an endpoint per kind of job.
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBatchJob } from '../../emulator/test/client.js';
+import { PR, pullRequestEvent, REPOSITORY } from '../github-events.js';
 import { emulator, firstLine, JOB_POST, QUICK, step, stepWithPost, type Emulator, type StepResult } from './helpers.js';
 
 const ATTACH_ONLY = [
@@ -22,6 +23,7 @@ beforeAll(async () => {
   emu = await emulator({
     identities: [{}, { name: 'follower', roles: [{ role: 'Job follower', scope: 'workspace' }] }],
     roles: [{ name: 'Job follower', actions: ATTACH_ONLY }],
+    github: { pullRequests: [{ repository: REPOSITORY, number: PR.number, comments: 0 }] },
     batchEndpoints: [
       { name: 'running-batch', jobPlan: { steps: [{ status: 'Running', durationMs: 4_000 }], progress: { miniBatches: 4 } } },
       { name: 'quick-batch', jobPlan: QUICK },
@@ -95,6 +97,20 @@ describe.concurrent('attaching to a job with job-name', () => {
     const r = await step(emu, attach(name, { endpoint: 'long-batch' }));
     expect(r.code).toBe(1);
     expect(firstLine(r)).toBe(`Check 'endpoint' or 'job-name': job ${name} belongs to batch endpoint 'quick-batch', not 'long-batch'.`);
+  });
+
+  it('comments on the pull request as a new job does: a comment per job followed when no endpoint is named', async () => {
+    const names = [await createBatchJob(emu, 'quick-batch'), await createBatchJob(emu, 'quick-batch')];
+    const e = pullRequestEvent();
+    const token = emu.githubToken({ repository: REPOSITORY, permissions: { 'id-token': 'write', 'pull-requests': 'write' } });
+    for (const name of names) {
+      const r = await step(emu, attach(name, { 'comment-on-pr': 'true', 'stream-logs': 'false' }), { event: e.event, githubToken: token, env: e.env });
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.outputs['job-status']).toBe('Completed');
+    }
+    const comments = emu.pullRequestComments(REPOSITORY, PR.number).filter((c) => c.author === 'github-actions[bot]');
+    expect(comments.map((c) => /endpoint=\S+\/job%3A(\S+) /.exec(c.body)?.[1])).toEqual(names);
+    for (const [i, c] of comments.entries()) expect(c.body).toContain(`batch job \`${names[i]}\``);
   });
 
   it('an attached job is not cancelled on timeout unless cancel-on-timeout: true says so', async () => {

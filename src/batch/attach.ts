@@ -89,5 +89,5 @@ export async function attachToJob(ctx: Ctx, data: DataAccess): Promise<StartedJo
   let deployment: Promise<Deployment | undefined> | undefined;
   const readIt = () =>
     endpoint && owner.deployment ? readDeployment(arm, { ...inputs, endpoint }, owner.deployment).catch(() => undefined) : Promise.resolve(undefined);
-  return { job, studio, data, created: false, deployment: () => (deployment ??= readIt()) };
+  return { job, studio, data, created: false, endpoint, deployment: () => (deployment ??= readIt()) };
 }

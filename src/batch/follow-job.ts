@@ -26,13 +26,17 @@ export interface StartedJob {
   data: DataAccess;
   /** Whether this step created it (else it attached to it with job-name). */
   created: boolean;
+  /** The batch endpoint it belongs to, when known. */
+  endpoint?: string;
   /** The deployment it runs on, for diagnostics (undefined when it cannot be told or read). */
   deployment(): Promise<Deployment | undefined>;
 }
 
 /** Whether the batch endpoint is private: its workspace decides (read once, when first asked). */
-export async function privacyOfBatch(ctx: Ctx): Promise<Privacy> {
-  return batchPrivacy(ctx.inputs.endpoint, ctx.inputs.workspace, await ctx.workspacePrivate());
+export async function privacyOfBatch(ctx: Ctx, endpoint = ctx.inputs.endpoint): Promise<Privacy> {
+  const privacy = batchPrivacy(endpoint, ctx.inputs.workspace, await ctx.workspacePrivate());
+  // A job attached to by name, whose endpoint is not known: its workspace is what is private.
+  return endpoint ? privacy : { ...privacy, resource: `workspace '${ctx.inputs.workspace}'` };
 }
 
 /** The job's outputs, summary line and log line, once it is known; returns its studio link. */
@@ -183,7 +187,7 @@ async function jobFailed(ctx: Ctx, s: StartedJob, job: JobState): Promise<Action
   if (refusal && isPrivateLinkDenial(refusal.said)) {
     details.push('', explainPrivateLinkDenial({ what: 'its run history', resource: `workspace '${inputs.workspace}'` }).headline);
   } else if (history) {
-    const privacy = await privacyOfBatch(ctx);
+    const privacy = await privacyOfBatch(ctx, s.endpoint);
     const logs = await ctx.deps.core.group(`Job logs: ${job.name}`, () => readJobLogs({ history, http, job: job.name, privacy }));
     logLines = logs.files.length;
     details.push('', ...showJobLogs(sink(ctx), job.name, logs));
