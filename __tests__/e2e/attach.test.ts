@@ -1,8 +1,9 @@
 // Attaching to a batch job that exists with job-name (issue 21): a running one followed to its end
-// by an identity that may only read it, a completed one's output downloaded (stream-logs: false), a
-// failed one's failure explained, an unknown name, a job of another endpoint, an attached job
-// not cancelled on timeout unless asked, and its pull-request comment. The jobs are created through the scoring URI as any client
-// (an earlier step, another workflow) would; one emulator, an endpoint per kind of job.
+// by an identity that may only read it, and with stream-logs: false none of its logs read; a
+// completed one's output downloaded; a failed one's failure explained; an unknown name; a job of
+// another endpoint; an attached job not cancelled on timeout unless asked; its pull-request
+// comment. The jobs are created through the scoring URI as any client (an earlier step, another
+// workflow) would; one emulator, an endpoint per kind of job.
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +75,17 @@ describe.concurrent('attaching to a job with job-name', () => {
     expect(readdirSync(join(cwd, 'out'))).toEqual(['predictions.csv']);
     expect(r.visibleLog).not.toContain('Progress:');
     // Where its output is comes from its steps (children); no details, no log file.
+    expect(aboutJob(name).map((e) => e.url.split('?')[0].split('/').pop())).toEqual(['children']);
+  });
+
+  it('stream-logs: false on a running job: its status changes only, none of its progress or logs read', async () => {
+    const name = await createBatchJob(emu, 'running-batch');
+    const r = await step(emu, attach(name, { 'stream-logs': 'false' }));
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs['job-status']).toBe('Completed');
+    expect(r.visibleLog).toMatch(new RegExp(`^${name}: Running`, 'm'));
+    expect(r.visibleLog).not.toContain('Progress:');
+    expect(r.summary).not.toContain('| Progress |');
     expect(aboutJob(name).map((e) => e.url.split('?')[0].split('/').pop())).toEqual(['children']);
   });
 
