@@ -158,14 +158,7 @@ export function runHistory(s: State): RunHistory {
     const sig = ctx.query.get('sig') ?? '';
     const expiry = ctx.query.get('se') ?? '';
     const path = ctx.path;
-    if (sig !== sign(path, expiry) || Date.parse(expiry) < s.clock.now()) {
-      return blobError(
-        ctx,
-        403,
-        'AuthenticationFailed',
-        'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.',
-      );
-    }
+    if (sig !== sign(path, expiry) || Date.parse(expiry) < s.clock.now()) return sasRefused(ctx);
     const job = s.jobs.find((j) => j.name === ctx.params.run || j.childRunId === ctx.params.run);
     const file = job ? files(job, job.childRunId === ctx.params.run)[ctx.params.path] : undefined;
     if (file === undefined) return blobError(ctx, 404, 'BlobNotFound', 'The specified blob does not exist.');
@@ -216,6 +209,12 @@ function getBlob(ctx: Ctx, file: LogBlob, now: Date, honourRange: boolean): void
     'content-length': String(end + 1 - start),
     'content-range': `bytes ${start}-${end}/${size}`,
   });
+}
+
+/** A SAS whose signature does not match or that has expired, as Blob storage refuses it. */
+function sasRefused(ctx: Ctx): void {
+  const message = 'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.';
+  blobError(ctx, 403, 'AuthenticationFailed', message);
 }
 
 /** Blob storage's XML error body (Blob service REST API, "Status and error codes"). */
