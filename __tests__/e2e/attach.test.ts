@@ -30,6 +30,8 @@ beforeAll(async () => {
       { name: 'quick-batch', jobPlan: QUICK },
       { name: 'failing-batch', jobPlan: { ...QUICK, final: 'Failed', error: { code: 'UserError', message: 'No module named sklearn' } } },
       { name: 'long-batch', jobPlan: { steps: [{ status: 'Running', durationMs: 120_000 }] } },
+      // Still running once a loaded runner has started the step, yet done soon after.
+      { name: 'slower-batch', jobPlan: { steps: [{ status: 'Running', durationMs: 20_000 }], progress: { miniBatches: 4 } } },
     ],
   });
 });
@@ -79,7 +81,7 @@ describe.concurrent('attaching to a job with job-name', () => {
   });
 
   it('stream-logs: false on a running job: its status changes only, none of its progress or logs read', async () => {
-    const name = await createBatchJob(emu, 'running-batch');
+    const name = await createBatchJob(emu, 'slower-batch');
     const r = await step(emu, attach(name, { 'stream-logs': 'false' }));
     expect(r.code, r.stdout).toBe(0);
     expect(r.outputs['job-status']).toBe('Completed');
