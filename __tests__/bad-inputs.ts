@@ -109,6 +109,28 @@ export const BAD_INPUTS: [string, Record<string, string>, RegExp, Record<string,
   ['wait-for-ready past a hosted job', { 'wait-for-ready': '400' }, /'wait-for-ready' is '400': use a number of minutes from 0 to 360/],
   ['zero stuck-after-minutes', { 'stuck-after-minutes': '0' }, /'stuck-after-minutes' is '0': use a number greater than 0/],
   ['request on a batch endpoint', { request: '{}' }, /Input 'request' is for online endpoints but endpoint-type is 'batch'/],
+  ['unknown stream-logs', { 'stream-logs': 'all' }, /'stream-logs' is 'all': use one of 'progress', 'true', 'false'/],
+  [
+    'malformed job-name',
+    { input: '', 'job-name': 'my job!' },
+    /'job-name' is 'my job!': name the job as the studio or the earlier step's job-name output does/,
+  ],
+  [
+    'job-name with input',
+    { 'job-name': 'batchjob-1' },
+    /Input 'input' is 'https:\/\/example\.blob\.core\.windows\.net\/data\/': 'job-name' follows a job that exists, which has its input already: remove one of the two/,
+  ],
+  [
+    'job-name with a job setting',
+    { input: '', 'job-name': 'batchjob-1', 'mini-batch-size': '5' },
+    /'mini-batch-size' is '5': 'job-name' follows a job that exists/,
+  ],
+  ['job-name with wait false', { input: '', 'job-name': 'batchjob-1', wait: 'false' }, /'wait' is 'false': 'job-name' attaches to a job to wait for it/],
+  [
+    'job-name with endpoint-type online',
+    { 'endpoint-type': 'online', input: '', request: '{}', 'job-name': 'batchjob-1' },
+    /Input 'job-name' is for batch endpoints but endpoint-type is 'online'/,
+  ],
   ['batch input with endpoint-type online', { 'endpoint-type': 'online' }, /Input 'input' is for batch endpoints but endpoint-type is 'online'/],
   [
     'request and request-file both',

@@ -19,6 +19,7 @@ import { pollJob, type JobState } from '../src/batch/jobs.js';
 import { ROOT, runAndSignal, runStep, type StepResult } from './runner.js';
 import { accessToken, call, mlClient } from '../emulator/test/client.js';
 import { benchData } from './bench-data.js';
+import { followLogs } from './bench-logs.js';
 import {
   breakdown,
   compareRequests,
@@ -445,6 +446,7 @@ const ONCE: Record<string, (b: Bench) => Promise<void> | void> = {
   cancel: cancelOnSigint,
   bundle: bundleSize,
   polls: pollSchedule,
+  logs: followLogs,
 };
 
 async function main(): Promise<void> {

@@ -201,14 +201,22 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
   const annotations: Annotation[] = [];
   const masked: string[] = [];
   const visible: string[] = [];
+  // Between ::stop-commands::<token> and ::<token>:: lines are shown as they are, as the runner does.
+  let resumeWith: string | undefined;
   for (const line of stdout.split('\n')) {
-    const cmd = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line);
+    if (resumeWith !== undefined) {
+      if (line.trim() === `::${resumeWith}::`) resumeWith = undefined;
+      else visible.push(line);
+      continue;
+    }
+    const cmd = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line.trimStart());
     if (!cmd) {
       visible.push(line);
       continue;
     }
     const [, name, props = '', data = ''] = cmd;
-    if (name === 'add-mask') masked.push(unescapeData(data));
+    if (name === 'stop-commands') resumeWith = data;
+    else if (name === 'add-mask') masked.push(unescapeData(data));
     else if (name === 'error' || name === 'warning' || name === 'notice') {
       const title = /(?:^|,)title=([^,]*)/.exec(props)?.[1];
       annotations.push({ level: name, title: title ? unescapeProperty(title) : undefined, message: unescapeData(data) });

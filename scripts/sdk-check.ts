@@ -1,7 +1,9 @@
 // npm run sdk-check: Microsoft's own Python SDK (azure-ai-ml, Debian's python3-azure) against the
 // emulator, unmodified, through ../shared/tools/azure-ai-ml-check/check.py: batch invoke, poll and
 // cancel, a local folder uploaded to the default datastore and the predictions downloaded (run
-// history, the datastore, Blob storage through the emulator's proxy), and the online endpoints.
+// history, the datastore, Blob storage through the emulator's proxy), a batch job followed with
+// jobs.stream() as `az ml job stream` does (--stream: its run details, logFiles, SAS reads), and
+// the online endpoints.
 // Where the SDK fails, the emulator differs from Azure. Exits with the check's status.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,7 +45,7 @@ const config = join(dir, 'emulator.json');
 const cfg = clientConfig(emu);
 writeFileSync(config, JSON.stringify(cfg));
 const online = (cfg.onlineEndpoints as string[]).flatMap((e) => ['--online-endpoint', e]);
-const args = [join(TOOL, 'check.py'), config, '--batch-endpoint', (cfg.batchEndpoints as string[])[0], ...online, '--data'];
+const args = [join(TOOL, 'check.py'), config, '--batch-endpoint', (cfg.batchEndpoints as string[])[0], ...online, '--data', '--stream'];
 console.error(`sdk-check: ${PYTHON} check.py against the emulator at ${emu.url} (proxy ${emu.proxyUrl})`);
 // Asynchronous, so the emulator in this process keeps answering while the SDK runs.
 const code = await new Promise<number>((done) => {

@@ -44,6 +44,8 @@ export const Input = {
   stuckAfterMinutes: 'stuck-after-minutes',
   commentOnPr: 'comment-on-pr',
   githubToken: 'github-token',
+  streamLogs: 'stream-logs',
+  jobName: 'job-name',
 } as const;
 
 export const Output = {

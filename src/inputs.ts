@@ -9,7 +9,7 @@ import { InputError } from './reporting/errors.js';
 import { parseSignIn, SIGN_IN_INPUTS, type SignInInputs } from './signin/inputs.js';
 import { AZURE_INPUTS, parseTarget, type EndpointType, type TargetInputs } from './azure/inputs.js';
 import { DATA_INPUTS } from './storage/inputs.js';
-import { BATCH_INPUTS, noBatchJob, parseBatchJob, type BatchJobInputs, type FollowInputs } from './batch/inputs.js';
+import { BATCH_INPUTS, noBatchJob, parseAttach, parseBatchJob, type BatchJobInputs, type FollowInputs } from './batch/inputs.js';
 import { noOnlineInvoke, ONLINE_INPUTS, parseOnlineInvoke, type OnlineInputs, type OnlineInvokeInputs } from './online/inputs.js';
 import { PERMISSION_INPUTS, type CheckPermissions } from './permissions/inputs.js';
 import { GITHUB_INPUTS, type CommentOnPr } from './github/inputs.js';
@@ -37,24 +37,27 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   maskSecrets(source);
   const read = reader(source);
   const signIn = parseSignIn(read);
-  const target = parseTarget(read);
+  const attach = parseAttach(read, (name) => source.get(name).trim());
+  const target = parseTarget(read, Boolean(attach.jobName));
   // Read whatever the endpoint type, in the order they have always been checked (of two bad inputs,
   // the same one is named). An input added since belongs in its concern's parse function.
   const checkPermissions = read(PERMISSION_INPUTS.inputs.checkPermissions);
   const commentOnPr = read(GITHUB_INPUTS.inputs.commentOnPr);
   const wait = read(BATCH_INPUTS.inputs.wait);
   const timeoutMs = read(BATCH_INPUTS.inputs.timeoutMinutes);
-  const cancelOnTimeout = read(BATCH_INPUTS.inputs.cancelOnTimeout);
   const contentType = read(ONLINE_INPUTS.inputs.contentType);
   const concurrency = read(ONLINE_INPUTS.inputs.concurrency);
   const waitForReadyMs = read(AZURE_INPUTS.inputs.waitForReady);
   const stuckAfterMs = read(BATCH_INPUTS.inputs.stuckAfterMinutes);
   const maxLatencyMs = read(ONLINE_INPUTS.inputs.maxLatencyMs);
   refuseOtherEndpointType(source, target.endpointType);
+  // Without a default, so set on an online run it is refused above. A job this step did not create
+  // is cancelled only when asked in so many words.
+  const cancelOnTimeout = read(BATCH_INPUTS.inputs.cancelOnTimeout) ?? !attach.jobName;
 
-  // check-permissions: only invokes nothing, so it needs no data. Local paths are relative to the
-  // checkout, as every path of a workflow step is.
-  const needsData = checkPermissions !== 'only';
+  // check-permissions: only invokes nothing and job-name follows a job that has its data, so neither
+  // needs any. Local paths are relative to the checkout, as every path of a workflow step is.
+  const needsData = checkPermissions !== 'only' && !attach.jobName;
   const workspaceDir = source.env.GITHUB_WORKSPACE || process.cwd();
   const batch = target.endpointType === 'batch';
   const job = batch ? parseBatchJob(read, { parseYaml, workspaceDir, needsData, wait }) : noBatchJob();
@@ -64,6 +67,7 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
     ...target,
     ...job,
     ...invoke,
+    ...attach,
     wait,
     timeoutMs,
     cancelOnTimeout,

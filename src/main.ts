@@ -25,8 +25,9 @@ export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
   const http = createHttp(log, deps.warm?.agent);
   const scopes = resourceScopes(inputs);
   const kind = inputs.endpointType === 'batch' ? 'batch endpoint' : 'online endpoint';
-  report.setTitle(`${kind} \`${inputs.endpoint}\``);
-  report.fact('Endpoint', `\`${inputs.endpoint}\` (${kind}, workspace \`${inputs.workspace}\`)`);
+  // A job attached to with job-name alone is named by itself (attach.ts adds its endpoint once read).
+  report.setTitle(inputs.endpoint ? `${kind} \`${inputs.endpoint}\`` : `batch job \`${inputs.jobName}\``);
+  if (inputs.endpoint) report.fact('Endpoint', `\`${inputs.endpoint}\` (${kind}, workspace \`${inputs.workspace}\`)`);
   report.output(Output.missingActions, '[]');
   let ctx: Ctx | undefined;
   try {
@@ -71,7 +72,7 @@ async function signIn({ inputs, session, log }: Ctx): Promise<void> {
   log.info(`Signing in to ${inputs.cloud.name} with ${how}...`);
   // A batch run needs a token for the ML data plane too: asked for beside the first, it costs no
   // round trip of its own. Should it fail, the job's creation asks again and reports why.
-  if (inputs.endpointType === 'batch' && inputs.checkPermissions !== 'only') session.token(inputs.cloud.mlScope).catch(() => undefined);
+  if (inputs.endpointType === 'batch' && inputs.checkPermissions !== 'only' && !inputs.jobName) session.token(inputs.cloud.mlScope).catch(() => undefined);
   await session.token(inputs.cloud.armScope);
   const p = session.principal;
   log.info(`Signed in as ${p.clientId ? `service principal ${p.clientId}` : 'the identity'}${p.objectId ? ` (object id ${p.objectId})` : ''}.`);

@@ -57,16 +57,26 @@ export interface Ctx {
   workspacePrivate(): Promise<boolean | undefined>;
 }
 
-/**
- * Reads the endpoint and, unless turned off, the identity's permissions at its scope, together.
- * A permissions API that cannot be read is one warning, not a failure: Azure's own answers will
- * then say what is missing. When the endpoint itself cannot be read, a missing endpoint is
- * reported first, then the whole list of missing actions, then the single denial.
- */
+/** Reads the endpoint and, unless turned off, the identity's permissions at its scope, together (readWithPermissions). */
 export async function readEndpointAndPermissions(ctx: Ctx, requiredBeforeRead: Requirement[]): Promise<{ endpoint: Endpoint; entries?: PermissionEntry[] }> {
+  const r = await readWithPermissions(ctx, () => readEndpoint(ctx.arm, ctx.inputs), requiredBeforeRead);
+  return { endpoint: r.value, entries: r.entries };
+}
+
+/**
+ * Reads what the run starts from (the endpoint, or the job it attaches to) and, unless turned off,
+ * the identity's permissions, together. A permissions API that cannot be read is one warning, not
+ * a failure: Azure's own answers will then say what is missing. When the read itself fails, a
+ * missing resource is reported first, then the whole list of missing actions, then the single denial.
+ */
+export async function readWithPermissions<T>(
+  ctx: Ctx,
+  read: () => Promise<T>,
+  requiredBeforeRead: Requirement[],
+): Promise<{ value: T; entries?: PermissionEntry[] }> {
   const { inputs, arm, log } = ctx;
-  const [endpoint, permissions] = await Promise.allSettled([
-    readEndpoint(arm, inputs),
+  const [value, permissions] = await Promise.allSettled([
+    read(),
     inputs.checkPermissions === 'false' ? Promise.resolve(undefined) : readPermissions(arm.authz, inputs),
   ]);
   let entries: PermissionEntry[] | undefined;
@@ -89,8 +99,8 @@ export async function readEndpointAndPermissions(ctx: Ctx, requiredBeforeRead: R
       `Could not read this identity's permissions (Microsoft.Authorization/permissions: ${why}); skipping the pre-flight check, Azure's own answers will name anything missing.`,
     );
   }
-  if (endpoint.status === 'rejected') throw preflightFirst(ctx, endpoint.reason, entries, requiredBeforeRead);
-  return { endpoint: endpoint.value, entries };
+  if (value.status === 'rejected') throw preflightFirst(ctx, value.reason, entries, requiredBeforeRead);
+  return { value: value.value, entries };
 }
 
 /** A read that failed: when it was denied, the whole list of missing actions is reported first. */

@@ -306,7 +306,8 @@ describe.concurrent('batch jobs that fail or never start', () => {
         expect(files.length).toBeGreaterThan(3);
         for (const f of files) {
           expect(f.headers.authorization).toBeUndefined();
-          expect(f.status).toBe(200);
+          // Whole (200) for the failure's lines; a range (206) or nothing new (304, 416) for the progress followed live.
+          expect([200, 206, 304, 416]).toContain(f.status);
         }
         expect(requests(emu, 'GET', /\/runs\/batchjob-[^/]+\/children$/)).toHaveLength(1);
       },

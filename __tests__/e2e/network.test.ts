@@ -90,14 +90,27 @@ describe('requests and connections', () => {
     expect(connectionsSince(from.connections)).toMatchObject({ github: 1, login: 2, inference: 1 });
   });
 
-  it("a batch invoke finds its default output's service while the job runs: after the job's end, one request", async () => {
+  it("a batch invoke finds its default output's service while the job runs: after the job's end, only the logs' last read", async () => {
     const from = emu.log.length;
     const r = await step(emu, batch);
     expect(r.code, r.stdout).toBe(0);
     const log = emu.log.slice(from);
     const reads = log.filter((e) => e.method === 'GET' && /\/jobs\/[^/]+$/.test(e.url.split('?')[0]));
     const sawEnd = log.indexOf(reads.at(-1)!);
-    expect(sent(from + sawEnd + 1).map((s) => s.replace(/runs\/[^/]+/, 'runs/{job}'))).toEqual(['mlapi GET {ws}/runs/{job}/children']);
+    // The progress overview is read once more (beside the step's details, which list any new file);
+    // the output's place needs nothing more: its step and datastore were read while the job ran.
+    const after = sent(from + sawEnd + 1).map((s) =>
+      s
+        .replace(/runs\/[^/]+/, 'runs/{run}')
+        .replace(/^mlapi GET \/st[0-9a-f]+\/azureml\/ExperimentRun\/dcid\.[^/]+\/logs\/job_progress_overview\.\d+\.txt$/, '{overview}'),
+    );
+    expect(after).toContain('mlapi GET {ws}/runs/{run}/details');
+    expect(after).toContain('{overview}');
+    expect(
+      after.every((a) => ['mlapi GET {ws}/runs/{run}/details', '{overview}', 'mlapi GET {ws}/runs/{run}/children'].includes(a)),
+      after.join('\n'),
+    ).toBe(true);
+    expect(new Set(after).size).toBe(after.length);
     expect(r.outputs['output-uri']).toMatch(/^azureml:\/\/datastores\/workspaceblobstore\/paths\/azureml\/.+\/score\/$/);
   });
 });

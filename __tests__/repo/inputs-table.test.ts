@@ -26,7 +26,7 @@ describe('the table of inputs', () => {
     const edits = [
       text.replace('    description: Endpoint name.', '    description: The endpoint name.'),
       text.replace("    default: '60'", "    default: '30'"),
-      text.replace('  endpoint:\n    description: Endpoint name.\n    required: true', '  endpoint:\n    description: Endpoint name.\n    required: false'),
+      text.replace(/( {2}endpoint:\n {4}description: [^\n]*\n {4}required: )false/, '$1true'),
       text.replace('\noutputs:', '  extra:\n    description: Not in the table.\n    required: false\n\noutputs:'),
     ];
     for (const edited of edits) {

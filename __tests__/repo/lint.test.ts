@@ -75,6 +75,27 @@ describe('examples', () => {
   });
 });
 
+describe('the long batch scoring example', () => {
+  it('submits once, then hands the job on by name, each wait ending before the runner stops its job', () => {
+    const wf = load(readFileSync(join(ROOT, 'examples/long-batch-scoring.yml'), 'utf8')) as {
+      jobs: Record<string, { 'timeout-minutes'?: number; steps: Step[] }>;
+    };
+    const ours = Object.entries(wf.jobs).map(([name, job]) => ({ name, job, step: job.steps.find((s) => s.uses?.startsWith('azureml-invoke/'))! }));
+    expect(ours[0].step.with).toMatchObject({ wait: false });
+    expect(ours[0].step.with?.['job-name']).toBeUndefined();
+    const followers = ours.slice(1);
+    expect(followers.length).toBeGreaterThanOrEqual(2);
+    for (const { name, job, step } of followers) {
+      expect(step.with?.['job-name'], name).toBe('${{ needs.submit.outputs.job-name }}');
+      expect(step.with?.input, name).toBeUndefined();
+      expect(Number(step.with?.['timeout-minutes']), name).toBeLessThan(job['timeout-minutes']!);
+      expect(job['timeout-minutes'], name).toBeLessThan(360);
+    }
+    // Only the last follower may cancel the job; the others leave it to the next.
+    expect(followers.slice(0, -1).every((f) => f.step.with?.['cancel-on-timeout'] === undefined)).toBe(true);
+  });
+});
+
 describe('action.yml', () => {
   it('has the fields GitHub requires, node24 and existing entry files', () => {
     expect(typeof actionYml.name).toBe('string');

@@ -35,6 +35,9 @@ describe('action.yml', () => {
   // DESIGN.md's names are fixed; later issues extend the contract, each name listed here on purpose.
   const addedByIssues = {
     inputs: [
+      // issue 21: long jobs followed live, and attached to (DESIGN.md's "no job-name input" was about naming new jobs)
+      'stream-logs',
+      'job-name',
       // issue 15: readiness and stuck jobs
       'wait-for-ready',
       'stuck-after-minutes',

@@ -51,6 +51,19 @@ describe('getInputs', () => {
     expect(i.cloud.mlScope).toBe('https://ml.azure.com/.default');
   });
 
+  it('follows a job that exists with job-name: no input or endpoint needed; cancelled only when asked in so many words', () => {
+    const attach = { ...base, input: '', endpoint: '', 'job-name': 'batchjob-0a1b' };
+    expect(read(attach)).toMatchObject({ jobName: 'batchjob-0a1b', endpoint: '', batchInputs: {}, cancelOnTimeout: false, streamLogs: 'progress' });
+    expect(read({ ...attach, 'cancel-on-timeout': 'true' }).cancelOnTimeout).toBe(true);
+    expect(read({ ...attach, endpoint: 'score-batch', 'output-path': 'azureml://datastores/ds/paths/out/' })).toMatchObject({
+      endpoint: 'score-batch',
+      outputPath: { datastore: 'ds', path: 'out/' },
+    });
+    expect(read(base)).toMatchObject({ cancelOnTimeout: true });
+    expect(read(base).jobName).toBeUndefined();
+    expect(read({ ...base, 'stream-logs': 'TRUE' }).streamLogs).toBe('true');
+  });
+
   it('reads wait-for-ready and stuck-after-minutes in minutes, fractions too', () => {
     expect(read({ ...base, 'wait-for-ready': '15', 'stuck-after-minutes': '0.5' })).toMatchObject({ waitForReadyMs: 900_000, stuckAfterMs: 30_000 });
   });

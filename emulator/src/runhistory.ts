@@ -5,15 +5,12 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { ML, authorize, wsScope } from './arm.js';
 import { authenticate } from './identity.js';
 import { statusAt, type Job } from './jobs.js';
+import { logsAt, NOT_STARTED, type LogBlob } from './joblogs.js';
 import type { Ctx, Route } from './server.js';
 import type { State } from './state.js';
-import type { JobStatus } from './types.js';
 import { outsideNetwork, workspaceAccess, workspaceAccount, type WorkspaceRec, type World } from './world.js';
 
 const RUNS = String.raw`^/history/v1\.0/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)/providers/Microsoft\.MachineLearningServices/workspaces/(?<ws>[^/]+)/runs/(?<run>[^/]+)`;
-
-/** Statuses before the pipeline starts its step: no child run and no log files yet. */
-const NOT_STARTED: readonly JobStatus[] = ['NotStarted', 'Queued', 'Preparing', 'Starting', 'Provisioning'];
 
 /**
  * The job's batchscoring child run, as run history's children list and rundata give it (the
@@ -94,60 +91,6 @@ export function unreachable(w: World, ws: WorkspaceRec | undefined): boolean {
   return ws !== undefined && workspaceAccess(w, ws.name) === 'Disabled' && outsideNetwork(w);
 }
 
-function stamp(at: number): string {
-  return new Date(at)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, '');
-}
-
-/**
- * The batchscoring child's log files. The names are those Microsoft Learn's "Troubleshoot batch
- * endpoints" lists (job_progress_overview, sys/master_role, user/error.txt, user/error/*,
- * azureml-logs/70_driver_log.txt) and the common runtime's user_logs/std_log.txt; their content is
- * a guess built from the messages that article quotes.
- */
-function childLogs(job: Job, status: JobStatus, at: number): Record<string, string> {
-  if (job.plan.logs) return job.plan.logs;
-  const t = stamp(at);
-  const failed = status === 'Failed';
-  const message = job.plan.error?.message ?? 'The job failed.';
-  const files: Record<string, string> = {
-    'user_logs/std_log.txt': `${t} INFO Starting the scoring script batch_driver.py\n${t} INFO Loading the model\n`,
-    'logs/sys/master_role.txt': `${t} INFO Start processing.\n${t} INFO 1 mini batches were created.\n`,
-    'azureml-logs/70_driver_log.txt': `[${t}] Entering context manager injector.\n[${t}] Starting the parallel run driver.\n`,
-  };
-  if (!failed) {
-    files['logs/job_progress_overview.txt'] = `${t} 1 mini batches created, ${status === 'Completed' ? 1 : 0} processed.\n`;
-    return files;
-  }
-  files['logs/sys/master_role.txt'] += `${t} ERROR The job failed with error: ${message}\n${t} INFO Finalizing run.\n`;
-  files['logs/job_progress_overview.txt'] =
-    `${t} 1 mini batches created, 0 processed.\n${t} The job failed: ${message}\n${t} Start the troubleshooting with logs/user/error.txt and logs/user/error/.\n`;
-  files['logs/user/error.txt'] = `${t} ERROR ${job.plan.error?.code ?? 'UserError'}: ${message}\n`;
-  files['logs/user/error/10.0.0.4/process000.txt'] = [
-    'Traceback (most recent call last):',
-    '  File "/mnt/azureml/cr/j/driver/amlbi_main.py", line 241, in run',
-    '    result = self.run_function(mini_batch)',
-    '  File "/mnt/azureml/cr/j/code/batch_driver.py", line 31, in run',
-    '    predictions = model.predict(data)',
-    `Exception: ${message}`,
-    '',
-  ].join('\n');
-  files['azureml-logs/70_driver_log.txt'] +=
-    `[${t}] User program failed with Exception: Run failed. Please check logs for details. You can check logs/readme.txt for the layout of logs.\n`;
-  return files;
-}
-
-/** The parent pipeline run's execution log (logs/azureml/executionlogs.txt; wording a guess). */
-function parentLogs(job: Job, status: JobStatus, at: number): Record<string, string> {
-  const t = stamp(at);
-  let text = `[${t}] Submitting 1 runs, first five are: batchscoring:${job.childRunId}\n`;
-  if (status === 'Failed') text += `[${t}] Execution of experiment failed, update experiment status and cancel running nodes.\n`;
-  if (status === 'Completed') text += `[${t}] Completing processing run id ${job.childRunId}.\n`;
-  return { 'logs/azureml/executionlogs.txt': text };
-}
-
 export interface RunHistory {
   routes: Route[];
   /** runDetails' logFiles of the job (parent) or its batchscoring child: path → SAS URL. */
@@ -172,11 +115,10 @@ export function runHistory(s: State): RunHistory {
   };
 
   /** Log files of the job (parent) or its child, once the pipeline has started its step. */
-  const files = (job: Job, child: boolean): Record<string, string> => {
+  const files = (job: Job, child: boolean): Record<string, LogBlob> => {
     const now = s.clock.now();
-    const status = statusAt(job, now);
-    if (NOT_STARTED.includes(status)) return {};
-    return child ? childLogs(job, status, now) : parentLogs(job, status, now);
+    if (NOT_STARTED.includes(statusAt(job, now))) return {};
+    return logsAt(job, child, now);
   };
 
   /** runDetails' logFiles: path → SAS URL. */
@@ -216,18 +158,11 @@ export function runHistory(s: State): RunHistory {
     const sig = ctx.query.get('sig') ?? '';
     const expiry = ctx.query.get('se') ?? '';
     const path = ctx.path;
-    if (sig !== sign(path, expiry) || Date.parse(expiry) < s.clock.now()) {
-      return blobError(
-        ctx,
-        403,
-        'AuthenticationFailed',
-        'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.',
-      );
-    }
+    if (sig !== sign(path, expiry) || Date.parse(expiry) < s.clock.now()) return sasRefused(ctx);
     const job = s.jobs.find((j) => j.name === ctx.params.run || j.childRunId === ctx.params.run);
-    const content = job ? files(job, job.childRunId === ctx.params.run)[ctx.params.path] : undefined;
-    if (content === undefined) return blobError(ctx, 404, 'BlobNotFound', 'The specified blob does not exist.');
-    ctx.text(200, content, { 'x-ms-blob-type': 'BlockBlob' });
+    const file = job ? files(job, job.childRunId === ctx.params.run)[ctx.params.path] : undefined;
+    if (file === undefined) return blobError(ctx, 404, 'BlobNotFound', 'The specified blob does not exist.');
+    getBlob(ctx, file, new Date(s.clock.now()), w.spec.service?.logRangeReads ?? true);
   };
 
   const routes: Route[] = [
@@ -242,8 +177,48 @@ export function runHistory(s: State): RunHistory {
   return { routes, logFiles, admitted };
 }
 
+/**
+ * Get Blob of a log file, as Blob storage answers it: If-None-Match with its ETag gives 304; a
+ * Range (or x-ms-range, which wins) of bytes=start- or bytes=start-end gives 206 with
+ * Content-Range, capped at the blob's end, or 416 InvalidRange with a Content-Range that gives the
+ * size when start is past it (Learn, "Specifying the range header for Blob service operations"; the
+ * 416 headers as Azure sends them, floci-io/floci-az#82). Dates on the emulator clock.
+ */
+function getBlob(ctx: Ctx, file: LogBlob, now: Date, honourRange: boolean): void {
+  const size = file.content.length;
+  const headers = {
+    'x-ms-blob-type': 'BlockBlob',
+    'accept-ranges': 'bytes',
+    etag: file.etag,
+    'last-modified': new Date(file.lastModified).toUTCString(),
+    date: now.toUTCString(),
+    'content-type': 'application/octet-stream',
+  };
+  if (ctx.header('if-none-match') === file.etag) return ctx.empty(304, headers);
+  const range = /^bytes=(\d+)-(\d*)$/.exec((honourRange && (ctx.header('x-ms-range') ?? ctx.header('range'))) || '');
+  if (!range) return ctx.text(200, file.content, { ...headers, 'content-length': String(size) });
+  const start = Number(range[1]);
+  if (start >= size)
+    return blobError(ctx, 416, 'InvalidRange', 'The range specified is invalid for the current size of the resource.', {
+      'content-range': `bytes */${size}`,
+      date: headers.date,
+    });
+  const end = Math.min(range[2] ? Number(range[2]) : size - 1, size - 1);
+  ctx.text(206, file.content.subarray(start, end + 1), {
+    ...headers,
+    'content-length': String(end + 1 - start),
+    'content-range': `bytes ${start}-${end}/${size}`,
+  });
+}
+
+/** A SAS whose signature does not match or that has expired, as Blob storage refuses it. */
+function sasRefused(ctx: Ctx): void {
+  const message = 'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.';
+  blobError(ctx, 403, 'AuthenticationFailed', message);
+}
+
 /** Blob storage's XML error body (Blob service REST API, "Status and error codes"). */
-function blobError(ctx: Ctx, status: number, code: string, message: string): void {
+function blobError(ctx: Ctx, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\nRequestId:${randomUUID()}\nTime:${new Date().toISOString()}</Message></Error>`;
-  ctx.text(status, body, { 'content-type': 'application/xml', 'x-ms-error-code': code });
+  ctx.text(status, body, { 'content-type': 'application/xml', 'x-ms-error-code': code, ...headers });
 }

@@ -21,7 +21,7 @@ export interface Ctx {
   entry: RequestLogEntry;
   header(name: string): string | undefined;
   json(status: number, body: unknown, headers?: Record<string, string>): void;
-  text(status: number, body: string, headers?: Record<string, string>): void;
+  text(status: number, body: string | Buffer, headers?: Record<string, string>): void;
   empty(status: number, headers?: Record<string, string>): void;
   /** Drops the connection without an answer (status 0 in the log). */
   reset(): void;

@@ -101,6 +101,23 @@ export interface JobPlan {
    * troubleshooting guide lists, each naming the error; for any other job, progress lines only.
    */
   logs?: Record<string, string>;
+  /** How its scoring step's progress overview and the scoring script's lines grow while it runs (joblogs.ts). */
+  progress?: ProgressPlan;
+}
+
+/** The batchscoring step's progress and output over the job's run (default: 10 mini-batches, today's runtime). */
+export interface ProgressPlan {
+  /** Mini-batches scheduled (default 10); done evenly over the scoring time (half of them when the job fails). */
+  miniBatches?: number;
+  /** The overview stops being written this long after the step starts, while the job goes on (azure-sdk-for-python#30421). */
+  stallAfterMs?: number;
+  /**
+   * 'current' (default): logs/job_progress_overview.<yyyymmddhh>.txt, a new file each hour of the
+   * clock, "Estimated remaining time"; 'older': one logs/overview.txt, "Estimate remaining".
+   */
+  runtime?: 'current' | 'older';
+  /** Lines the scoring script prints when it starts (user_logs/std_log.txt). */
+  scriptLines?: string[];
 }
 
 /** Provisioning states of online/batch endpoints and deployments (2022-10-01 spec enums). */
@@ -408,6 +425,8 @@ export interface WorldSpec {
     dedupeRepeatability?: boolean;
     /** Client-sent properties.tags are kept on the job (default true). */
     keepClientTags?: boolean;
+    /** Log blobs answer a Range read with 206 (default true); false: 200 with the whole blob, as a server that ignores Range. */
+    logRangeReads?: boolean;
   };
   entra?: {
     /** Answer federation mismatches with the older AADSTS70021 (all three claims in one message). */

@@ -89,6 +89,16 @@ export async function accessToken(emu: Emulator, scope: string, identity = emu.i
   return r.json<{ access_token: string }>().access_token;
 }
 
+/** A batch job created through an endpoint's scoring URI, as a client invokes it; its name. */
+export async function createBatchJob(emu: Emulator, endpoint = 'score-batch'): Promise<string> {
+  const mlToken = await accessToken(emu, 'https://ml.azure.com/.default');
+  const created = await call(emu, 'POST', `${emu.urls.inference}/${endpoint}/jobs`, {
+    headers: { authorization: `Bearer ${mlToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ properties: { inputData: { d: { uri: 'https://x.blob.core.windows.net/d/', jobInputType: 'UriFolder' } } } }),
+  });
+  return created.json<{ name: string }>().name;
+}
+
 export function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
 }

@@ -57,8 +57,7 @@ export const AZURE_INPUTS = {
     },
     endpoint: {
       name: Input.endpoint,
-      required: true,
-      description: 'Endpoint name.',
+      description: 'Endpoint name. Optional with job-name (batch); when given there, the job must belong to it.',
       // When it is missing, parseTarget names it with the endpoint type.
       parse: (name, raw) => raw && matches(name, raw, ENDPOINT_OR_DEPLOYMENT, `an endpoint ${NAME_RULE}`),
     },
@@ -81,13 +80,13 @@ export const AZURE_INPUTS = {
 
 const rows = AZURE_INPUTS.inputs;
 
-/** The workspace, the endpoint and its type, the deployment. */
-export function parseTarget(read: Read): Omit<TargetInputs, 'waitForReadyMs'> {
+/** The workspace, the endpoint and its type (optional when following a job that exists), the deployment. */
+export function parseTarget(read: Read, endpointOptional = false): Omit<TargetInputs, 'waitForReadyMs'> {
   const resourceGroup = read(rows.resourceGroup);
   const workspace = read(rows.workspace);
   const endpointType = read(rows.endpointType);
   const endpoint = read(rows.endpoint);
-  if (!endpoint) bad(Input.endpoint, '', `name the ${endpointType} endpoint to invoke.`);
+  if (!endpoint && !endpointOptional) bad(Input.endpoint, '', `name the ${endpointType} endpoint to invoke.`);
   const deployment = read(rows.deployment);
   return { resourceGroup, workspace, endpointType, endpoint, deployment };
 }

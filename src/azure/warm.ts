@@ -74,7 +74,7 @@ export function warmPlan(inputs: Inputs): { metadataUrl?: string; connections: {
   const authority = entra ? msalAuthority(inputs) : undefined;
   if (authority) {
     // A batch run asks for its resource manager and ML tokens at once; an online run for one.
-    const tokens = inputs.endpointType === 'batch' && inputs.checkPermissions !== 'only' ? 2 : 1;
+    const tokens = inputs.endpointType === 'batch' && inputs.checkPermissions !== 'only' && !inputs.jobName ? 2 : 1;
     const count = tokens - (authority.metadataUrl ? 1 : 0);
     if (count > 0) connections.push({ url: authority.host, count });
   }

@@ -1,6 +1,7 @@
 // The batch job's inputs: its settings (each left out keeps the deployment's own), its experiment,
-// and how the step follows it (wait, timeout, cancel, the stuck-job warning). Its data inputs are
-// the storage concern's (storage/inputs.ts).
+// and how the step follows it (wait, timeout, cancel, the stuck-job warning, what of its logs it
+// shows, and job-name: an existing job to follow instead of a new one). Its data inputs are the
+// storage concern's (storage/inputs.ts).
 import { Input } from '../constants.js';
 import { bad, boolean, matches, minutesToMs, oneOf, optional, positiveNumber, wholeNumber, type InputGroup, type Read } from '../input-parsing.js';
 import { parseDataPlaces, parseJobData, type DataContext, type DataInputs } from '../storage/inputs.js';
@@ -26,7 +27,7 @@ export interface BatchJobInputs extends DataInputs {
 }
 
 /** How the step follows the job: read on every run, whatever the endpoint type. */
-export interface FollowInputs {
+export interface FollowInputs extends AttachInputs {
   wait: boolean;
   timeoutMs: number;
   cancelOnTimeout: boolean;
@@ -34,7 +35,20 @@ export interface FollowInputs {
   stuckAfterMs: number;
 }
 
+/** stream-logs: progress only, the job's own lines too, or nothing. */
+export type StreamLogs = 'progress' | 'true' | 'false';
+
+/** Which job is followed and what of it the log shows (parseAttach). */
+export interface AttachInputs {
+  /** What of a running job the log shows. */
+  streamLogs: StreamLogs;
+  /** An existing job to follow instead of creating one (the service names new jobs itself). */
+  jobName?: string;
+}
+
 const EXPERIMENT = /^[a-zA-Z0-9][\w.-]{0,254}$/;
+/** Job names as azure-ai-ml validates them: a letter or digit, then letters, digits, '-' and '_'. */
+const JOB_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$/;
 const FILE_NAME = /^[^/\\:*?"<>|]{1,255}$/;
 const INT_MAX = 2_147_483_647;
 
@@ -102,9 +116,30 @@ export const BATCH_INPUTS = {
     },
     cancelOnTimeout: {
       name: Input.cancelOnTimeout,
-      default: 'true',
-      description: 'Batch: cancel the job when the wait times out or the workflow is cancelled.',
-      parse: boolean,
+      description:
+        'Batch: cancel the job when the wait times out or the workflow is cancelled. Unset, it is true for a job this step creates and false for one it attaches to with job-name: an attached job is cancelled only with cancel-on-timeout: true.',
+      // Unset: parseAttach's caller decides, by whether the step creates the job.
+      parse: optional(boolean),
+    },
+    jobName: {
+      name: Input.jobName,
+      description:
+        "Batch: follow this existing job (e.g. an earlier step's job-name output) instead of creating one: its progress, logs, outputs and failure as for a new job. No input is needed; output-path, outputs and output-file-name say where it writes its output if it was created with them.",
+      parse: optional((name, raw) =>
+        matches(
+          name,
+          raw,
+          JOB_NAME,
+          "name the job as the studio or the earlier step's job-name output does (letters, digits, '-' and '_'), e.g. batchjob-<id>.",
+        ),
+      ),
+    },
+    streamLogs: {
+      name: Input.streamLogs,
+      default: 'progress',
+      description:
+        "Batch: what the log shows while the job runs: progress (its mini-batches done and time left), true (also every new line of the job's own logs; public repositories have public logs) or false (status changes only).",
+      parse: (name, raw): StreamLogs => oneOf(name, raw, ['progress', 'true', 'false'] as const),
     },
     stuckAfterMinutes: {
       name: Input.stuckAfterMinutes,
@@ -117,6 +152,32 @@ export const BATCH_INPUTS = {
 } satisfies InputGroup;
 
 const rows = BATCH_INPUTS.inputs;
+
+/** Inputs that shape a new job: a job that exists has them already. */
+const CREATION_ONLY = [
+  Input.input,
+  Input.inputs,
+  Input.datastore,
+  Input.experimentName,
+  Input.instanceCount,
+  Input.miniBatchSize,
+  Input.errorThreshold,
+  Input.maxRetries,
+  Input.retryTimeout,
+  Input.loggingLevel,
+  Input.maxConcurrencyPerInstance,
+];
+
+/** stream-logs and job-name, checked against the inputs that cannot go with an existing job; `given` is an input's raw text. */
+export function parseAttach(read: Read, given: (name: string) => string): AttachInputs {
+  const streamLogs = read(rows.streamLogs);
+  const jobName = read(rows.jobName);
+  if (!jobName) return { streamLogs };
+  const creating = CREATION_ONLY.find((name) => given(name));
+  if (creating) bad(creating, given(creating), `'${Input.jobName}' follows a job that exists, which has its ${creating} already: remove one of the two.`);
+  if (/^false$/i.test(given(Input.wait))) bad(Input.wait, given(Input.wait), `'${Input.jobName}' attaches to a job to wait for it: remove one of the two.`);
+  return { streamLogs, jobName };
+}
 
 /** The job settings (each optional: the deployment's own applies). */
 function parseJobSettings(read: Read): JobSettings {

@@ -3,10 +3,11 @@
 // file), applied to the job's batchscoring child, whose logs hold the scoring step, and then to the
 // job itself. Which files and which lines: Microsoft Learn's "Troubleshoot batch endpoints" (its
 // log table and the messages it lists).
-import { describeUrl, send, type Http } from '../azure/http.js';
+import { describeUrl, type Http } from '../azure/http.js';
 import { connectionFailure, explainConnectionError, type Privacy } from '../azure/network.js';
 import type { LogSink } from '../online/model-logs.js';
 import { describeThrown } from '../reporting/errors.js';
+import { readLogBlob } from './log-blob.js';
 import type { RunHistory } from './run-history.js';
 
 /** Log lines shown at most. */
@@ -122,13 +123,9 @@ export async function readJobLogs(p: { history: RunHistory; http: Http; job: str
   const texts = await Promise.all(
     sources.map(async ({ path, url }) => {
       try {
-        const res = await send(p.http, p.http.reads, { url, method: 'GET', timeout: 30_000 });
-        if (res.status === 404) return { path, text: '' };
-        if (res.status !== 200) {
-          notes.push(`${path} was not read (HTTP ${res.status} from ${describeUrl(url)}).`);
-          return { path, text: '' };
-        }
-        return { path, text: res.bodyAsText ?? '' };
+        const file = await readLogBlob(p.http, url);
+        if (file.kind === 'refused') notes.push(`${path} was not read (HTTP ${file.status} from ${describeUrl(url)}).`);
+        return { path, text: file.kind === 'bytes' ? file.bytes.toString('utf8') : '' };
       } catch (err) {
         const code = (err as { code?: string }).code ?? (err as Error).name;
         // Every file is on the same storage account: one line says it for all.

@@ -60,6 +60,8 @@ export interface PollOptions {
   timeoutMs: number;
   log: Log;
   onChange(change: StatusChange, job: JobState): void;
+  /** Called after each read of the job, at the poll's pace (following its logs); not awaited. */
+  onRead?(job: JobState): void;
   /** Consecutive failed reads tolerated (each already retried by the transport). */
   maxFailedReads?: number;
   /** Default READ_TIMEOUT_MS; real time, not the clock's (a hung connection does not follow it). */
@@ -93,6 +95,7 @@ export async function pollJob(o: PollOptions): Promise<PollOutcome> {
         stuckSince = UNRESPONSIVE_STATUSES.has(job.status) ? elapsed : undefined;
       }
       last = job;
+      o.onRead?.(job);
       if (FINAL_STATUSES.has(job.status)) return { kind: 'final', job };
       if (stuckSince !== undefined && elapsed - stuckSince >= UNRESPONSIVE_AFTER_MS) return { kind: 'final', job };
       const n = o.notStarted;

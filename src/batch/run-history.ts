@@ -73,11 +73,15 @@ export async function openRunHistory(
       url: `${base}/${path}`,
       method: 'GET',
       headers: { authorization: `Bearer ${await armToken()}`, accept: 'application/json' },
+      // A read that hangs must not hold the wait (the log follower reads at every poll).
+      timeout: 60_000,
     });
     if (res.status !== 200 || !res.bodyAsText) throw new RunHistoryRefusal(res.status, parseErrorBody(res.bodyAsText).message);
     return JSON.parse(res.bodyAsText) as T;
   };
 
+  // A job's steps, once listed, stay: the log follower, the failure's logs and the output's place share one read.
+  const steps = new Map<string, ChildRun[]>();
   return {
     async details(runId) {
       const d = await get<RawDetails>(`${encodeURIComponent(runId)}/details`);
@@ -91,9 +95,13 @@ export async function openRunHistory(
       };
     },
     async children(runId) {
+      const known = steps.get(runId);
+      if (known) return known;
       // One page: a batch job has a single step.
       const page = await get<{ value?: { runId?: string; properties?: Record<string, string> }[] }>(`${encodeURIComponent(runId)}/children`);
-      return (page.value ?? []).filter((c) => c.runId).map((c) => ({ runId: c.runId!, moduleName: c.properties?.['azureml.moduleName'] }));
+      const runs = (page.value ?? []).filter((c) => c.runId).map((c) => ({ runId: c.runId!, moduleName: c.properties?.['azureml.moduleName'] }));
+      if (runs.length) steps.set(runId, runs);
+      return runs;
     },
   };
 }

@@ -37,16 +37,19 @@ export interface CommentsApi {
 }
 
 /** What tells one comment from another: the workflow, the job and what the step invoked. */
-export type CommentKey = Pick<RunContext, 'workflow' | 'job'> & Pick<Inputs, 'resourceGroup' | 'workspace' | 'endpointType' | 'endpoint' | 'deployment'>;
+export type CommentKey = Pick<RunContext, 'workflow' | 'job'> &
+  Pick<Inputs, 'resourceGroup' | 'workspace' | 'endpointType' | 'endpoint' | 'deployment' | 'jobName'>;
 
 /**
  * The hidden first line. Matrix legs share the workflow and the job id, so the endpoint and the
- * deployment are part of it too: legs that target different ones keep a comment each. Values are
- * percent-encoded, so none can end the HTML comment.
+ * deployment are part of it too: legs that target different ones keep a comment each (a step that
+ * attached to a job with no endpoint named stands for that job). Values are percent-encoded, so
+ * none can end the HTML comment.
  */
 export function commentMarker(k: CommentKey): string {
   const e = encodeURIComponent;
-  const endpoint = [k.resourceGroup, k.workspace, k.endpointType, k.endpoint].map(e).join('/');
+  const target = k.endpoint || (k.jobName ? `job:${k.jobName}` : '');
+  const endpoint = [k.resourceGroup, k.workspace, k.endpointType, target].map(e).join('/');
   return `<!-- azureml-invoke workflow=${e(k.workflow ?? '')} job=${e(k.job ?? '')} endpoint=${endpoint} deployment=${e(k.deployment ?? '(default)')} -->`;
 }
 

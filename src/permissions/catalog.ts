@@ -53,6 +53,20 @@ export function batchRequirements(scopes: Scopes, follow: { wait: boolean; cance
   return actions.map((action) => ({ action, scope: scopes.workspace }));
 }
 
+/**
+ * Following a job this run did not create (job-name): no invoke action, only reading the workspace
+ * (run history's address), the job, its runs (progress, logs, error) and the default datastore
+ * (where its output is); the datastore's secrets to download it; the cancel actions when
+ * cancel-on-timeout is true.
+ */
+export function attachRequirements(scopes: Scopes, follow: { cancelOnTimeout: boolean; download: boolean }): Requirement[] {
+  const invoke = (suffix: string) => BATCH_INVOKE_ACTIONS.find((a) => a.endsWith(suffix))!;
+  const actions = [invoke('/workspaces/read'), ...requiredActions.batchFollowJob.poll, invoke('/experiments/runs/read'), invoke('/datastores/read')];
+  if (follow.download) actions.push(invoke('/datastores/listsecrets/action'));
+  if (follow.cancelOnTimeout) actions.push(...requiredActions.batchFollowJob.cancel);
+  return actions.map((action) => ({ action, scope: scopes.workspace }));
+}
+
 /** Reading the endpoint plus the auth mode's action, at the endpoint's own scope. */
 export function onlineRequirements(scopes: Scopes, authMode: OnlineAuthMode): Requirement[] {
   return requiredActions.onlineInvokeByAuthMode[authMode].map((action) => ({ action, scope: scopes.endpoint }));

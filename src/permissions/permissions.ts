@@ -26,19 +26,16 @@ export interface ReportContext {
   endpoint: string;
 }
 
-/** Effective permissions at the endpoint's scope, inherited assignments included. */
+/** Effective permissions at the endpoint's scope (the workspace's when none is named), inherited assignments included. */
 export async function readPermissions(
   authz: AuthorizationManagementClient,
   p: { resourceGroup: string; workspace: string; endpointType: 'batch' | 'online'; endpoint: string },
 ): Promise<PermissionEntry[]> {
   const entries: PermissionEntry[] = [];
-  const pages = authz.permissions.listForResource(
-    p.resourceGroup,
-    'Microsoft.MachineLearningServices',
-    `workspaces/${p.workspace}`,
-    endpointResourceType(p.endpointType),
-    p.endpoint,
-  );
+  const provider = 'Microsoft.MachineLearningServices';
+  const pages = p.endpoint
+    ? authz.permissions.listForResource(p.resourceGroup, provider, `workspaces/${p.workspace}`, endpointResourceType(p.endpointType), p.endpoint)
+    : authz.permissions.listForResource(p.resourceGroup, provider, '', 'workspaces', p.workspace);
   for await (const entry of pages) entries.push(entry);
   return entries;
 }

@@ -24,6 +24,16 @@ describe('commentMarker', () => {
     expect(commentMarker({ ...key, deployment: undefined })).toContain('deployment=(default)');
     expect(commentMarker({ ...key, deployment: 'blue' })).not.toBe(MARKER);
   });
+
+  it('names the job a step attached to without an endpoint, so legs following different jobs keep a comment each', () => {
+    const attached = { ...key, endpointType: 'batch', endpoint: '', deployment: undefined } as const;
+    expect(commentMarker({ ...attached, jobName: 'batchjob-1' })).toBe(
+      '<!-- azureml-invoke workflow=Release%20--%3E%20smoke job=smoke endpoint=rg-ml/ws/batch/job%3Abatchjob-1 deployment=(default) -->',
+    );
+    expect(commentMarker({ ...attached, jobName: 'batchjob-2' })).not.toBe(commentMarker({ ...attached, jobName: 'batchjob-1' }));
+    // With an endpoint named, the job it attaches to shares the endpoint's comment, as a new job's step does.
+    expect(commentMarker({ ...key, jobName: 'batchjob-1' })).toBe(MARKER);
+  });
 });
 
 describe('commentBody', () => {

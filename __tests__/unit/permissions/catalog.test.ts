@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../../scripts/runner.js';
-import { BATCH_INVOKE_ACTIONS, batchRequirements, onlineRequirements, resourceScopes, suggestRole } from '../../../src/permissions/catalog.js';
+import {
+  attachRequirements,
+  BATCH_INVOKE_ACTIONS,
+  batchRequirements,
+  onlineRequirements,
+  resourceScopes,
+  suggestRole,
+} from '../../../src/permissions/catalog.js';
 
 const scopes = resourceScopes({ subscriptionId: 'sub', resourceGroup: 'rg', workspace: 'ws', endpointType: 'batch', endpoint: 'ep' });
 const ML = 'Microsoft.MachineLearningServices/workspaces';
@@ -25,6 +32,14 @@ describe('required-action catalogs', () => {
     expect(all.map((r) => r.action)).toContain(`${ML}/jobs/cancel/action`);
     expect(batchRequirements(scopes, { wait: true, cancelOnTimeout: false }).map((r) => r.action)).not.toContain(`${ML}/jobs/cancel/action`);
     expect(batchRequirements(scopes, { wait: false, cancelOnTimeout: true })).toHaveLength(35);
+  });
+
+  it('attaching to a job (job-name): no invoke action, only reads; the cancel actions and datastore secrets when they are used', () => {
+    const reads = [`${ML}/read`, `${ML}/jobs/read`, `${ML}/experiments/runs/read`, `${ML}/datastores/read`];
+    expect(attachRequirements(scopes, { cancelOnTimeout: false, download: false })).toEqual(reads.map((action) => ({ action, scope: scopes.workspace })));
+    const all = attachRequirements(scopes, { cancelOnTimeout: true, download: true }).map((r) => r.action);
+    expect(all).toEqual([...reads, `${ML}/datastores/listsecrets/action`, `${ML}/jobs/cancel/action`, `${ML}/jobs/operationresults/read`]);
+    expect(all.filter((a) => /\/(write|submit\/action)$/.test(a))).toEqual([]);
   });
 
   it('online: reading the endpoint plus the auth mode action, at endpoint scope', () => {

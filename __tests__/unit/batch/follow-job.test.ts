@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isStorageAuthError } from '../../../src/batch/run.js';
+import { isStorageAuthError } from '../../../src/batch/follow-job.js';
 
 describe('isStorageAuthError', () => {
   it('recognises storage authorization failures of batch jobs', () => {
