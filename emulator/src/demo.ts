@@ -16,6 +16,21 @@ export function demoWorld(o: { seed?: number; latencyMs?: number; clientSecret?:
     },
     // The secret is for local runs (@github/local-action cannot get a GitHub OIDC token).
     identities: [{ secrets: [o.clientSecret ?? LOCAL_CLIENT_SECRET] }],
+    onlineEndpoints: [
+      { name: 'score-key', authMode: 'key' },
+      { name: 'score-token', authMode: 'aml_token' },
+      { name: 'score-aad', authMode: 'aad_token' },
+      // A blue/green rollout for release gates: green, a new model version, answers some rows otherwise.
+      {
+        name: 'score-release',
+        authMode: 'key',
+        deployments: [
+          { name: 'blue', model: { version: '1' } },
+          { name: 'green', model: { version: '2', changes: 0.2, jitter: 1e-7, requestId: true } },
+        ],
+        traffic: { blue: 100 },
+      },
+    ],
   };
 }
 
@@ -36,6 +51,6 @@ export function clientConfig(emu: Emulator): Record<string, unknown> {
     resourceManagerEndpoint: emu.urls.management,
     proxyUrl: emu.proxyUrl,
     batchEndpoints: ['score-batch'],
-    onlineEndpoints: ['score-key', 'score-token', 'score-aad'],
+    onlineEndpoints: ['score-key', 'score-token', 'score-aad', 'score-release'],
   };
 }
