@@ -6,6 +6,7 @@ import { CLOUDS, CLOUD_NAMES, type Cloud } from './signin/clouds.js';
 import { Input } from './constants.js';
 import { InputError } from './reporting/errors.js';
 import { looksLocal, readLocalInput, type LocalTree } from './storage/local.js';
+import { parseReleaseGate, RELEASE_GATE_INPUTS, type ReleaseGate } from './online/gate-inputs.js';
 
 export type AuthType = 'oidc' | 'client-secret' | 'managed-identity' | 'azure-cli';
 export type EndpointType = 'batch' | 'online';
@@ -47,6 +48,9 @@ export interface OnlineRequest {
   source: string;
   /** One body per request: a single request, or one per line of a .jsonl file. */
   bodies: string[];
+  /** The line of the file each body is on (1 for a single request), and how many lines the file has. */
+  lines: number[];
+  lineCount: number;
   jsonl: boolean;
 }
 
@@ -82,6 +86,8 @@ export interface Inputs {
   timeoutMs: number;
   cancelOnTimeout: boolean;
   request?: OnlineRequest;
+  /** Online: what the answers are held to (online/gate-inputs.ts). */
+  gate?: ReleaseGate;
   contentType: string;
   concurrency: number;
   maxLatencyMs?: number;
@@ -127,7 +133,7 @@ const COMMENT_VALUES: CommentOnPr[] = ['false', 'true', 'on-failure'];
 const URI_TYPES = ['uri_folder', 'uri_file'] as const;
 const LITERAL_TYPES = ['string', 'integer', 'number', 'boolean'] as const;
 
-function bad(name: string, value: string, allowed: string): never {
+export function bad(name: string, value: string, allowed: string): never {
   // One line, always: a parser's message may quote the text it read, newlines and all.
   throw new InputError(`Input '${name}' ${value === '' ? 'is required' : `is '${truncate(value)}'`}: ${allowed.replace(/\s+/g, ' ')}`);
 }
@@ -146,6 +152,16 @@ function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[
 function matches(name: string, raw: string, pattern: RegExp, rule: string): string {
   if (!pattern.test(raw)) bad(name, raw, rule);
   return raw;
+}
+
+/** A deployment's name (deployment, compare-to). */
+export function deploymentName(name: string, raw: string): string {
+  return matches(
+    name,
+    raw,
+    ENDPOINT_OR_DEPLOYMENT,
+    'a deployment name has 3-32 letters, digits or hyphens, starts with a letter and does not end with a hyphen.',
+  );
 }
 
 function boolean(name: string, raw: string): boolean {
@@ -322,7 +338,7 @@ export function parseRequest(source: InputSource, contentType: string): OnlineRe
   const json = /^application\/([\w.+-]*\+)?json\b/i.test(contentType);
   if (inline) {
     if (json) checkJson(Input.request, inline);
-    return { source: Input.request, bodies: [inline], jsonl: false };
+    return { source: Input.request, bodies: [inline], lines: [1], lineCount: 1, jsonl: false };
   }
   if (!file) return undefined;
   let text: string;
@@ -335,7 +351,9 @@ export function parseRequest(source: InputSource, contentType: string): OnlineRe
   }
   if (/\.jsonl$/i.test(file)) {
     const bodies: string[] = [];
-    text.split(/\r?\n/).forEach((line, i) => {
+    const lines: number[] = [];
+    const all = text.split(/\r?\n/);
+    all.forEach((line, i) => {
       if (line.trim() === '') return;
       try {
         JSON.parse(line);
@@ -343,12 +361,13 @@ export function parseRequest(source: InputSource, contentType: string): OnlineRe
         bad(Input.requestFile, file, `line ${i + 1} is not valid JSON (${(err as Error).message}); a .jsonl file holds one JSON request per line.`);
       }
       bodies.push(line);
+      lines.push(i + 1);
     });
     if (bodies.length === 0) bad(Input.requestFile, file, 'the .jsonl file holds no request; write one JSON request per line.');
-    return { source: file, bodies, jsonl: true };
+    return { source: file, bodies, lines, lineCount: all.length - (all.at(-1) === '' ? 1 : 0), jsonl: true };
   }
   if (json) checkJson(Input.requestFile, text, file);
-  return { source: file, bodies: [text], jsonl: false };
+  return { source: file, bodies: [text], lines: [1], lineCount: 1, jsonl: false };
 }
 
 function checkJson(name: string, text: string, shown = text): void {
@@ -427,14 +446,7 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
     'an endpoint name has 3-32 letters, digits or hyphens, starts with a letter and does not end with a hyphen.',
   );
   const deploymentRaw = get(Input.deployment);
-  const deployment = deploymentRaw
-    ? matches(
-        Input.deployment,
-        deploymentRaw,
-        ENDPOINT_OR_DEPLOYMENT,
-        'a deployment name has 3-32 letters, digits or hyphens, starts with a letter and does not end with a hyphen.',
-      )
-    : undefined;
+  const deployment = deploymentRaw ? deploymentName(Input.deployment, deploymentRaw) : undefined;
 
   const checkPermissions = oneOf(Input.checkPermissions, get(Input.checkPermissions) || 'true', CHECK_VALUES);
   const commentOnPr = oneOf(Input.commentOnPr, get(Input.commentOnPr) || 'false', COMMENT_VALUES);
@@ -468,7 +480,7 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
     Input.loggingLevel,
     Input.maxConcurrencyPerInstance,
   ].filter((n) => get(n));
-  const onlineOnly = [Input.request, Input.requestFile, Input.maxLatencyMs].filter((n) => get(n));
+  const onlineOnly = [Input.request, Input.requestFile, Input.maxLatencyMs, ...RELEASE_GATE_INPUTS].filter((n) => get(n));
   if (endpointType === 'online' && batchOnly.length) {
     throw new InputError(
       `Input '${batchOnly[0]}' is for batch endpoints but endpoint-type is 'online': use '${Input.request}' or '${Input.requestFile}', or set endpoint-type: batch.`,
@@ -490,6 +502,7 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   let downloadPath: string | undefined;
   let experimentName: string | undefined;
   let request: OnlineRequest | undefined;
+  let gate: ReleaseGate | undefined;
   if (endpointType === 'batch') {
     const single = get(Input.input);
     const named = get(Input.inputs);
@@ -537,6 +550,7 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
         `an online invoke needs a body: set '${Input.request}' (inline) or '${Input.requestFile}' (a file; .jsonl sends one request per line).`,
       );
     }
+    gate = parseReleaseGate(source, { request, deployment, maxLatencyMs, workspaceDir });
   }
 
   return {
@@ -566,6 +580,7 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
     timeoutMs: Math.round(timeoutMinutes * 60_000),
     cancelOnTimeout,
     request,
+    gate,
     contentType,
     concurrency,
     maxLatencyMs,

@@ -52,8 +52,15 @@ describe('action.yml', () => {
       'retry-timeout',
       'logging-level',
       'max-concurrency-per-instance',
+      // issue 20: release gates
+      'expected-file',
+      'tolerance',
+      'ignore-fields',
+      'compare-to',
+      'thresholds',
+      'junit-file',
     ] as string[],
-    outputs: ['output-uri', 'downloaded-files'] as string[],
+    outputs: ['output-uri', 'downloaded-files', 'latency-p99-ms', 'mismatched-requests', 'agreement-rate'] as string[],
   };
   it.skipIf(!existsSync(designFile))('keeps the DESIGN.md names (inputs table and outputs list), plus those issues added', () => {
     const design = readFileSync(designFile, 'utf8');

@@ -3,7 +3,8 @@
 // the log, the summary and the error; the JUnit file has them all), and the run's error when the
 // gate fails, its first line saying what to do.
 import { ActionError } from '../reporting/errors.js';
-import { problems, type GateSettings, type Judgement, type ProblemKind, type ThresholdResult } from './gate.js';
+import { problems, type Judgement, type ProblemKind, type ThresholdResult } from './gate.js';
+import type { GateSettings } from './gate-inputs.js';
 import { histogramTable } from './histogram.js';
 import { percentiles, type ScoredRequest } from './online.js';
 import { formatThreshold } from './thresholds.js';

@@ -1,48 +1,10 @@
 // The release gate: each request line judged (its answer against expected-file's, the candidate's
-// against the baseline's), the run's metrics measured, and every threshold held against them.
-// Without `thresholds`, the defaults are the action's own rules: any non-2xx answer fails, any
-// mismatch with expected-file fails, any disagreement with compare-to fails.
-import { describeMismatch, mismatches, parseAnswer, type MatchRules } from './matching.js';
+// against the baseline's), the run's metrics measured, and every threshold (gate-inputs.ts: those
+// given, or the defaults) held against them.
+import type { GateSettings, GateThreshold } from './gate-inputs.js';
+import { describeMismatch, mismatches, parseAnswer } from './matching.js';
 import { percentiles, type ScoredRequest } from './online.js';
-import { holds, type Aggregation, type Metric, type Threshold } from './thresholds.js';
-
-/** Where a threshold comes from: the thresholds input, max-latency-ms, or the defaults. */
-export type ThresholdSource = 'thresholds' | 'max-latency-ms' | 'default';
-
-export interface GateThreshold extends Threshold {
-  source: ThresholdSource;
-}
-
-export interface GateSettings {
-  /** Per request, in order: the answer expected-file expects (undefined: that line expects none). Absent without expected-file. */
-  expected?: unknown[];
-  rules: MatchRules;
-  /** The candidate (deployment) and the baseline (compare-to), with compare-to. */
-  compare?: { candidate: string; baseline: string };
-  thresholds: GateThreshold[];
-}
-
-/** The thresholds a run is held to: those given, or the defaults; max-latency-ms adds its own. */
-export function gateThresholds(given: Threshold[], o: { expected: boolean; compare: boolean; maxLatencyMs?: number }): GateThreshold[] {
-  const rule = (metric: Metric, aggregation: Aggregation, operator: Threshold['operator'], value: number, source: ThresholdSource) => ({
-    metric,
-    aggregation,
-    operator,
-    value,
-    source,
-  });
-  const out: GateThreshold[] =
-    given.length > 0
-      ? given.map((t) => ({ ...t, source: 'thresholds' as const }))
-      : [
-          rule('failures', 'count', '==', 0, 'default'),
-          ...(o.expected ? [rule('mismatches', 'count', '==', 0, 'default')] : []),
-          ...(o.compare ? [rule('agreement', 'rate', '==', 1, 'default')] : []),
-        ];
-  // max-latency-ms fails the run when the p95 exceeds it, so equal passes.
-  if (o.maxLatencyMs !== undefined) out.push(rule('latency', { p: 95 }, '<=', o.maxLatencyMs, 'max-latency-ms'));
-  return out;
-}
+import { holds, type Aggregation, type Threshold } from './thresholds.js';
 
 export interface LineVerdict {
   /** The request's line in request-file (1 for a single request). */

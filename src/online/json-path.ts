@@ -24,33 +24,33 @@ export function formatPath(path: Path): string {
 /** Reads one path; throws an Error whose message says what is wrong with it. */
 export function parsePath(text: string): PathPattern {
   const src = text.trim();
-  if (!src.startsWith('$')) throw new Error(`'${src}' does not start with '$'`);
+  if (!src.startsWith('$')) throw new Error("it does not start with '$'");
   const steps: PathPattern = [];
   let i = 1;
   while (i < src.length) {
     const deep = src.startsWith('..', i);
     if (deep) i += 2;
     else if (src[i] === '.') i += 1;
-    else if (src[i] !== '[') throw new Error(`'${src}' has '${src[i]}' where '.' or '[' belongs (at ${i + 1})`);
+    else if (src[i] !== '[') throw new Error(`it has '${src[i]}' where '.' or '[' belongs (at ${i + 1})`);
     const read = src[i] === '[' ? bracket(src, i) : dotted(src, i);
     steps.push({ select: read.select, deep });
     i = read.end;
   }
-  if (steps.length === 0) throw new Error(`'${src}' names the whole answer; name a field in it, e.g. '$.request_id'`);
+  if (steps.length === 0) throw new Error("it names the whole answer; name a field in it, e.g. '$.request_id'");
   return steps;
 }
 
 function dotted(src: string, at: number): { select: Step['select']; end: number } {
   if (src[at] === '*') return { select: 'any', end: at + 1 };
   const m = /^[^.[\]\s'"*,]+/.exec(src.slice(at));
-  if (!m) throw new Error(`'${src}' has no name after '.' (at ${at + 1})`);
+  if (!m) throw new Error(`it has no name after '.' (at ${at + 1})`);
   return { select: { name: m[0] }, end: at + m[0].length };
 }
 
 function bracket(src: string, at: number): { select: Step['select']; end: number } {
   const rest = src.slice(at);
   const m = /^\[\s*(?:(\*)|(\d+)|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*\]/.exec(rest);
-  if (!m) throw new Error(`'${src}' has a bracket that is not [<index>], [*] or ['<name>'] (at ${at + 1})`);
+  if (!m) throw new Error(`it has a bracket that is not [<index>], [*] or ['<name>'] (at ${at + 1})`);
   const end = at + m[0].length;
   if (m[1]) return { select: 'any', end };
   if (m[2] !== undefined) return { select: { index: Number(m[2]) }, end };

@@ -34,7 +34,7 @@ const LINE = new RegExp(String.raw`^\s*([\w-]+)\s*:\s*(p\(\s*(${NUMBER})\s*\)|[A
 export function parseThreshold(line: string): Threshold {
   const m = LINE.exec(line);
   if (!m) {
-    throw new Error(`'${line.trim()}' is not 'metric: condition' such as 'latency: p(95)<800' (operators ${OPERATORS.join(' ')})`);
+    throw new Error(`write 'metric: condition' such as 'latency: p(95)<800' (operators ${OPERATORS.join(' ')})`);
   }
   const [, name, agg, p, op, value] = m;
   if (!Object.hasOwn(METRICS, name)) throw new Error(`'${name}' is not a metric; use one of ${Object.keys(METRICS).join(', ')}`);

@@ -2,7 +2,8 @@
 // every metric and aggregation measured, the default thresholds, and what the log, the summary and
 // the error say.
 import { describe, expect, it } from 'vitest';
-import { aggregate, gateThresholds, judge, problems, type GateSettings } from '../../../src/online/gate.js';
+import { aggregate, judge, problems } from '../../../src/online/gate.js';
+import { gateThresholds, type GateSettings } from '../../../src/online/gate-inputs.js';
 import { formatMeasured, gateFailure, gateSection, gateShown, LISTED, latencySection, logGate } from '../../../src/online/gate-report.js';
 import { parsePath } from '../../../src/online/json-path.js';
 import { DEFAULT_TOLERANCE } from '../../../src/online/matching.js';

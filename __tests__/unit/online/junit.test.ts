@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { gateThresholds, judge } from '../../../src/online/gate.js';
+import { judge } from '../../../src/online/gate.js';
+import { gateThresholds } from '../../../src/online/gate-inputs.js';
 import { formatMeasured } from '../../../src/online/gate-report.js';
 import { junitReport, junitXml, xml } from '../../../src/online/junit.js';
 import { DEFAULT_TOLERANCE } from '../../../src/online/matching.js';

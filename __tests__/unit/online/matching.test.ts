@@ -85,11 +85,11 @@ describe('JSON paths', () => {
   });
 
   it('says what is wrong with a path', () => {
-    expect(() => parsePath('a.b')).toThrow("'a.b' does not start with '$'");
-    expect(() => parsePath('$')).toThrow("'$' names the whole answer");
-    expect(() => parsePath('$.')).toThrow("'$.' has no name after '.' (at 3)");
-    expect(() => parsePath('$a')).toThrow("'$a' has 'a' where '.' or '[' belongs (at 2)");
-    expect(() => parsePath('$.a[x]')).toThrow("'$.a[x]' has a bracket that is not [<index>], [*] or ['<name>'] (at 4)");
+    expect(() => parsePath('a.b')).toThrow("it does not start with '$'");
+    expect(() => parsePath('$')).toThrow('it names the whole answer');
+    expect(() => parsePath('$.')).toThrow("it has no name after '.' (at 3)");
+    expect(() => parsePath('$a')).toThrow("it has 'a' where '.' or '[' belongs (at 2)");
+    expect(() => parsePath('$.a[x]')).toThrow("it has a bracket that is not [<index>], [*] or ['<name>'] (at 4)");
     expect(() => parsePath('$.a[-1]')).toThrow('has a bracket');
   });
 

@@ -20,18 +20,18 @@ describe('thresholds', () => {
   });
 
   it.each([
-    ['latency p(95)<800', "'latency p(95)<800' is not 'metric: condition' such as 'latency: p(95)<800' (operators <= >= == < >)"],
-    ['latency: p(95)=800', "'latency: p(95)=800' is not 'metric: condition'"],
-    ['latency: p(95)!=800', "is not 'metric: condition'"],
-    ['latency: p(95)<', "is not 'metric: condition'"],
-    ['latency: p(95)<fast', "is not 'metric: condition'"],
+    ['latency p(95)<800', "write 'metric: condition' such as 'latency: p(95)<800' (operators <= >= == < >)"],
+    ['latency: p(95)=800', "write 'metric: condition'"],
+    ['latency: p(95)!=800', "write 'metric: condition'"],
+    ['latency: p(95)<', "write 'metric: condition'"],
+    ['latency: p(95)<fast', "write 'metric: condition'"],
     ['duration: p(95)<800', "'duration' is not a metric; use one of latency, latency-ratio, failures, mismatches, agreement"],
     ['latency: rate<0.1', "'latency' takes avg, min, med, max, p(N), not 'rate'"],
     ['failures: p(95)<1', "'failures' takes rate, count, not 'p(95)'"],
     ['agreement: max>1', "'agreement' takes rate, count, not 'max'"],
     ['latency: p(0)<1', 'p(0) is not a percentile above 0 and up to 100'],
     ['latency: p(100.5)<1', 'p(100.5) is not a percentile'],
-    ['latency: P(95)<1', "'latency: P(95)<1' is not 'metric: condition'"],
+    ['latency: P(95)<1', "write 'metric: condition'"],
     ['latency: Max<1', "'latency' takes avg, min, med, max, p(N), not 'Max'"],
   ])('refuses %s', (line, message) => {
     expect(() => parseThreshold(line)).toThrow(message);
