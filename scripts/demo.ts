@@ -1,8 +1,11 @@
 // npm run demo: the bundled action, run exactly as the GitHub runner runs it, against the local
 // Azure emulator — a batch job and an online request that succeed, then the two failures a
-// newcomer most needs to see explained: a missing permission and a model that fails — printing
-// what a user would see: the log, the step outputs and the job summary.
-import { existsSync } from 'node:fs';
+// newcomer most needs to see explained: a missing permission and a model that fails — and a
+// release gate that catches a new deployment answering unlike the live one, printing what a user
+// would see: the log, the step outputs and the job summary.
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEmulator } from '../emulator/src/index.js';
 import { BUNDLE, runStep, type StepResult } from './runner.js';
 
@@ -45,6 +48,16 @@ async function main(): Promise<void> {
       { name: 'score-key', authMode: 'key' },
       // A release's smoke test against a deployment whose score.py raises.
       { name: 'heart-classifier', authMode: 'key', deployments: [{ name: 'green', condition: 'model-error' }] },
+      // A blue/green rollout: green, a new model version, answers a fifth of the rows otherwise.
+      {
+        name: 'churn-predictor',
+        authMode: 'key',
+        deployments: [
+          { name: 'blue', model: { version: '1' } },
+          { name: 'green', model: { version: '2', changes: 0.2, jitter: 1e-7, requestId: true } },
+        ],
+        traffic: { blue: 100 },
+      },
     ],
     identities: [{}, { name: 'ci-reader', roles: [{ role: 'Reader', scope: 'resourceGroup' }] }],
   });
@@ -81,12 +94,36 @@ async function main(): Promise<void> {
       env: emu.env(),
     });
     show("A smoke test whose model fails: the cause, then the model's own log", failing);
-    // The two failures are the point: the demo succeeds when they fail, explained.
+    const gated = await releaseGate(emu);
+    show('A release gate: green, the new deployment, answers unlike blue, the live one', gated);
+    // The three failures are the point: the demo succeeds when they fail, explained.
     const explained = (r: StepResult) => r.code === 1 && r.annotations.some((a) => a.level === 'error');
-    process.exitCode = batch.code === 0 && online.code === 0 && explained(denied) && explained(failing) ? 0 : 1;
+    process.exitCode = batch.code === 0 && online.code === 0 && explained(denied) && explained(failing) && explained(gated) ? 0 : 1;
   } finally {
     await emu.close();
   }
+}
+
+/** Twelve requests to green and to blue, held to blue's answers and two thresholds. */
+function releaseGate(emu: Awaited<ReturnType<typeof startEmulator>>): Promise<StepResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'demo-gate-'));
+  const rows = Array.from({ length: 12 }, (_, i) => JSON.stringify({ input_data: { columns: ['tenure', 'plan'], data: [[i * 3, i % 3]] } }));
+  writeFileSync(join(dir, 'requests.jsonl'), `${rows.join('\n')}\n`);
+  return runStep({
+    inputs: {
+      ...emu.actionInputs(),
+      'endpoint-type': 'online',
+      endpoint: 'churn-predictor',
+      deployment: 'green',
+      'compare-to': 'blue',
+      'request-file': 'requests.jsonl',
+      'ignore-fields': '$..request_id',
+      thresholds: 'agreement: rate>=0.95\nlatency: p(95)<1000',
+      'junit-file': 'reports/release-gate.xml',
+    },
+    env: emu.env(),
+    cwd: dir,
+  });
 }
 
 main().catch((err: unknown) => {
