@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { stripTypes } from './scripts/from-source-hooks.mjs';
 
-const SRC = join(fileURLToPath(new URL('.', import.meta.url)), 'src') + '/';
+// vite names modules with '/' on Windows too (D:/a/repo/src/...).
+const SRC = fileURLToPath(new URL('./src/', import.meta.url)).replaceAll('\\', '/');
 
 export default defineConfig({
   // The tests load src/ as Node runs it from source (as the end-to-end steps do): types blanked out by

@@ -3,12 +3,13 @@
 // 'score' output in the default datastore), and the download itself, streamed to disk, several
 // files at once.
 import { mkdirSync, openSync, readSync, closeSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import nodePath, { dirname, join, type PlatformPath } from 'node:path';
 import type { Log } from '../azure/http.js';
 import type { RunHistory } from '../batch/run-history.js';
 import type { Inputs } from '../inputs.js';
 import { ActionError } from '../reporting/errors.js';
 import type { ContainerClient } from './blob.js';
+import { inside } from './local.js';
 import { eachLimited, mb, Progress } from './progress.js';
 
 const FILES_AT_ONCE = 8;
@@ -37,23 +38,38 @@ export async function defaultOutputUri(
 }
 
 /**
+ * Where a blob, named `rel` below the path downloaded, is written in `dest`, and that file's name
+ * relative to `dest`, '/'-separated (the downloaded-files output); undefined for a name that cannot
+ * be a file there: one leading out of `dest` ('../'), or, under Windows' rules, holding a character
+ * Windows forbids in a file name (a ':' would write a file's alternate stream).
+ */
+export function downloadTarget(dest: string, rel: string, p: Pick<PlatformPath, 'isAbsolute' | 'relative' | 'resolve' | 'sep'> = nodePath) {
+  // eslint-disable-next-line no-control-regex -- the characters Windows forbids in a name
+  if (p.sep === '\\' && /[<>:"|?*\x00-\x1f]/.test(rel)) return undefined;
+  const target = p.resolve(dest, rel);
+  const file = p.relative(dest, target);
+  return file && inside(target, dest, p) ? { target, file: file.split(p.sep).join('/') } : undefined;
+}
+
+/**
  * Downloads what a datastore path holds into `dest`: a blob of that exact name as one file, else
  * everything under it as a folder (trees kept). Returns the files written, relative to `dest`.
  */
 export async function downloadPath(container: ContainerClient, path: string, dest: string, log: Log): Promise<string[]> {
   const exact = !path.endsWith('/') && (await container.getBlobClient(path).exists());
   const prefix = exact ? path : `${path.replace(/\/+$/, '')}/`;
-  const blobs: { name: string; size: number; target: string }[] = [];
+  const blobs: { name: string; size: number; target: string; file: string }[] = [];
+  const unfit: string[] = [];
   for await (const b of container.listBlobsFlat({ prefix, includeMetadata: true })) {
     if (b.metadata?.hdi_isfolder === 'true') continue;
     if (exact && b.name !== path) continue;
     const rel = exact ? b.name.split('/').pop()! : b.name.slice(prefix.length);
-    const target = resolve(dest, rel);
-    // A blob name must not write outside the destination ('../' in a name).
-    const r = relative(dest, target);
-    if (!rel || r.startsWith('..') || isAbsolute(r)) continue;
-    blobs.push({ name: b.name, size: b.properties.contentLength ?? 0, target });
+    if (!rel) continue; // the folder itself
+    const at = downloadTarget(dest, rel);
+    if (at) blobs.push({ name: b.name, size: b.properties.contentLength ?? 0, ...at });
+    else unfit.push(b.name);
   }
+  if (unfit.length) log.warning(`Not downloaded: ${unfit.length} file(s) whose names cannot be files in ${dest}, such as '${unfit[0]}'.`);
   if (blobs.length === 0) throw new ActionError('not-found', `The job's output at '${path}' in container '${container.containerName}' holds no file.`);
   const total = blobs.reduce((t, b) => t + b.size, 0);
   log.info(`Downloading ${blobs.length} file(s), ${mb(total)} MB, into ${dest}`);
@@ -71,7 +87,7 @@ export async function downloadPath(container: ContainerClient, path: string, des
     done = progress.finish();
   }
   log.info(`Downloaded ${blobs.length} file(s), ${mb(done.bytes)} MB in ${done.seconds.toFixed(1)} s (${done.mbPerSecond.toFixed(1)} MB/s).`);
-  return blobs.map((b) => relative(dest, b.target).split('\\').join('/')).sort();
+  return blobs.map((b) => b.file).sort();
 }
 
 /** The first rows of a CSV or JSON-lines file as a markdown table (at most 10 rows, 8 columns), read from its first 64 KiB. */

@@ -2,9 +2,32 @@
 // request (it exists, it is what its type says, a folder holds files, no symbolic link leads out
 // of the workspace), and its content hash, as azure-ai-ml computes it, naming its upload prefix.
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { createReadStream, lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import nodePath, { type PlatformPath } from 'node:path';
+import type { Readable } from 'node:stream';
 import { InputError } from '../reporting/errors.js';
+
+/**
+ * The file system a local input is read from, with its path rules: this machine's. Tests read a
+ * tree through Windows' path rules (node:path's win32) on any machine.
+ */
+export interface LocalFs {
+  path: Pick<PlatformPath, 'basename' | 'isAbsolute' | 'join' | 'relative' | 'resolve' | 'sep'>;
+  stat(path: string): Stats;
+  lstat(path: string): Stats | undefined;
+  readdir(path: string): string[];
+  realpath(path: string): string;
+  read(path: string): Readable;
+}
+
+export const THIS_MACHINE: LocalFs = {
+  path: nodePath,
+  stat: (p) => statSync(p),
+  lstat: (p) => lstatSync(p, { throwIfNoEntry: false }),
+  readdir: (p) => readdirSync(p),
+  realpath: (p) => realpathSync(p),
+  read: (p) => createReadStream(p, { highWaterMark: 1 << 20 }),
+};
 
 export interface LocalFile {
   /** Path inside the input, '/'-separated ('' for a single-file input). */
@@ -27,17 +50,19 @@ export interface LocalTree {
   bytes: number;
 }
 
-const inside = (path: string, root: string) => {
-  const r = relative(root, path);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
-};
+/** Whether `target` is `root` or below it (a name such as '..data' is below it). */
+export function inside(target: string, root: string, p: Pick<PlatformPath, 'isAbsolute' | 'relative' | 'sep'> = nodePath): boolean {
+  const r = p.relative(root, target);
+  return r === '' || (r !== '..' && !r.startsWith(`..${p.sep}`) && !p.isAbsolute(r));
+}
 
 /**
  * Checks and lists a local input. `input` names it in messages ('input', 'inputs.data.path').
  * Symbolic links may point anywhere inside the workspace (or inside the input, for a path
  * outside the workspace such as $RUNNER_TEMP), never further.
  */
-export function readLocalInput(input: string, given: string, type: 'uri_folder' | 'uri_file', workspace: string): LocalTree {
+export function readLocalInput(input: string, given: string, type: 'uri_folder' | 'uri_file', workspace: string, fs: LocalFs = THIS_MACHINE): LocalTree {
+  const { basename, join, resolve } = fs.path;
   const root = resolve(workspace, given);
   const fail = (why: string): never => {
     // One line, always: the path as given may hold newlines.
@@ -45,20 +70,21 @@ export function readLocalInput(input: string, given: string, type: 'uri_folder' 
   };
   let stat;
   try {
-    stat = statSync(root);
+    stat = fs.stat(root);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && lstatSync(root, { throwIfNoEntry: false })?.isSymbolicLink()) fail('it is a symbolic link to nothing.');
+    if (code === 'ENOENT' && fs.lstat(root)?.isSymbolicLink()) fail('it is a symbolic link to nothing.');
     return fail(
       code === 'ENOENT'
         ? 'no such file or folder; give a path in the repository checkout (relative to GITHUB_WORKSPACE) or an absolute one.'
         : `it cannot be read (${code ?? String(err)}).`,
     );
   }
-  const realWorkspace = realpathSync(workspace);
-  const boundary = inside(root, resolve(workspace)) ? realWorkspace : realpathSync(root);
-  const real = realpathSync(root);
-  if (!inside(real, boundary)) fail(`it is a symbolic link leading out of the workspace (to ${real}); copy the data into the workspace instead.`);
+  const within = (target: string, root: string) => inside(target, root, fs.path);
+  const realWorkspace = fs.realpath(workspace);
+  const boundary = within(root, resolve(workspace)) ? realWorkspace : fs.realpath(root);
+  const real = fs.realpath(root);
+  if (!within(real, boundary)) fail(`it is a symbolic link leading out of the workspace (to ${real}); copy the data into the workspace instead.`);
   if (stat.isDirectory() && type === 'uri_file') fail(`it is a folder; set its type to uri_folder.`);
   if (stat.isFile() && type === 'uri_folder') fail(`it is a file; set its type to uri_file${input === 'input' ? " ('input-type: uri_file')" : ''}.`);
   if (!stat.isFile() && !stat.isDirectory()) fail('it is neither a file nor a folder.');
@@ -73,17 +99,18 @@ export function readLocalInput(input: string, given: string, type: 'uri_folder' 
   }
   const seen = new Set<string>([real]);
   const walk = (dir: string, rel: string) => {
-    const names = readdirSync(dir).sort((a, b) => {
+    // azure-ai-ml's order: by the lower-cased path (the same order under either separator).
+    const names = fs.readdir(dir).sort((a, b) => {
       const x = join(dir, a).toLowerCase();
       const y = join(dir, b).toLowerCase();
       return x < y ? -1 : x > y ? 1 : 0;
     });
     for (const name of names) {
       const abs = join(dir, name);
-      const target = realpathSync(abs);
-      if (!inside(target, boundary)) fail(`'${join(rel, name)}' inside it is a symbolic link leading out of the workspace (to ${target}).`);
-      const s = statSync(abs);
       const path = rel ? `${rel}/${name}` : name;
+      const target = fs.realpath(abs);
+      if (!within(target, boundary)) fail(`'${path}' inside it is a symbolic link leading out of the workspace (to ${target}).`);
+      const s = fs.stat(abs);
       if (s.isDirectory()) {
         if (seen.has(target)) fail(`'${path}' inside it links back to a folder above it.`);
         seen.add(target);
@@ -103,10 +130,10 @@ export function readLocalInput(input: string, given: string, type: 'uri_folder' 
   return tree;
 }
 
-function feed(hash: Hash, path: string): Promise<void> {
+function feed(hash: Hash, stream: Readable): Promise<void> {
   return new Promise((done, fail) => {
-    createReadStream(path, { highWaterMark: 1 << 20 })
-      .on('data', (chunk) => hash.update(chunk))
+    stream
+      .on('data', (chunk: Buffer) => hash.update(chunk))
       .on('end', done)
       .on('error', fail);
   });
@@ -118,15 +145,15 @@ function feed(hash: Hash, path: string): Promise<void> {
  * lower-cased order; for a single file its bytes. The same content gets the same prefix, so an
  * upload already there is not repeated. Files are streamed, never held.
  */
-export async function contentHash(tree: LocalTree): Promise<string> {
+export async function contentHash(tree: LocalTree, fs: Pick<LocalFs, 'read'> = THIS_MACHINE): Promise<string> {
   const hash = createHash('md5').update('Initialize for october 2021 AML CLI version');
   if (!tree.isFolder) {
-    await feed(hash, tree.root);
+    await feed(hash, fs.read(tree.root));
     return hash.digest('hex');
   }
   for (const entry of tree.entries) {
     hash.update(entry.name);
-    if (entry.file) await feed(hash, entry.file.abs);
+    if (entry.file) await feed(hash, fs.read(entry.file.abs));
   }
   return hash.digest('hex');
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Log } from '../azure/http.js';
 import type { ContainerClient } from './blob.js';
-import { contentHash, type LocalTree } from './local.js';
+import { contentHash, type LocalFs, type LocalTree } from './local.js';
 import { eachLimited, mb, Progress } from './progress.js';
 
 /** Files uploaded at once, and blocks in flight per file too large for one request (the library's default cut, 256 MiB). */
@@ -19,8 +19,9 @@ export interface Uploaded {
   skipped: boolean;
 }
 
-export async function uploadLocal(container: ContainerClient, datastore: string, tree: LocalTree, log: Log): Promise<Uploaded> {
-  const hash = await contentHash(tree);
+/** `fs` is the file system the tree was read from (tests: Windows' path rules); the storage library reads the files itself. */
+export async function uploadLocal(container: ContainerClient, datastore: string, tree: LocalTree, log: Log, fs?: Pick<LocalFs, 'read'>): Promise<Uploaded> {
+  const hash = await contentHash(tree, fs);
   const prefix = `LocalUpload/${hash}/${tree.name}`;
   const uri = `azureml://datastores/${datastore}/paths/${prefix}${tree.isFolder ? '/' : ''}`;
   const blobName = (rel: string) => (tree.isFolder ? `${prefix}/${rel}` : prefix);
