@@ -341,14 +341,7 @@ export function parseRequest(source: InputSource, contentType: string): OnlineRe
     return { source: Input.request, bodies: [inline], lines: [1], lineCount: 1, jsonl: false };
   }
   if (!file) return undefined;
-  let text: string;
-  try {
-    text = source.readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? err);
-    return bad(Input.requestFile, file, `cannot read it (${why}); give a path relative to the workspace checkout.`);
-  }
+  const text = readInputFile(source, Input.requestFile, file);
   if (/\.jsonl$/i.test(file)) {
     const bodies: string[] = [];
     const lines: number[] = [];
@@ -368,6 +361,17 @@ export function parseRequest(source: InputSource, contentType: string): OnlineRe
   }
   if (json) checkJson(Input.requestFile, text, file);
   return { source: file, bodies: [text], lines: [1], lineCount: 1, jsonl: false };
+}
+
+/** A file an input names (request-file, expected-file), read; one that cannot be is the input's error. */
+export function readInputFile(source: InputSource, name: string, file: string): string {
+  try {
+    return source.readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? err);
+    return bad(name, file, `cannot read it (${why}); give a path relative to the workspace checkout.`);
+  }
 }
 
 function checkJson(name: string, text: string, shown = text): void {

@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Input } from '../constants.js';
-import { bad, deploymentName, type InputSource, type OnlineRequest } from '../inputs.js';
+import { bad, deploymentName, readInputFile, type InputSource, type OnlineRequest } from '../inputs.js';
 import { parsePath, type PathPattern } from './json-path.js';
 import { DEFAULT_TOLERANCE, parseTolerance, type MatchRules, type Tolerance } from './matching.js';
 import { parseThreshold, type Aggregation, type Metric, type Threshold } from './thresholds.js';
@@ -142,14 +142,7 @@ function junitFile(raw: string, workspaceDir: string): ReleaseGate['junitFile'] 
 
 /** expected-file: per request, its expected answer (undefined where the file's line is empty). */
 function readExpected(source: InputSource, file: string, request: OnlineRequest): unknown[] {
-  let text: string;
-  try {
-    text = source.readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? err);
-    return bad(Input.expectedFile, file, `cannot read it (${what}); give a path relative to the workspace checkout.`);
-  }
+  const text = readInputFile(source, Input.expectedFile, file);
   const json = (t: string, where: string) => {
     try {
       return JSON.parse(t) as unknown;
