@@ -144,6 +144,14 @@ describe('a baseline deployment', () => {
     expect(r.visibleLog).toMatch(/Disagreements of 'green' with 'blue': \d+ of 12 lines\.\n\s+line \d+: \$\.predictions\[0\]/);
   });
 
+  it('a baseline that does not exist is named as compare-to, with the deployments that do, before any request', async () => {
+    emu.clearLog();
+    const r = await step(emu, gate({ deployment: 'green', 'compare-to': 'purple' }), { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(firstLine(r)).toBe("Check 'compare-to': online endpoint 'churn' has no deployment 'purple' (its deployments: blue, twin, green).");
+    expect(requests(emu, 'POST', /\/churn\/score$/)).toHaveLength(0);
+  });
+
   it('thresholds over every metric and operator decide instead of the defaults, one summary row and one JUnit case each', async () => {
     const thresholds = [
       'latency: p(95)<60000',

@@ -5,7 +5,7 @@
 import { type Ctx, readEndpointAndPermissions, sink, becomeReady, checkPermissions, onlyChecking, openScoringConnection } from '../phases.js';
 import { ArmError } from '../azure/arm.js';
 import { onlineRequirements } from '../permissions/catalog.js';
-import { Output } from '../constants.js';
+import { Input, Output } from '../constants.js';
 import { explainDataPlane } from '../permissions/diagnose.js';
 import { readDeployment, type Deployment, type Endpoint } from '../azure/endpoints.js';
 import { ActionError, describeThrown } from '../reporting/errors.js';
@@ -149,7 +149,8 @@ async function scoreAll(ctx: Ctx, endpoint: Endpoint, credential: string): Promi
  */
 async function readOnlineDeployments(ctx: Ctx, names: string[]): Promise<Map<string, Deployment>> {
   const read = new Map<string, Deployment>();
-  const results = await Promise.allSettled(names.map((name) => readDeployment(ctx.arm, ctx.inputs, name)));
+  const baseline = ctx.inputs.gate?.compare?.baseline;
+  const results = await Promise.allSettled(names.map((name) => readDeployment(ctx.arm, ctx.inputs, name, name === baseline ? Input.compareTo : undefined)));
   results.forEach((r, i) => {
     if (r.status === 'fulfilled') return void read.set(names[i], r.value);
     const err: unknown = r.reason;
