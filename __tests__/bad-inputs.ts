@@ -152,11 +152,6 @@ export const BAD_INPUTS: [string, Record<string, string>, RegExp, Record<string,
     /Input 'thresholds' is 'latency p99<1500': line 2: write 'metric: condition' such as 'latency: p\(95\)<800'/,
   ],
   [
-    'threshold on agreement without compare-to',
-    { 'endpoint-type': 'online', input: '', request: '{}', thresholds: 'agreement: rate>=0.98' },
-    /'thresholds' is 'agreement: rate>=0.98': line 1: 'agreement' needs 'compare-to'/,
-  ],
-  [
     'negative tolerance',
     { 'endpoint-type': 'online', input: '', request: '{}', tolerance: 'abs=-1' },
     /'tolerance' is 'abs=-1': abs is '-1', not a number of 0 or more/,
@@ -173,9 +168,4 @@ export const BAD_INPUTS: [string, Record<string, string>, RegExp, Record<string,
     { 'r.jsonl': '{"a":1}\n{"a":2}\n{"a":3}\n', 'e.jsonl': '{"p":1}\n{"p":2}\n' },
   ],
   ['compare-to without deployment', { 'endpoint-type': 'online', input: '', request: '{}', 'compare-to': 'blue' }, /'compare-to' is 'blue': set 'deployment'/],
-  [
-    'compare-to the deployment itself',
-    { 'endpoint-type': 'online', input: '', request: '{}', deployment: 'green', 'compare-to': 'Green' },
-    /'compare-to' is 'Green': it is 'deployment' itself/,
-  ],
 ];

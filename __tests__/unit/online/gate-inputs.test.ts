@@ -71,6 +71,8 @@ describe('release gate inputs', () => {
     [{ tolerance: 'rtol=1' }, {}, "'tolerance' is 'rtol=1': 'rtol=1' is not abs=<number> or rel=<number>"],
     [{ 'ignore-fields': '$..id\n$.rows[' }, {}, "'ignore-fields' is '$.rows[': it has a bracket that is not [<index>], [*] or ['<name>'] (at 7)"],
     [{ 'compare-to': 'blue_' }, {}, "'compare-to' is 'blue_': a deployment name has 3-32 letters"],
+    [{ 'compare-to': 'Green' }, {}, "'compare-to' is 'Green': it is 'deployment' itself; name the deployment to compare 'green' with (the live one)."],
+    [{ thresholds: 'agreement: rate>=0.98' }, {}, "'thresholds' is 'agreement: rate>=0.98': line 1: 'agreement' needs 'compare-to'"],
     [{ thresholds: 'latency: rate<1' }, {}, "'thresholds' is 'latency: rate<1': line 1: 'latency' takes avg, min, med, max, p(N), not 'rate'."],
     [{ thresholds: 'mismatches: count==0' }, {}, "line 1: 'mismatches' needs 'expected-file'; set it, or remove the line."],
     [{ thresholds: '\n\nlatency-ratio: p(95)<1.2' }, {}, "'thresholds' is 'latency-ratio: p(95)<1.2': line 3: 'latency-ratio' needs 'compare-to'"],
