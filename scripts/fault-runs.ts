@@ -21,7 +21,7 @@ interface RunVerdict {
 const FINAL = new Set(['Completed', 'Failed', 'Canceled']);
 const KINDS: FaultKind[] = ['429', '429-no-retry-after', '500', '502', '503', '504', 'reset', 'lost-response'];
 
-type Launch = Pick<StepOptions, 'node' | 'fromSource'>;
+type Launch = Pick<StepOptions, 'node' | 'fromSource' | 'timeoutMs'>;
 
 async function faultedBatchRun(seed: number, rate: number, launch: Launch): Promise<RunVerdict> {
   const emu = await startEmulator({
@@ -36,7 +36,7 @@ async function faultedBatchRun(seed: number, rate: number, launch: Launch): Prom
       ...launch,
       inputs: { ...emu.actionInputs(), 'endpoint-type': 'batch', endpoint: 'score-batch', input: 'https://x.blob.core.windows.net/d/' },
       env: emu.env(),
-      timeoutMs: 180_000,
+      timeoutMs: launch.timeoutMs ?? 180_000,
     });
     emu.setFaults(undefined);
     const jobs = emu.jobs();

@@ -1,16 +1,18 @@
-// The README's inputs and outputs tables, made from action.yml (npm run docs writes them; a test
-// checks the README still matches, so the two cannot drift).
+// npm run docs: the README's inputs and outputs tables, made from the one table of inputs
+// (src/inputs.ts) and action.yml's outputs, and action.yml's inputs (action-inputs.ts). Tests check
+// the README and action.yml still match, so none can drift.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { INPUT_TABLE } from '../src/inputs.js';
+import { withInputs } from './action-inputs.js';
 import { actionYml, ROOT } from './runner.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
 
 function inputsTable(): string {
-  const rows = Object.entries(actionYml.inputs).map(([name, spec]) => {
-    const fromEnv = /Defaults to the (\w+) environment variable/.exec(spec.description)?.[1];
-    const dflt = spec.required ? '**required**' : spec.default !== undefined ? `\`${spec.default}\`` : fromEnv ? `env \`${fromEnv}\`` : '';
-    return `| \`${name}\` | ${dflt} | ${cell(spec.description)} |`;
+  const rows = INPUT_TABLE.flatMap((group) => Object.values(group.inputs)).map((spec) => {
+    const dflt = spec.required ? '**required**' : spec.default !== undefined ? `\`${spec.default}\`` : spec.env ? `env \`${spec.env}\`` : '';
+    return `| \`${spec.name}\` | ${dflt} | ${cell(spec.description)} |`;
   });
   return ['| input | default | what it does |', '| --- | --- | --- |', ...rows].join('\n');
 }
@@ -27,6 +29,12 @@ export function withTables(readme: string): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const path = join(ROOT, 'README.md');
-  writeFileSync(path, withTables(readFileSync(path, 'utf8')));
+  // action.yml first: the outputs table is read from it.
+  for (const [file, write] of [
+    ['action.yml', withInputs],
+    ['README.md', withTables],
+  ] as const) {
+    const path = join(ROOT, file);
+    writeFileSync(path, write(readFileSync(path, 'utf8')));
+  }
 }

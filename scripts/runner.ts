@@ -248,16 +248,18 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
 
 /**
  * Copies the coverage of src/ out of the V8 coverage files a step wrote (they cover every module it
- * loaded, a few MB each) into `into`, one small file per step. A step killed by a signal writes none.
+ * loaded, a few MB each; one per thread, two on Node 20) into `into`, one small file per step, so
+ * the files there count steps. A step killed by a signal writes none.
  */
 function keepSourceCoverage(raw: string, into: string): void {
-  if (!existsSync(raw)) return;
+  const files = existsSync(raw) ? readdirSync(raw) : [];
+  if (!files.length) return;
   const src = pathToFileURL(join(ROOT, 'src')).href + '/';
+  const result = files.flatMap((file) =>
+    (JSON.parse(readFileSync(join(raw, file), 'utf8')) as { result: { url: string }[] }).result.filter((s) => s.url.startsWith(src)),
+  );
   mkdirSync(into, { recursive: true });
-  for (const file of readdirSync(raw)) {
-    const { result } = JSON.parse(readFileSync(join(raw, file), 'utf8')) as { result: { url: string }[] };
-    writeFileSync(join(into, `${basename(dirname(raw))}-${file}`), JSON.stringify({ result: result.filter((s) => s.url.startsWith(src)) }));
-  }
+  writeFileSync(join(into, `${basename(dirname(raw))}.json`), JSON.stringify({ result }));
 }
 
 /** The main step, then the post step with the state the main step saved (as the runner does). */

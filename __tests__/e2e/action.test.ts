@@ -152,6 +152,7 @@ describe('online endpoint', () => {
   it('sends the deployment header and fails on a non-2xx answer with the body', async () => {
     const r = await step(emu, { ...online('score-key'), deployment: 'blue' });
     expect(r.code).toBe(0);
+    expect(r.outputs['status-code']).toBe('200');
     expect(requests(emu, 'POST', /\/score$/).at(-1)!.headers['azureml-model-deployment']).toBe('blue');
   });
 

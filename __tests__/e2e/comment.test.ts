@@ -234,6 +234,7 @@ describe('when no comment is written', () => {
     const e = on(PRS.plain);
     const r = await step(emu, online, { event: e.event, githubToken: emu.githubToken(WRITE), env: e.env });
     expect(r.code).toBe(0);
+    expect(r.outputs['status-code']).toBe('200');
     expect(githubRequests()).toEqual([]);
     expect(ours(PRS.plain)).toEqual([]);
   });
@@ -243,6 +244,7 @@ describe("the token's permissions, explained", () => {
   it('a token without pull-requests: write: a warning naming the job and the YAML; the step still succeeds', async () => {
     const token = emu.githubToken({ repository: REPOSITORY, permissions: { 'id-token': 'write', contents: 'read' } });
     const plain = await step(emu, online);
+    expect(plain.code, plain.stdout).toBe(0);
     const r = await run(on(PRS.denied), online, { token });
     expect(r.code).toBe(0);
     expect(r.outputs['status-code']).toBe(plain.outputs['status-code']);
@@ -301,6 +303,8 @@ describe("the token's permissions, explained", () => {
   it('masks the token and sends it only to the GitHub API', async () => {
     const token = emu.githubToken(WRITE);
     const r = await run(on(PRS.rerun), online, { token });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.visibleLog).toMatch(new RegExp(`(Commented|Updated the comment) on pull request #${PRS.rerun}: `));
     expect(r.masked).toContain(token);
     expect(r.stdout.replace(`::add-mask::${token}`, '')).not.toContain(token);
     expect(requests(emu, 'GET', /\/comments$/).at(-1)!.headers.authorization).toBe('token <redacted>');

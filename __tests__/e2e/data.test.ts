@@ -254,6 +254,7 @@ describe('storage failures, each named with its fix', () => {
 
   it("the account's firewall", async () => {
     const r = await upload('walled');
+    expect(r.code).toBe(1);
     expect(firstLine(r)).toBe(
       "Let this runner through the firewall of storage account 'stwalled' (datastore 'walled', container 'data'): it refused the upload (AuthorizationFailure).",
     );
@@ -262,6 +263,7 @@ describe('storage failures, each named with its fix', () => {
 
   it('an expired SAS', async () => {
     const r = await upload('stale_sas');
+    expect(r.code).toBe(1);
     expect(firstLine(r)).toBe(
       "Renew the SAS token of datastore 'stale_sas': storage account 'stdata' (datastore 'stale_sas', container 'shared') refused it as expired or not yet valid.",
     );
@@ -269,11 +271,13 @@ describe('storage failures, each named with its fix', () => {
 
   it('a container that is not there', async () => {
     const r = await upload('gone');
+    expect(r.code).toBe(1);
     expect(firstLine(r)).toBe("Fix datastore 'gone': its container 'missing' does not exist in storage account 'stdata'.");
   });
 
   it('a datastore that does not exist, naming those that do', async () => {
     const r = await upload('nowhere');
+    expect(r.code).toBe(1);
     expect(firstLine(r)).toMatch(/^Check 'datastore': workspace 'ws-scoring' has no datastore 'nowhere' \(its datastores: .*workspaceblobstore/);
   });
 });
@@ -288,11 +292,16 @@ describe('the storage client is loaded only when data moves', () => {
     expect(chunks).toHaveLength(1);
     rmSync(join(copy, 'main', chunks[0]));
     const bundle = join(copy, 'index.js');
-    expect((await step(emu, batch, { bundle })).code).toBe(0);
-    expect((await step(emu, { 'endpoint-type': 'online', endpoint: 'score-key', request: '{"data": [[1]]}' }, { bundle })).code).toBe(0);
+    const b = await step(emu, batch, { bundle });
+    expect(b.code, b.stdout).toBe(0);
+    expect(b.outputs['job-status']).toBe('Completed');
+    const o = await step(emu, { 'endpoint-type': 'online', endpoint: 'score-key', request: '{"data": [[1]]}' }, { bundle });
+    expect(o.code, o.stdout).toBe(0);
+    expect(o.outputs['status-code']).toBe('200');
     // The same copy fails once a step has data to move: the chunk is what it loads.
     const r = await step(emu, { ...batch, input: 'data' }, { bundle, cwd: checkout({ 'data/a.csv': 'x\n' }) });
     expect(r.code).toBe(1);
+    expect(firstLine(r)).toContain(`Cannot find module '${join(copy, 'main', chunks[0])}'`);
   });
 });
 

@@ -87,6 +87,7 @@ describe.concurrent('scoring status codes, with the deployment figures', () => {
 
   it("408: the deployment's request timeout and how to raise it", async () => {
     const r = await step(emu, online('smoke', { deployment: 'slow' }));
+    expect(r.code).toBe(1);
     expect(firstLine(r)).toMatch(
       /^Raise the request timeout of deployment 'slow' or make the model faster: it answered 408 after \d+ ms; its request timeout is 100 ms \(requestSettings\.requestTimeout PT0\.1S\)\.$/,
     );
@@ -97,6 +98,7 @@ describe.concurrent('scoring status codes, with the deployment figures', () => {
 
   it('429 within the limit: the limit from the figures, against what this run sent', async () => {
     const r = await step(emu, online('smoke', { deployment: 'busy' }));
+    expect(r.code).toBe(1);
     expect(firstLine(r)).toBe(
       "Lower the request rate or ask for a higher limit on online endpoint 'smoke': it answered 429 although this run sent at most 1 at once, within the 4 (2 × max_concurrent_requests_per_instance 1 × 2 instances) deployment 'busy' takes in parallel; other clients share it, or the endpoint reached its rate limit (500 requests per second by default).",
     );
@@ -221,6 +223,7 @@ describe.concurrent('wait-for-ready', () => {
         expect(scores(emu)).toHaveLength(0);
         // AzureML Data Scientist cannot read the operation's status: the model's log stands in for it.
         const s = await step(emu, online('smoke'), { identity: 'scientist' });
+        expect(s.code).toBe(1);
         expect(firstLine(s)).toBe("Fix or redeploy deployment 'blue': its provisioning state is 'Failed', so it cannot be invoked.");
         const text = errorOf(s);
         expect(text).toContain(
@@ -250,6 +253,7 @@ describe.concurrent('private networks', () => {
       expect(errorOf(r)).toContain('A GitHub-hosted runner with Azure private networking also reports RUNNER_ENVIRONMENT=github-hosted');
       expect(scores(emu)).toHaveLength(0);
       const b = await step(emu, batch, { env: { RUNNER_ENVIRONMENT: 'github-hosted' } });
+      expect(b.code).toBe(1);
       expect(firstLine(b)).toMatch(
         /^Run this job on a runner inside the virtual network of batch endpoint 'score-batch' .*: workspace 'ws-scoring' has publicNetworkAccess Disabled/,
       );
@@ -267,6 +271,7 @@ describe.concurrent('private networks', () => {
         "online endpoint 'private' accepts only private traffic (its publicNetworkAccess is Disabled); this runner must be in its virtual network.",
       );
       const b = await step(emu, batch, { env: { RUNNER_ENVIRONMENT: 'self-hosted' } });
+      expect(b.code).toBe(1);
       expect(firstLine(b)).toBe(
         "Run this job on a runner inside the virtual network of batch endpoint 'score-batch' (a self-hosted runner there): the scoring URI 127.0.0.1 refused this runner because the workspace's private link configuration denies access from outside its virtual network.",
       );

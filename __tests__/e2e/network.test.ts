@@ -27,6 +27,8 @@ async function loadedBy(inputs: Record<string, string>, env: Record<string, stri
   const file = join(mkdtempSync(join(tmpdir(), 'loaded-')), 'modules.txt');
   const r = await step(emu, inputs, { env: { NODE_OPTIONS: `--import=${pathToFileURL(PRELOAD).href}`, LOADED_MODULES_FILE: file, ...env } });
   expect(r.code, r.stdout).toBe(0);
+  if (inputs['endpoint-type'] === 'batch') expect(r.outputs['job-status']).toBe('Completed');
+  else expect(r.outputs['status-code']).toBe('200');
   return readFileSync(file, 'utf8').split('\n');
 }
 

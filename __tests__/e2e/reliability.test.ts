@@ -77,6 +77,7 @@ describe.concurrent('exactly one job per run', () => {
     withEmulator({ service: { keepClientTags: false, dedupeRepeatability: false }, batchEndpoints: [{ name: 'score-batch', jobPlan: LONG }] }, async (emu) => {
       // An earlier run of the same identity, moments ago, whose tags the service also dropped.
       const first = await step(emu, { ...batch, wait: 'false' });
+      expect(first.code, first.stdout).toBe(0);
       emu.setFaults({ rules: [{ kind: 'lost-response', service: 'inference', method: 'POST', path: '/jobs', times: 1 }] });
       const r = await step(emu, { ...batch, wait: 'false' });
       expect(r.code).toBe(1);
@@ -203,20 +204,24 @@ describe('resource state', () => {
 
   it('an endpoint still provisioning is reported as such', async () => {
     const r = await step(emu, batch);
+    expect(r.code).toBe(1);
     expect(firstLine(r)).toBe("Wait for batch endpoint 'score-batch' to finish provisioning, or set wait-for-ready to wait for it: its state is 'Updating'.");
     const failed = await step(emu, { ...batch, endpoint: 'broken' });
+    expect(failed.code).toBe(1);
     expect(firstLine(failed)).toBe("Fix or redeploy batch endpoint 'broken': its provisioning state is 'Failed', so it cannot be invoked.");
   });
 
   it('a deployment still being created is reported as such', async () => {
     const r = await step(emu, { 'endpoint-type': 'online', endpoint: 'score-key', deployment: 'green', request: '{}' });
+    expect(r.code).toBe(1);
     expect(firstLine(r)).toBe("Wait for deployment 'green' to finish provisioning, or set wait-for-ready to wait for it: its state is 'Creating'.");
   });
 });
 
 describe('seeded runs with a fifth of all responses faulted', () => {
   it('each ends correctly and creates at most one job (npm run faults runs 100)', async () => {
-    const verdicts = await faultedBatchRuns(1001, 6, 0.2, 3, LAUNCH);
+    // Two rounds of three: a step that hangs is killed (and its last lines shown) well inside the test's time.
+    const verdicts = await faultedBatchRuns(1001, 6, 0.2, 3, { ...LAUNCH, timeoutMs: 80_000 });
     expect(verdicts.filter((v) => !v.correct)).toEqual([]);
     expect(verdicts.every((v) => v.jobs <= 1)).toBe(true);
     expect(verdicts.reduce((t, v) => t + v.faults, 0)).toBeGreaterThan(3);

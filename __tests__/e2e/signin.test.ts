@@ -61,6 +61,7 @@ describe.concurrent('sign-in diagnostics', () => {
 
   it('a custom audience that the credential does not accept: AADSTS700212 names the audience input', async () => {
     const r = await step(emu, { ...online, audience: 'api://custom' }, { identity: 'env' });
+    expect(r.code).toBe(1);
     expect(firstLine(r)).toContain('no federated credential on app');
     expect(firstLine(r)).toContain("accepts audience 'api://custom' (AADSTS700212); set the 'audience' input");
   });
@@ -77,6 +78,7 @@ describe.concurrent('sign-in diagnostics', () => {
 
   it('AADSTS700016: a client id the tenant does not know', async () => {
     const r = await step(emu, { ...online, 'client-id': '0a0a0a0a-0000-4000-8000-000000000000' }, { identity: 'env' });
+    expect(r.code).toBe(1);
     expect(firstLine(r)).toBe(
       `Check 'client-id' and 'tenant-id': application 0a0a0a0a-0000-4000-8000-000000000000 was not found in tenant ${emu.tenantId} (AADSTS700016).`,
     );
@@ -94,6 +96,7 @@ describe.concurrent('sign-in diagnostics', () => {
     expect(ok.code, ok.stdout).toBe(0);
     expect(ok.annotations.some((a) => a.level === 'warning' && /prefer auth-type oidc/.test(a.message))).toBe(true);
     const bad = await step(emu, { ...online, 'auth-type': 'client-secret', 'client-secret': 'a-wrong-secret-value' }, { identity: 'secret' });
+    expect(bad.code).toBe(1);
     expect(firstLine(bad)).toMatch(/^Update 'client-secret': Microsoft Entra rejected it .+\(AADSTS7000215\)\.$/);
     expect(bad.visibleLog).not.toContain('a-wrong-secret-value');
     expect(bad.masked).toContain('a-wrong-secret-value');
@@ -101,6 +104,7 @@ describe.concurrent('sign-in diagnostics', () => {
 
   it('a tenant that does not exist (Entra answers AADSTS90002 to the metadata MSAL reads first)', async () => {
     const r = await step(emu, { ...online, 'tenant-id': '0b0b0b0b-0000-4000-8000-000000000000' }, { identity: 'env' });
+    expect(r.code).toBe(1);
     expect(firstLine(r)).toBe(
       "Check 'tenant-id' and 'cloud': Microsoft Entra has no sign-in metadata for tenant 0b0b0b0b-0000-4000-8000-000000000000 in AzureCloud (unknown tenant, or the wrong cloud or authority-host).",
     );

@@ -160,3 +160,28 @@ describe('choices: a value outside the allowed ones is named, with what is allow
     );
   });
 });
+
+describe('audience and github-token: refused with a space or a control character inside, accepted without', () => {
+  // What a header or a token claim can carry: visible ASCII. Spaces, tabs, line breaks and other
+  // control characters (C0, DEL, C1, U+2028) are what a pasted or templated value picks up.
+  const visible = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 60 });
+  const stray = fc.constantFrom(' ', '\t', '\n', '\r', '\0', '\u0001', '\u001b', '\u007f', '\u0085', '\u00a0', '\u2028', '\u3000');
+  const spoiled = fc.tuple(visible, stray, visible).map(([a, s, b]) => `${a}${s}${b}`);
+
+  it.each(['audience', 'github-token'])('%s', (name) => {
+    fc.assert(
+      fc.property(fc.constantFrom(batch, online), visible, spoiled, (base, clean, bad) => {
+        expect(refusal({ ...base, [name]: clean })).toBeUndefined();
+        const err = refusal({ ...base, [name]: bad });
+        expectOneLineNamingAnInput(err, name === 'github-token' ? bad : undefined);
+        expect((err as InputError).message).toContain(`Input '${name}'`);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('an audience of up to 600 characters, as Microsoft Entra allows', () => {
+    expect(refusal({ ...batch, audience: `api://${'a'.repeat(594)}` })).toBeUndefined();
+    expectOneLineNamingAnInput(refusal({ ...batch, audience: `api://${'a'.repeat(595)}` }));
+  });
+});

@@ -78,6 +78,18 @@ describe('getInputs', () => {
     expect(read({ ...base, 'comment-on-pr': 'On-Failure', 'github-token': 'ghs_x' })).toMatchObject({ commentOnPr: 'on-failure', githubToken: 'ghs_x' });
   });
 
+  it('refuses an audience or a github-token with a space or a control character inside, never quoting the token', () => {
+    expect(() => read({ ...base, audience: 'api://AzureADTokenExchange USGov' })).toThrow(
+      "Input 'audience' is 'api://AzureADTokenExchange USGov': use the audience of the app's federated credential, e.g. api://AzureADTokenExchange: up to 600 characters, without spaces or control characters.",
+    );
+    expect(read({ ...base, audience: 'api://AzureADTokenExchangeChina' }).audience).toBe('api://AzureADTokenExchangeChina');
+    const { s, secrets } = source({ ...base, 'github-token': 'ghs_first\u0007half' });
+    expect(() => getInputs(s, parseYaml)).toThrow(
+      /^Input 'github-token' is not a token \(it holds a space, a control or a non-ASCII character\): pass the token alone/,
+    );
+    expect(secrets).toEqual(['ghs_first\u0007half']);
+  });
+
   it('keeps audiences when hosts are overridden', () => {
     const i = read({ ...base, cloud: 'azureusgovernment', 'authority-host': 'https://127.0.0.1:8443/', 'resource-manager-endpoint': 'https://127.0.0.1:8444' });
     expect(i.cloud.name).toBe('AzureUSGovernment');

@@ -6,7 +6,8 @@
 import { createHttp, type Log } from '../azure/http.js';
 import { describeThrown } from '../reporting/errors.js';
 import { truncateUtf8 } from '../reporting/format.js';
-import type { CommentOnPr, Inputs } from '../inputs.js';
+import type { Inputs } from '../inputs.js';
+import type { CommentOnPr } from './inputs.js';
 import type { RunContext } from './context.js';
 import { explainCommentFailure } from './token-permissions.js';
 

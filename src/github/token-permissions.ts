@@ -2,7 +2,7 @@
 // what it lacks, where, and the YAML that fixes it. A refusal is always a warning or a notice:
 // the comment never changes the step's result.
 import { describeThrown } from '../reporting/errors.js';
-import type { AuthType } from '../inputs.js';
+import type { AuthType } from '../signin/inputs.js';
 import type { RunContext } from './context.js';
 
 export interface CommentTarget {

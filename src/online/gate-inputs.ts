@@ -1,13 +1,14 @@
-// The release gate's inputs: expected-file, tolerance, ignore-fields, compare-to, thresholds and
-// junit-file, each checked, and checked against the request and each other, before any request is
-// sent: a bad one fails with one line naming the input and what to write instead. Without
-// `thresholds`, the gate is the action's own rules: any non-2xx answer fails, any mismatch with
-// expected-file, any disagreement with compare-to. This module is in the entry bundle: it imports
-// nothing of the Azure half.
+// The release gate's inputs (their rows are online/inputs.ts's): expected-file, tolerance,
+// ignore-fields, compare-to, thresholds and junit-file, each checked, and checked against the
+// request and each other, before any request is sent: a bad one fails with one line naming the
+// input and what to write instead. Without `thresholds`, the gate is the action's own rules: any
+// non-2xx answer fails, any mismatch with expected-file, any disagreement with compare-to. This
+// module is in the entry bundle: it imports nothing of the Azure half.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Input } from '../constants.js';
-import { bad, deploymentName, readInputFile, type InputSource, type OnlineRequest } from '../inputs.js';
+import { bad, readInputFile } from '../input-parsing.js';
+import type { OnlineRequest } from './inputs.js';
 import { parsePath, type PathPattern } from './json-path.js';
 import { DEFAULT_TOLERANCE, parseTolerance, type MatchRules, type Tolerance } from './matching.js';
 import { parseThreshold, type Aggregation, type Metric, type Threshold } from './thresholds.js';
@@ -55,45 +56,75 @@ export interface ReleaseGate extends GateSettings {
   junitFile?: { shown: string; path: string };
 }
 
-/** The gate's inputs that apply to online endpoints only (tolerance has a default, so it is always set). */
-export const RELEASE_GATE_INPUTS = [Input.expectedFile, Input.ignoreFields, Input.compareTo, Input.thresholds, Input.junitFile];
-
 const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export function parseReleaseGate(
-  source: InputSource,
-  o: { request?: OnlineRequest; deployment?: string; maxLatencyMs?: number; workspaceDir: string },
-): ReleaseGate {
-  const get = (name: string) => source.get(name).trim();
-  const expectedFile = get(Input.expectedFile);
-  const expected = expectedFile && o.request ? readExpected(source, expectedFile, o.request) : undefined;
-  const rules = { tolerance: tolerance(get(Input.tolerance)), ignore: ignoreFields(source.get(Input.ignoreFields)) };
-  const compare = compareTo(get(Input.compareTo), o.deployment);
+/** What an online run's gate depends on besides its own inputs. */
+export interface GateContext {
+  request?: OnlineRequest;
+  readFile: (path: string) => string;
+  /** The candidate: the deployment input. */
+  deployment?: string;
+  maxLatencyMs?: number;
+  /** Where junit-file is resolved: the workspace checkout. */
+  workspaceDir: string;
+}
+
+/** A line of the thresholds input, read. */
+export interface ThresholdLine {
+  text: string;
+  line: number;
+  threshold: Threshold;
+}
+
+/** The gate's own inputs, each parsed by its row (online/inputs.ts). */
+export interface GateInputs {
+  expectedFile: string;
+  tolerance: Tolerance;
+  ignoreFields: PathPattern[];
+  compareTo?: string;
+  thresholds: ThresholdLine[];
+  junitFile: string;
+}
+
+/** The release gate of an online run: its inputs checked against the request and each other. */
+export function releaseGate(i: GateInputs, c: GateContext): ReleaseGate {
+  const expected = i.expectedFile && c.request ? readExpected(i.expectedFile, c.request, c.readFile) : undefined;
+  const compare = compareTo(i.compareTo, c.deployment);
   const needs: Partial<Record<Metric, [string, boolean]>> = {
-    mismatches: [Input.expectedFile, Boolean(expectedFile)],
+    mismatches: [Input.expectedFile, Boolean(i.expectedFile)],
     agreement: [Input.compareTo, Boolean(compare)],
     'latency-ratio': [Input.compareTo, Boolean(compare)],
   };
-  const given = thresholds(source.get(Input.thresholds), needs);
-  const thresholdsOf = gateThresholds(given, { expected: Boolean(expected), compare: Boolean(compare), maxLatencyMs: o.maxLatencyMs });
-  return { expected, rules, compare, thresholds: thresholdsOf, junitFile: junitFile(get(Input.junitFile), o.workspaceDir) };
+  for (const t of i.thresholds) {
+    const [input, set] = needs[t.threshold.metric] ?? ['', true];
+    if (!set) bad(Input.thresholds, t.text, `line ${t.line}: '${t.threshold.metric}' needs '${input}'; set it, or remove the line.`);
+  }
+  const given = i.thresholds.map((t) => t.threshold);
+  return {
+    expected,
+    rules: { tolerance: i.tolerance, ignore: i.ignoreFields },
+    compare,
+    thresholds: gateThresholds(given, { expected: Boolean(expected), compare: Boolean(compare), maxLatencyMs: c.maxLatencyMs }),
+    junitFile: junitFile(i.junitFile, c.workspaceDir),
+  };
 }
 
-function tolerance(raw: string): Tolerance {
+/** tolerance's row: abs=<a>,rel=<r>. */
+export function toleranceInput(name: string, raw: string): Tolerance {
   if (!raw) return DEFAULT_TOLERANCE;
   try {
     return parseTolerance(raw);
   } catch (err) {
     return bad(
-      Input.tolerance,
+      name,
       raw,
       `${why(err)}; write abs=<a>,rel=<r> (numpy's isclose: a number matches when it differs from the expected one by at most abs + rel × its size), e.g. 'abs=1e-6,rel=1e-4'.`,
     );
   }
 }
 
-/** One path a line, or several on a line separated by commas (a comma inside brackets belongs to a name). */
-function ignoreFields(raw: string): PathPattern[] {
+/** ignore-fields' row: one path a line, or several on a line separated by commas (a comma inside brackets belongs to a name). */
+export function ignoreFieldsInput(name: string, raw: string): PathPattern[] {
   return raw
     .split(/\r?\n|,(?![^[]*\])/)
     .map((p) => p.trim())
@@ -102,35 +133,30 @@ function ignoreFields(raw: string): PathPattern[] {
       try {
         return parsePath(p);
       } catch (err) {
-        return bad(Input.ignoreFields, p, `${why(err)}; write JSON paths such as $.request_id, $.rows[*].id or $..timestamp (any depth).`);
+        return bad(name, p, `${why(err)}; write JSON paths such as $.request_id, $.rows[*].id or $..timestamp (any depth).`);
       }
     });
 }
 
-function compareTo(raw: string, deployment: string | undefined): GateSettings['compare'] {
-  if (!raw) return undefined;
-  const baseline = deploymentName(Input.compareTo, raw);
-  if (!deployment) bad(Input.compareTo, raw, `set '${Input.deployment}' to the deployment compared with it (the candidate).`);
-  if (baseline.toLowerCase() === deployment.toLowerCase()) {
-    bad(Input.compareTo, raw, `it is '${Input.deployment}' itself; name the deployment to compare '${deployment}' with (the live one).`);
-  }
-  return { candidate: deployment, baseline };
+/** thresholds' row: one `metric: condition` a line, blank lines aside. */
+export function thresholdsInput(name: string, raw: string): ThresholdLine[] {
+  return raw.split(/\r?\n/).flatMap((text, i) => {
+    if (text.trim() === '') return [];
+    try {
+      return [{ text, line: i + 1, threshold: parseThreshold(text) }];
+    } catch (err) {
+      return bad(name, text, `line ${i + 1}: ${why(err)}.`);
+    }
+  });
 }
 
-function thresholds(raw: string, needs: Partial<Record<Metric, [string, boolean]>>): Threshold[] {
-  const lines = raw.split(/\r?\n/);
-  return lines.flatMap((line, i) => {
-    if (line.trim() === '') return [];
-    let t: Threshold;
-    try {
-      t = parseThreshold(line);
-    } catch (err) {
-      return bad(Input.thresholds, line, `line ${i + 1}: ${why(err)}.`);
-    }
-    const [input, set] = needs[t.metric] ?? ['', true];
-    if (!set) bad(Input.thresholds, line, `line ${i + 1}: '${t.metric}' needs '${input}'; set it, or remove the line.`);
-    return [t];
-  });
+function compareTo(baseline: string | undefined, deployment: string | undefined): GateSettings['compare'] {
+  if (!baseline) return undefined;
+  if (!deployment) bad(Input.compareTo, baseline, `set '${Input.deployment}' to the deployment compared with it (the candidate).`);
+  if (baseline.toLowerCase() === deployment.toLowerCase()) {
+    bad(Input.compareTo, baseline, `it is '${Input.deployment}' itself; name the deployment to compare '${deployment}' with (the live one).`);
+  }
+  return { candidate: deployment, baseline };
 }
 
 function junitFile(raw: string, workspaceDir: string): ReleaseGate['junitFile'] {
@@ -141,8 +167,8 @@ function junitFile(raw: string, workspaceDir: string): ReleaseGate['junitFile'] 
 }
 
 /** expected-file: per request, its expected answer (undefined where the file's line is empty). */
-function readExpected(source: InputSource, file: string, request: OnlineRequest): unknown[] {
-  const text = readInputFile(source, Input.expectedFile, file);
+function readExpected(file: string, request: OnlineRequest, readFile: (path: string) => string): unknown[] {
+  const text = readInputFile(Input.expectedFile, file, readFile);
   const json = (t: string, where: string) => {
     try {
       return JSON.parse(t) as unknown;

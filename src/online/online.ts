@@ -71,10 +71,30 @@ export async function scoringCredential(
   }
 }
 
-/** Nearest-rank percentiles of the values, one per p, from a single sort (0 when there are none). */
+/**
+ * Nearest-rank percentiles of the values, one per p, from a single sort (0 when there are none): the
+ * smallest value with at least p % of the values at or below it. p outside 0-100 counts as its bound.
+ */
 export function percentiles(values: number[], ...ps: number[]): number[] {
   const sorted = [...values].sort((a, b) => a - b);
-  return ps.map((p) => (sorted.length === 0 ? 0 : sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]));
+  return ps.map((p) => (sorted.length === 0 ? 0 : sorted[nearestRank(p, sorted.length) - 1]));
+}
+
+/**
+ * ceil(p % of n), between 1 and n, in integers: p is read as the decimal it prints as, since
+ * (p / 100) * n in floating point lands one rank high on exact ties (p 7 of 100 values gave the 8th,
+ * p 99.9 of 1000 the 1000th).
+ */
+function nearestRank(p: number, n: number): number {
+  const decimal = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(p));
+  if (!decimal) return p > 0 ? n : 1; // negative, infinite or NaN
+  const [, whole, fraction = '', exponent = '0'] = decimal;
+  // p = digits * 10^shift, so p % of n = digits * n * 10^(shift - 2).
+  const digits = BigInt(whole + fraction) * BigInt(n);
+  const shift = Number(exponent) - fraction.length - 2;
+  const ten = 10n ** BigInt(Math.abs(shift));
+  const rank = shift >= 0 ? digits * ten : (digits + ten - 1n) / ten;
+  return rank < 1n ? 1 : rank > BigInt(n) ? n : Number(rank);
 }
 
 export interface ScoreOptions {

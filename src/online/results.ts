@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Log } from '../azure/http.js';
 import { Output, RESPONSE_OUTPUT_LIMIT } from '../constants.js';
-import type { OnlineRequest } from '../inputs.js';
+import type { OnlineRequest } from './inputs.js';
 import { describeThrown } from '../reporting/errors.js';
 import { truncateUtf8 } from '../reporting/format.js';
 import type { Report } from '../reporting/report.js';

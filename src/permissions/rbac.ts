@@ -19,7 +19,8 @@ function toRegExp(pattern: string): RegExp {
       .split('*')
       .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
       .join('.*');
-    re = new RegExp(`^${body}$`, 'i');
+    // 's': '*' matches any run of characters, line terminators included, as Azure's rule says.
+    re = new RegExp(`^${body}$`, 'is');
     compiled.set(pattern, re);
   }
   return re;

@@ -2,7 +2,7 @@
 // error @azure/identity threw, plus the claims of the OIDC token that was presented.
 import { claim, type Claims } from './jwt.js';
 import { ActionError } from '../reporting/errors.js';
-import type { AuthType } from '../inputs.js';
+import type { AuthType } from './inputs.js';
 
 export interface SignInContext {
   authType: AuthType;

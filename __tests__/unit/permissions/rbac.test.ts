@@ -39,6 +39,11 @@ describe('actionMatches', () => {
   ])('%s covers %s: %s', (pattern, action, expected) => {
     expect(actionMatches(pattern, action)).toBe(expected);
   });
+
+  it("lets '*' match line terminators too, though Azure's actions never hold them", () => {
+    expect(actionMatches('a*b', 'a\nb')).toBe(true);
+    expect(actionMatches(`${ML}/*/read`, `${ML}/workspaces/\u2028\r/read`)).toBe(true);
+  });
 });
 
 describe('isAllowed', () => {
