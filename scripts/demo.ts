@@ -1,8 +1,9 @@
 // npm run demo: the bundled action, run exactly as the GitHub runner runs it, against the local
-// Azure emulator — a batch job and an online request that succeed, then the two failures a
-// newcomer most needs to see explained: a missing permission and a model that fails — and a
-// release gate that catches a new deployment answering unlike the live one, printing what a user
-// would see: the log, the step outputs and the job summary.
+// Azure emulator — a batch job and an online request that succeed, then the failures a newcomer
+// most needs to see explained: a missing permission, a model that fails, and a deployment that
+// cannot start because its endpoint's own identity lacks a role — and a release gate that catches
+// a new deployment answering unlike the live one, printing what a user would see: the log, the
+// step outputs and the job summary.
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,16 @@ async function main(): Promise<void> {
       { name: 'score-key', authMode: 'key' },
       // A release's smoke test against a deployment whose score.py raises.
       { name: 'heart-classifier', authMode: 'key', deployments: [{ name: 'green', condition: 'model-error' }] },
+      // A new deployment on an endpoint whose user-assigned identity may read the storage account
+      // but was never granted AcrPull on the workspace's registry: Azure cannot pull its image.
+      {
+        name: 'churn-model',
+        authMode: 'key',
+        identity: {
+          type: 'UserAssigned',
+          identities: [{ name: 'churn-model-identity', roles: [{ role: 'Storage Blob Data Reader', scope: 'storageAccount' }] }],
+        },
+      },
       // A blue/green rollout: green, a new model version, answers a fifth of the rows otherwise.
       {
         name: 'churn-predictor',
@@ -94,11 +105,17 @@ async function main(): Promise<void> {
       env: emu.env(),
     });
     show("A smoke test whose model fails: the cause, then the model's own log", failing);
+    const unstarted = await runStep({
+      inputs: { ...emu.actionInputs(), 'endpoint-type': 'online', endpoint: 'churn-model', request },
+      env: emu.env(),
+    });
+    show("A deployment that cannot start: the role its endpoint's identity lacks, and the command", unstarted);
     const gated = await releaseGate(emu);
     show('A release gate: green, the new deployment, answers unlike blue, the live one', gated);
-    // The three failures are the point: the demo succeeds when they fail, explained.
+    // The failures are the point: the demo succeeds when they fail, explained.
     const explained = (r: StepResult) => r.code === 1 && r.annotations.some((a) => a.level === 'error');
-    process.exitCode = batch.code === 0 && online.code === 0 && explained(denied) && explained(failing) && explained(gated) ? 0 : 1;
+    const failedExplained = [denied, failing, unstarted, gated].every(explained);
+    process.exitCode = batch.code === 0 && online.code === 0 && failedExplained ? 0 : 1;
   } finally {
     await emu.close();
   }

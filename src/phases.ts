@@ -10,14 +10,15 @@ import { type Http, type Log } from './azure/http.js';
 import type { Inputs } from './inputs.js';
 import type { Clock } from './clock.js';
 import type { RunContext } from './github/context.js';
-import { operationError, waitUntilReady, type Watched } from './azure/readiness.js';
+import { operationError, readinessOf, waitUntilReady, type Watched } from './azure/readiness.js';
+import { explainByEndpointIdentity } from './permissions/endpoint-identity.js';
 import { readModelLog, showModelLog, type LogSink } from './online/model-logs.js';
 import { findMissing, permissionError, readPermissions } from './permissions/permissions.js';
 import type { PermissionEntry } from './permissions/rbac.js';
 import type { CoreLike, Report } from './reporting/report.js';
 import { type Session } from './signin/signin.js';
 import type { Warm } from './azure/warm.js';
-import { toAzureFailure } from './azure/azure-errors.js';
+import { briefly, toAzureFailure } from './azure/azure-errors.js';
 
 export interface MainCore extends CoreLike {
   // Function properties, not methods: they are handed on detached from core.
@@ -76,7 +77,7 @@ export async function readEndpointAndPermissions(ctx: Ctx, requiredBeforeRead: R
     if (f.code === 'ResourceGroupNotFound') {
       throw new ActionError('not-found', `Check 'resource-group': subscription ${inputs.subscriptionId} has no resource group '${inputs.resourceGroup}'.`);
     }
-    const why = [f.status ? `HTTP ${f.status}` : undefined, f.code].filter(Boolean).join(' ') || 'no answer';
+    const why = briefly(f);
     if (inputs.checkPermissions === 'only') {
       throw new ActionError(
         'permission',
@@ -151,6 +152,11 @@ export async function becomeReady(ctx: Ctx, endpoint: Endpoint, deployments: Dep
       } else details.push(`Its provisioning error is shown in the studio, on the ${r.kind}'s page.`);
       return { details };
     },
+    // An online deployment runs as its endpoint's identity: a role it lacks is why it cannot start.
+    amend: (r, err) =>
+      inputs.endpointType === 'online' && r.kind === 'deployment'
+        ? explainByEndpointIdentity(arm, { ...inputs, workspaceId: ctx.scopes.workspace }, r.name, err, { onlyMissing: readinessOf(r.state) !== 'failed' })
+        : Promise.resolve(err),
   });
   return current;
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import catalog from '../../src/permissions/catalog/required-actions.json' with { type: 'json' };
 import { ROOT } from '../../scripts/runner.js';
 import { withTables } from '../../scripts/readme-tables.js';
+import { ENDPOINT_IDENTITY_NEEDS } from '../../src/permissions/catalog.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
@@ -19,6 +20,12 @@ describe('README', () => {
     expect(roles).toHaveLength(2);
     expect(roles[0].Actions).toEqual([...catalog.batchInvoke.actions, ...catalog.batchFollowJob.poll, ...catalog.batchFollowJob.cancel]);
     expect(roles[1].Actions).toEqual([...new Set(Object.values(catalog.onlineInvokeByAuthMode).flat())]);
+  });
+
+  it("grants the online endpoint's own identity each role the catalog says it needs", () => {
+    const section = readme.slice(readme.indexOf("#### The online endpoint's own identity"), readme.indexOf('### 3. Data access'));
+    const granted = [...section.matchAll(/--role "([^"]+)" --scope/g)].map((m) => m[1]);
+    expect(granted).toEqual(ENDPOINT_IDENTITY_NEEDS.map((n) => n.role));
   });
 
   it('shows the two commands', () => {

@@ -11,6 +11,7 @@ import {
   resourceGroupScope,
   storageAccountId,
   workspaceAccount,
+  workspaceRegistry,
   workspaceScope,
   type BatchEndpointRec,
   type ComputeRec,
@@ -174,7 +175,7 @@ export function armRoutes(s: State): Route[] {
         provisioningState: 'Succeeded',
         v1LegacyMode: false,
         softDeleteEnabled: false,
-        containerRegistry: `${resourceGroupScope(w)}/providers/Microsoft.ContainerRegistry/registries/cr${rec.workspaceId.slice(0, 8)}`,
+        containerRegistry: workspaceRegistry(w, rec),
         storageHnsEnabled: false,
         workspaceId: rec.workspaceId,
         linkedModelInventoryArmId: null,
@@ -262,7 +263,11 @@ export function armRoutes(s: State): Route[] {
       type: `${ML}/workspaces/onlineEndpoints`,
       properties: {
         description: `Online endpoint ${e.name}`,
-        properties: { 'azureml.onlineendpointid': e.id, AzureAsyncOperationUri: operationUri('oe', e.workspace, e) },
+        properties: {
+          'azureml.onlineendpointid': e.id,
+          AzureAsyncOperationUri: operationUri('oe', e.workspace, e),
+          ...(e.enforceSecretStore ? { enforce_access_to_default_secret_stores: 'enabled' } : {}),
+        },
         scoringUri: creating ? null : `${w.urls.inference}/${e.name}/score`,
         swaggerUri: creating ? null : `${w.urls.inference}/${e.name}/swagger.json`,
         authMode: { key: 'Key', aml_token: 'AMLToken', aad_token: 'AADToken' }[e.authMode],
@@ -275,7 +280,7 @@ export function armRoutes(s: State): Route[] {
       tags: {},
       location: w.location,
       kind: e.kubernetes ? 'Kubernetes' : 'Managed',
-      identity: { type: 'SystemAssigned', principalId: e.principalId, tenantId: w.tenantId },
+      identity: endpointIdentity(w, e),
     };
   };
 
@@ -293,7 +298,7 @@ export function armRoutes(s: State): Route[] {
       properties: { AzureAsyncOperationUri: operationUri('od', e.workspace, d) },
       codeConfiguration: { codeId: `${workspaceScope(w, e.workspace)}/codes/score/versions/1`, scoringScript: 'score.py' },
       environmentId: `${workspaceScope(w, e.workspace)}/environments/serve/versions/1`,
-      environmentVariables: {},
+      environmentVariables: d.environmentVariables,
       scaleSettings: d.scaleSettings,
       requestSettings: d.requestSettings,
       appInsightsEnabled: false,
@@ -801,6 +806,17 @@ export function amlToken(s: State, e: OnlineEndpointRec, caller: Caller, now: nu
   });
   s.w.issued.push(token);
   return token;
+}
+
+/**
+ * An online endpoint's identity as ManagedServiceIdentity gives it (spec example OnlineEndpoint/get.json):
+ * principalId and tenantId for a system-assigned one, userAssignedIdentities by resource id otherwise.
+ */
+function endpointIdentity(w: World, e: OnlineEndpointRec): Record<string, unknown> {
+  const [first] = e.identity.principals;
+  if (e.identity.type === 'SystemAssigned') return { type: 'SystemAssigned', principalId: first.principalId, tenantId: w.tenantId };
+  const identities = Object.fromEntries(e.identity.principals.map((p) => [p.resourceId ?? '', { principalId: p.principalId, clientId: p.clientId }]));
+  return { type: 'UserAssigned', userAssignedIdentities: identities };
 }
 
 /** A cluster's managed identity as ComputeResource.identity (ManagedServiceIdentity) gives it; none at all when it has none. */

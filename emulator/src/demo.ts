@@ -16,9 +16,26 @@ export function demoWorld(o: { seed?: number; latencyMs?: number; clientSecret?:
     },
     // The secret is for local runs (@github/local-action cannot get a GitHub OIDC token).
     identities: [{ secrets: [o.clientSecret ?? LOCAL_CLIENT_SECRET] }],
+    // The world's default endpoints, one of them running as a user-assigned identity granted the two
+    // roles its deployment needs to start (so clients read both identity shapes).
     onlineEndpoints: [
       { name: 'score-key', authMode: 'key' },
-      { name: 'score-token', authMode: 'aml_token' },
+      {
+        name: 'score-token',
+        authMode: 'aml_token',
+        identity: {
+          type: 'UserAssigned',
+          identities: [
+            {
+              name: 'score-token-identity',
+              roles: [
+                { role: 'AcrPull', scope: 'containerRegistry' },
+                { role: 'Storage Blob Data Reader', scope: 'storageAccount' },
+              ],
+            },
+          ],
+        },
+      },
       { name: 'score-aad', authMode: 'aad_token' },
       // A blue/green rollout for release gates: green, a new model version, answers some rows otherwise.
       {

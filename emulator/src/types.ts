@@ -20,6 +20,8 @@ export type ScopeRef =
   /** A storage account of the world; 'storageAccount' alone is the first workspace's own. */
   | 'storageAccount'
   | `storageAccount:${string}`
+  /** The first workspace's container registry (its properties.containerRegistry). */
+  | 'containerRegistry'
   | `/${string}`;
 
 export interface RoleAssignmentSpec {
@@ -216,7 +218,7 @@ export type ScoringCondition =
 
 export interface OnlineDeploymentSpec {
   name: string;
-  /** Default 'Succeeded'. */
+  /** Default 'Succeeded', or 'Failed' when its endpoint's identity cannot start it (EndpointIdentitySpec). */
   provisioningState?: string;
   /** States before provisioningState, from the emulator's start (e.g. Updating for 3 s). */
   provisioning?: ProvisioningPlan;
@@ -240,6 +242,11 @@ export interface OnlineDeploymentSpec {
   /** Inference-server log lines getLogs tails (default: the server's start-up lines; a model error appends its traceback). */
   logs?: string[];
   /**
+   * properties.environmentVariables. A value `${{azureml://connections/<name>…}}` is a secret the
+   * endpoint's identity reads from the workspace's connections when the container starts.
+   */
+  environmentVariables?: Record<string, string>;
+  /**
    * The model version this deployment serves (emulator/src/model.ts): 200 {predictions, probabilities}
    * per input row, drawn from the seed and the row. Without it (and without the endpoint's
    * `respond`), the answer is {deployment, predictions}.
@@ -257,6 +264,26 @@ export interface ModelSpec {
   /** Each answer carries a new request_id (default false). */
   requestId?: boolean;
 }
+
+/**
+ * An online endpoint's managed identity (ManagedServiceIdentity), which its deployments' containers
+ * run as: they pull the image from the workspace's container registry and mount the model and code
+ * from its storage account. A deployment whose provisioningState the spec leaves unset ends 'Failed'
+ * with the troubleshooting guide's BadArgument reason when no principal of the identity may pull
+ * from the registry ("Unable to download user container image") or read blobs of the storage account
+ * ("Unable to download user model"), and with SecretsInjectionError when its environment variables
+ * name a connection's secret and none may list the workspace's connection secrets.
+ */
+export type EndpointIdentitySpec =
+  /**
+   * roles default to what Azure grants a system-assigned identity itself: AcrPull on the registry,
+   * Storage Blob Data Reader on the storage account, AzureML Metrics Writer (preview) on the workspace,
+   * and Azure Machine Learning Workspace Connection Secrets Reader there when the endpoint enforces
+   * access to the default secret store.
+   */
+  | { type: 'SystemAssigned'; roles?: RoleAssignmentSpec[] }
+  /** Microsoft.ManagedIdentity/userAssignedIdentities/<name> in the world's resource group; Azure grants them nothing (roles default []). */
+  | { type: 'UserAssigned'; identities: { name: string; roles?: RoleAssignmentSpec[] }[] };
 
 export interface OnlineEndpointSpec {
   name: string;
@@ -280,6 +307,10 @@ export interface OnlineEndpointSpec {
   respond?: (req: ScoringRequest) => ScoringResponse | Promise<ScoringResponse>;
   /** Default: random keys from the seed. */
   keys?: { primaryKey: string; secondaryKey: string };
+  /** Default { type: 'SystemAssigned' } (with the roles Azure grants it). */
+  identity?: EndpointIdentitySpec;
+  /** properties.properties.enforce_access_to_default_secret_stores: 'enabled' (secret injection; default false). */
+  enforceSecretStore?: boolean;
 }
 
 export interface DataAssetSpec {

@@ -2,10 +2,12 @@
 import { Model, rowsOf } from './model.js';
 import { Prng, uuidOf } from './prng.js';
 import { BUILT_IN_ROLES, type Assignment, type RoleDefinition } from './rbac.js';
+import { startupFailure } from './endpoint-identity.js';
 import type {
   Cloud,
   DatastoreSpec,
   ComputeSpec,
+  EndpointIdentitySpec,
   FederatedCredentialSpec,
   JobPlan,
   OnlineDeploymentSpec,
@@ -75,7 +77,7 @@ export interface BatchDeploymentRec extends Provisioning {
 }
 
 export type OnlineDeploymentRec = Provisioning &
-  Required<Pick<OnlineDeploymentSpec, 'name' | 'instanceCount' | 'scaleSettings' | 'enforceRequestLimits' | 'logs'>> &
+  Required<Pick<OnlineDeploymentSpec, 'name' | 'instanceCount' | 'scaleSettings' | 'enforceRequestLimits' | 'logs' | 'environmentVariables'>> &
   Pick<OnlineDeploymentSpec, 'condition'> & {
     /** The model it serves, when the world gives one. */
     model?: Model;
@@ -112,8 +114,16 @@ export interface OnlineEndpointRec extends Provisioning {
   latencyMs: number;
   respond: (req: ScoringRequest) => ScoringResponse | Promise<ScoringResponse>;
   keys: { primaryKey: string; secondaryKey: string };
-  /** Object id of the endpoint's system-assigned identity. */
-  principalId: string;
+  /** The managed identity its deployments' containers run as. */
+  identity: EndpointIdentityRec;
+  /** properties.properties.enforce_access_to_default_secret_stores is 'enabled'. */
+  enforceSecretStore: boolean;
+}
+
+export interface EndpointIdentityRec {
+  type: 'SystemAssigned' | 'UserAssigned';
+  /** One for a system-assigned identity; one per user-assigned identity, with its resource id. */
+  principals: { principalId: string; clientId: string; resourceId?: string }[];
 }
 
 export interface DataAssetRec {
@@ -183,6 +193,11 @@ export function storageAccountId(w: World, account: string): string {
   return `${resourceGroupScope(w)}/providers/Microsoft.Storage/storageAccounts/${account}`;
 }
 
+/** A workspace's container registry (properties.containerRegistry): 'cr' and the first 8 hex digits of its id. */
+export function workspaceRegistry(w: World, ws: WorkspaceRec): string {
+  return `${resourceGroupScope(w)}/providers/Microsoft.ContainerRegistry/registries/cr${ws.workspaceId.slice(0, 8)}`;
+}
+
 /** A workspace's own storage account: 'st' and the first 8 hex digits of its id. */
 export function workspaceAccount(ws: WorkspaceRec): string {
   return `st${ws.workspaceId.replace(/-/g, '').slice(0, 8)}`;
@@ -195,6 +210,7 @@ export function resolveScope(w: World, ref: ScopeRef): string {
   if (ref === 'resourceGroup') return resourceGroupScope(w);
   if (ref === 'workspace') return workspaceScope(w, first);
   if (ref === 'storageAccount') return storageAccountId(w, workspaceAccount(w.workspaces[0]));
+  if (ref === 'containerRegistry') return workspaceRegistry(w, w.workspaces[0]);
   const [kind, name] = [ref.slice(0, ref.indexOf(':')), ref.slice(ref.indexOf(':') + 1)];
   if (kind === 'workspace') return workspaceScope(w, name);
   if (kind === 'batchEndpoint') {
@@ -323,8 +339,10 @@ export function buildWorld(spec: WorldSpec): World {
             req,
           )),
       keys: e.keys ?? { primaryKey: prng.key(), secondaryKey: prng.key() },
-      principalId: prng.uuid(),
+      identity: endpointIdentity(w, e.identity, prng.uuid()),
+      enforceSecretStore: e.enforceSecretStore ?? false,
     });
+    startEndpoint(w, w.onlineEndpoints[w.onlineEndpoints.length - 1], e);
   }
 
   for (const d of spec.dataAssets ?? []) {
@@ -479,8 +497,43 @@ function onlineDeployment(id: string, d: OnlineDeploymentSpec, kubernetes: boole
     model: d.model && new Model(seed, d.name, d.model),
     enforceRequestLimits: d.enforceRequestLimits ?? false,
     logs: d.logs ?? inferenceServerStartup(d.name, new Date()),
+    environmentVariables: d.environmentVariables ?? {},
     inFlight: 0,
   };
+}
+
+/** The endpoint's identity: the seed's principal for a system-assigned one (drawn either way, so later ids stay as they were). */
+function endpointIdentity(w: World, spec: EndpointIdentitySpec | undefined, systemPrincipal: string): EndpointIdentityRec {
+  if (spec?.type !== 'UserAssigned') return { type: 'SystemAssigned', principals: [{ principalId: systemPrincipal, clientId: '' }] };
+  const principals = spec.identities.map(({ name }) => {
+    const resourceId = `${resourceGroupScope(w)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+    return { principalId: uuidOf(`${resourceId}/principal`), clientId: uuidOf(`${resourceId}/client`), resourceId };
+  });
+  return { type: 'UserAssigned', principals };
+}
+
+/**
+ * The endpoint identity's role assignments (a system-assigned one gets what Azure grants it itself),
+ * then each deployment whose state the spec leaves to Azure: Failed when that identity cannot start it.
+ */
+function startEndpoint(w: World, e: OnlineEndpointRec, spec: OnlineEndpointSpec): void {
+  const ws = w.workspaces.find((x) => x.name === e.workspace)!;
+  const scopes = { registry: workspaceRegistry(w, ws), storage: storageAccountId(w, workspaceAccount(ws)), workspace: workspaceScope(w, ws.name) };
+  const granted: RoleAssignmentSpec[] = [
+    { role: 'AcrPull', scope: scopes.registry as ScopeRef },
+    { role: 'Storage Blob Data Reader', scope: scopes.storage as ScopeRef },
+    { role: 'AzureML Metrics Writer (preview)', scope: `workspace:${ws.name}` },
+    ...(e.enforceSecretStore ? [{ role: 'Azure Machine Learning Workspace Connection Secrets Reader', scope: `workspace:${ws.name}` as const }] : []),
+  ];
+  const roles = (i: number) => (spec.identity?.type === 'UserAssigned' ? (spec.identity.identities[i].roles ?? []) : (spec.identity?.roles ?? granted));
+  e.identity.principals.forEach((p, i) => {
+    for (const r of roles(i)) w.assignments.push({ principalId: p.principalId, role: findRole(w, r.role), scope: resolveScope(w, r.scope ?? 'workspace') });
+  });
+  const specs = (spec.deployments ?? []).map((d) => (typeof d === 'string' ? { name: d } : d));
+  for (const d of e.deployments.filter((x) => specs.find((y) => y.name === x.name)?.provisioningState === undefined)) {
+    const failure = startupFailure(w.assignments, e.identity.principals, scopes, d.environmentVariables);
+    if (failure) Object.assign(d, { provisioningState: 'Failed', provisioningError: failure });
+  }
 }
 
 export function computeRec(c: ComputeSpec, workspace: string): ComputeRec {

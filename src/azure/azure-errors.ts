@@ -60,6 +60,11 @@ export function toAzureFailure(err: unknown): AzureFailure {
   return { status, code, message };
 }
 
+/** A failure in a few words for a one-line note: "HTTP 403 AuthorizationFailed", "ECONNRESET", "no answer". */
+export function briefly(f: AzureFailure): string {
+  return [f.status ? `HTTP ${f.status}` : undefined, f.code].filter(Boolean).join(' ') || 'no answer';
+}
+
 const AUTHORIZATION_FAILED = /The client '([^']*)' with object id '([^']*)' does not have authorization to perform action '([^']+)' over scope '([^']+)'/i;
 const LINKED_AUTHORIZATION_FAILED =
   /The client '([^']*)' with object id '([^']*)' has permission to perform action '[^']+' on scope '[^']+'; however, it does not have permission to perform action(?:\(s\))? '([^']+)' on the linked scope\(s\) '([^']+)'/i;

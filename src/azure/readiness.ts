@@ -40,10 +40,16 @@ export interface WaitOptions {
   log: Log;
   /** What is known about why a resource failed: a reason for the first line, lines for the rest. */
   whyFailed(r: Watched): Promise<{ reason?: string; details: string[] }>;
+  /** A last word on the error a resource stops the wait with (an online deployment: its endpoint's identity); returns the error to throw. */
+  amend?(r: Watched, err: ActionError): Promise<ActionError>;
 }
 
 function describe(r: Watched): string {
   return `${r.kind} '${r.name}'`;
+}
+
+function amended(o: WaitOptions, r: Watched, err: ActionError): Promise<ActionError> {
+  return o.amend ? o.amend(r, err) : Promise.resolve(err);
 }
 
 /** Waits until every resource is ready; returns whether it had to wait. Throws when one failed or the wait ran out. */
@@ -55,11 +61,12 @@ export async function waitUntilReady(o: WaitOptions): Promise<boolean> {
     const failed = o.resources.find((r) => readinessOf(r.state) === 'failed');
     if (failed) {
       const why = await o.whyFailed(failed);
-      throw new ActionError(
+      const stopped = new ActionError(
         'not-ready',
         `Fix or redeploy ${describe(failed)}: its provisioning state is '${failed.state}'${why.reason ? ` (${why.reason})` : ''}, so it cannot be invoked.`,
         why.details,
       );
+      throw await amended(o, failed, stopped);
     }
     const pending = o.resources.filter((r) => readinessOf(r.state) === 'pending');
     const elapsed = o.clock.now() - start;
@@ -69,16 +76,18 @@ export async function waitUntilReady(o: WaitOptions): Promise<boolean> {
     }
     const first = pending[0];
     if (o.waitMs <= 0) {
-      throw new ActionError(
+      const stopped = new ActionError(
         'not-ready',
         `Wait for ${describe(first)} to finish provisioning, or set wait-for-ready to wait for it: its state is '${first.state}'.`,
       );
+      throw await amended(o, first, stopped);
     }
     if (elapsed >= o.waitMs) {
-      throw new ActionError(
+      const stopped = new ActionError(
         'not-ready',
         `Raise wait-for-ready or check ${describe(first)} in the studio: it is still '${first.state}' after ${duration(elapsed)} (${minutes}).`,
       );
+      throw await amended(o, first, stopped);
     }
     const what = pending.map((r) => `${describe(r)} (${r.state})`).join(', ');
     if (what !== shown) o.log.info(`Waiting for ${what} to be ready (${minutes}, waited ${duration(elapsed)})...`);

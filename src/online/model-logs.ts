@@ -4,7 +4,7 @@
 // group and the job summary; a log that cannot be read is one line, never a second failure.
 import type { Arm } from '../azure/arm.js';
 import { armCall, ArmError } from '../azure/arm.js';
-import { parseDenial } from '../azure/azure-errors.js';
+import { briefly, parseDenial } from '../azure/azure-errors.js';
 import type { Inputs } from '../inputs.js';
 import { DIAGNOSTIC_ACTIONS } from '../permissions/catalog.js';
 
@@ -47,8 +47,7 @@ export async function readModelLog(
         unavailable: `The model's log was not read: the identity lacks '${action}' on deployment '${deployment}' (AzureML Data Scientist includes it).`,
       };
     }
-    const why = [f.status ? `HTTP ${f.status}` : undefined, f.code].filter(Boolean).join(' ') || 'no answer';
-    return { deployment, unavailable: `The model's log was not read (${why}: ${f.message}).` };
+    return { deployment, unavailable: `The model's log was not read (${briefly(f)}: ${f.message}).` };
   }
 }
 

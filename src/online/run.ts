@@ -16,6 +16,7 @@ import { scoringFailed } from './scoring-failures.js';
 import { judge } from './gate.js';
 import { gateFailure, gateShown } from './gate-report.js';
 import { reportGate, reportScored, type Scored } from './results.js';
+import { explainByEndpointIdentity } from '../permissions/endpoint-identity.js';
 
 export async function runOnline(ctx: Ctx): Promise<void> {
   const { inputs, deps, arm, log, session } = ctx;
@@ -98,6 +99,7 @@ function explainFailures(
     {
       sink: sink(ctx),
       readModelLog: (name) => readModelLog(arm, inputs, name),
+      endpointIdentity: (name, err) => explainByEndpointIdentity(arm, { ...inputs, workspaceId: ctx.scopes.workspace }, name, err, { onlyMissing: false }),
       authorization: (r) =>
         explainDataPlane(r.status, r.body, {
           ctx: ctx.diag,

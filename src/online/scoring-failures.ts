@@ -75,6 +75,16 @@ export interface ExplainDeps {
   /** The permission diagnosis for a 401/403. */
   authorization(r: ScoredRequest): ActionError;
   readModelLog(deployment: string): Promise<ModelLog>;
+  /** The error explained by the roles of the endpoint's identity, for a deployment whose container never started. */
+  endpointIdentity?(deployment: string, err: ActionError): Promise<ActionError>;
+}
+
+/**
+ * A 502 or 503 with an empty model log: the container never started, the troubleshooting guide's
+ * deployment that never became healthy (so its endpoint identity's roles are checked).
+ */
+export function neverStarted(status: number, log: ModelLog): boolean {
+  return (status === 502 || status === 503) && 'lines' in log && log.lines.length === 0;
 }
 
 /** The run's error for the failed requests of `results`; the summary gets the table of causes. */
@@ -110,6 +120,9 @@ export async function scoringFailed(
   // The model's log once, for the deployment of the first failure the log explains.
   const modelFailure = translated.find((t) => t.translation.modelLogs);
   const deployment = modelFailure && answeredBy(modelFailure.r, c);
-  if (deployment) details.push('', ...(await showModelLog(deps.sink, await deps.readModelLog(deployment))));
-  return new ActionError(first.r.status === 0 ? 'network' : 'scoring', first.translation.headline, details);
+  const log = deployment ? await deps.readModelLog(deployment) : undefined;
+  if (log) details.push('', ...(await showModelLog(deps.sink, log)));
+  const error = new ActionError(first.r.status === 0 ? 'network' : 'scoring', first.translation.headline, details);
+  if (deployment && log && modelFailure && neverStarted(modelFailure.r.status, log) && deps.endpointIdentity) return deps.endpointIdentity(deployment, error);
+  return error;
 }

@@ -1,8 +1,10 @@
 // What a run needs to be allowed to do, and where: the required-action catalogs as data
-// (catalog/required-actions.json, copied from Microsoft Learn) and the resource ids they apply at.
+// (catalog/required-actions.json, copied from Microsoft Learn) and the resource ids they apply at;
+// also what an online endpoint's own identity needs for its deployments to start.
 import requiredActions from './catalog/required-actions.json' with { type: 'json' };
 import builtInRoles from './catalog/built-in-roles.json' with { type: 'json' };
 import storageData from './catalog/storage-data.json' with { type: 'json' };
+import containerRegistry from './catalog/container-registry.json' with { type: 'json' };
 import { carvedOutBy, isDataActionAllowed, missingActions, type PermissionEntry } from './rbac.js';
 
 export type OnlineAuthMode = 'key' | 'aml_token' | 'aad_token';
@@ -65,6 +67,60 @@ export const STORAGE_DATA = storageData;
 export function storageRequirements(accountId: string, what: 'upload' | 'download'): Requirement[] {
   return [{ action: what === 'upload' ? STORAGE_DATA.write : STORAGE_DATA.read, scope: accountId, data: true }];
 }
+
+/** What an online endpoint's own identity needs for its deployments' containers to start, and where. */
+export interface EndpointNeed {
+  /** The workspace's container registry or storage account (workspace properties), or the workspace itself. */
+  on: 'containerRegistry' | 'storageAccount' | 'workspace';
+  /** The built-in role that grants it. */
+  role: string;
+  /** The action (or data action) any other role may grant it by. */
+  action: string;
+  data: boolean;
+  /** What the container does with it, for the report. */
+  why: string;
+  /** Azure grants the role to a system-assigned identity itself, unconditionally (the seed's endpointIdentityAutoRoles). */
+  autoGranted: boolean;
+  /** Needed only with a secret store: the endpoint enforces access to it, or the deployment injects a connection's secret. */
+  secretStore: boolean;
+}
+
+const SECRETS_READER = 'Azure Machine Learning Workspace Connection Secrets Reader';
+
+/**
+ * AcrPull on the registry (the image) and Storage Blob Data Reader on the storage account (model and
+ * code), both granted to a system-assigned identity by Azure; with a secret store, the connection
+ * secrets reader on the workspace, which Azure grants only when the endpoint's creator may read
+ * secrets (so it is checked for a system-assigned identity too).
+ */
+export const ENDPOINT_IDENTITY_NEEDS: readonly EndpointNeed[] = (
+  [
+    {
+      on: 'containerRegistry',
+      role: containerRegistry.pullRole,
+      action: containerRegistry.pull,
+      data: false,
+      why: "pulls the deployment's image from it",
+      secretStore: false,
+    },
+    {
+      on: 'storageAccount',
+      role: STORAGE_DATA.readerRole,
+      action: STORAGE_DATA.read,
+      data: true,
+      why: 'mounts the model and code from it',
+      secretStore: false,
+    },
+    {
+      on: 'workspace',
+      role: SECRETS_READER,
+      action: requiredActions.builtInRoles[SECRETS_READER][0],
+      data: false,
+      why: "reads the secrets of the workspace's connections the deployment injects",
+      secretStore: true,
+    },
+  ] as const
+).map((n) => ({ ...n, autoGranted: requiredActions.endpointIdentityAutoRoles.roles.includes(n.role) }));
 
 /**
  * Actions read only after a failure, to explain it; never required up front. Microsoft Learn

@@ -57,14 +57,19 @@ export async function readAccountPermissions(authz: AuthorizationManagementClien
   return entries;
 }
 
-function shortScope(scope: string): string {
+/** A scope as the reports name it: "workspace 'ws'", "storage account 'st'", "resource group 'rg'"… */
+export function shortScope(scope: string): string {
   const m = /\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)(?:\/(batchEndpoints|onlineEndpoints)\/([^/]+))?$/i.exec(scope);
   if (m?.[3]) return `${m[2]?.toLowerCase() === 'batchendpoints' ? 'batch endpoint' : 'online endpoint'} '${m[3]}'`;
   if (m?.[1]) return `workspace '${m[1]}'`;
   const account = /\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)$/i.exec(scope);
   if (account) return `storage account '${account[1]}'`;
+  const registry = /\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)$/i.exec(scope);
+  if (registry) return `container registry '${registry[1]}'`;
   const rg = /\/resourceGroups\/([^/]+)$/i.exec(scope);
   if (rg) return `resource group '${rg[1]}'`;
+  const subscription = /^\/subscriptions\/([^/]+)$/i.exec(scope);
+  if (subscription) return `subscription ${subscription[1]}`;
   return scope;
 }
 
@@ -79,6 +84,11 @@ function assignee(principal: Principal): string {
   return principal.objectId
     ? `--assignee-object-id ${principal.objectId} --assignee-principal-type ServicePrincipal`
     : `--assignee ${principal.clientId ?? '<client-id>'}`;
+}
+
+/** The az command that assigns a role to a principal at a scope. */
+export function assignRoleCommand(principal: Principal, role: string, scope: string): string {
+  return `az role assignment create ${assignee(principal)} --role "${role}" --scope ${scope}`;
 }
 
 export interface Fix {
@@ -109,7 +119,7 @@ export function buildFix(report: PermissionReport, ctx: ReportContext): Fix {
     AssignableScopes: assignable,
   };
   const commands = [`az role definition create --role-definition '${JSON.stringify(customRole)}'`];
-  for (const scope of scopes) commands.push(`az role assignment create ${assignee(report.principal)} --role "${name}" --scope ${scope}`);
+  for (const scope of scopes) commands.push(assignRoleCommand(report.principal, name, scope));
   const suggestion = suggestRole(actions, dataActions);
   const fix: Fix = { customRole, commands, roleName: suggestion?.roleName };
   if (suggestion?.nearMiss) {
@@ -130,7 +140,7 @@ export function headline(report: PermissionReport): string {
   return `Grant ${who(report.principal)} the ${report.missing.length} missing permissions on ${scopes} (the az commands below do it), then re-run.`;
 }
 
-const PROPAGATION = 'New role assignments can take up to 10 minutes to apply; re-run after that.';
+export const PROPAGATION = 'New role assignments can take up to 10 minutes to apply; re-run after that.';
 
 /** The report as log lines. */
 export function reportLines(report: PermissionReport, ctx: ReportContext): string[] {
@@ -143,11 +153,7 @@ export function reportLines(report: PermissionReport, ctx: ReportContext): strin
   lines.push('', 'Least privilege: a custom role with exactly these actions, assigned at the narrowest scope:', ...fix.commands.map((c) => `  ${c}`));
   if (fix.roleName) {
     const scope = report.missing[0].scope;
-    lines.push(
-      '',
-      `Or the built-in role '${fix.roleName}', which covers them:`,
-      `  az role assignment create ${assignee(report.principal)} --role "${fix.roleName}" --scope ${scope}`,
-    );
+    lines.push('', `Or the built-in role '${fix.roleName}', which covers them:`, `  ${assignRoleCommand(report.principal, fix.roleName, scope)}`);
   }
   if (fix.nearMiss) lines.push('', fix.nearMiss);
   lines.push('', PROPAGATION);

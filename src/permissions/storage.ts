@@ -9,8 +9,9 @@ import type { Inputs } from '../inputs.js';
 import { ActionError, describeThrown } from '../reporting/errors.js';
 import type { Datastore } from '../storage/datastore.js';
 import { storageRequirements, STORAGE_DATA, type Requirement } from './catalog.js';
-import { findMissing, readAccountPermissions } from './permissions.js';
+import { assignRoleCommand, findMissing, PROPAGATION, readAccountPermissions } from './permissions.js';
 import { isDataActionAllowed } from './rbac.js';
+import { rolesAt, type DefinitionCache } from './assignments.js';
 
 export interface StorageUse {
   datastore: Datastore;
@@ -58,8 +59,7 @@ export async function checkComputeAccess(
   const principals = [identity?.principalId, ...Object.values(identity?.userAssignedIdentities ?? {}).map((u) => u.principalId)].filter((p): p is string =>
     Boolean(p),
   );
-  const fixRole = (principal: string, account: string) =>
-    `az role assignment create --assignee-object-id ${principal} --assignee-principal-type ServicePrincipal --role "${STORAGE_DATA.readerRole}" --scope ${account}`;
+  const fixRole = (objectId: string, account: string) => assignRoleCommand({ objectId }, STORAGE_DATA.readerRole, account);
   if (!identity || /^none$/i.test(identity.type) || principals.length === 0) {
     return {
       kind: 'problem',
@@ -75,15 +75,12 @@ export async function checkComputeAccess(
     };
   }
   const lacking: string[] = [];
+  const definitions: DefinitionCache = new Map();
   for (const account of accounts) {
     let granted = false;
     try {
       for (const principal of principals) {
-        for await (const a of arm.authz.roleAssignments.listForScope(account, { filter: `assignedTo('${principal}')` })) {
-          if (!a.roleDefinitionId) continue;
-          const role = await arm.authz.roleDefinitions.getById(a.roleDefinitionId);
-          if (isDataActionAllowed(role.permissions ?? [], STORAGE_DATA.read)) granted = true;
-        }
+        if ((await rolesAt(arm.authz, principal, account, definitions)).some((r) => isDataActionAllowed(r.permissions, STORAGE_DATA.read))) granted = true;
       }
     } catch (err) {
       return {
@@ -99,7 +96,7 @@ export async function checkComputeAccess(
     error: new ActionError(
       'permission',
       `Grant compute cluster '${cluster}' (object id ${principals[0]}) '${STORAGE_DATA.readerRole}' on ${lacking.map((a) => `storage account '${a.split('/').pop()}'`).join(' and ')}: it mounts the job's identity-based input and cannot read it.`,
-      [...lacking.map((a) => `  ${fixRole(principals[0], a)}`), '', 'New role assignments can take up to 10 minutes to apply; re-run after that.'],
+      [...lacking.map((a) => `  ${fixRole(principals[0], a)}`), '', PROPAGATION],
     ),
   };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readinessOf, waitUntilReady, type Watched } from '../../../src/azure/readiness.js';
 import type { Clock } from '../../../src/clock.js';
 import { fakeClock } from '../fake-clock.js';
+import { ActionError } from '../../../src/reporting/errors.js';
 
 /** A resource whose state at time t follows a timeline of [from ms, state]. */
 function resource(kind: string, name: string, timeline: [number, string][], clock: Clock): Watched {
@@ -123,5 +124,32 @@ describe('waitUntilReady', () => {
     );
     await expect(done).rejects.toThrow("Fix or redeploy deployment 'blue': its provisioning state is 'Failed', so it cannot be invoked.");
     expect(clock.t).toBeLessThan(20_000);
+  });
+
+  it('the error a resource stops the wait with is amended for that resource: the failed one first, else the one still provisioning', async () => {
+    const clock = fakeClock();
+    const seen: string[] = [];
+    const amend = (r: Watched, err: ActionError) => {
+      seen.push(`${r.name} ${r.state}: ${err.message.split(':')[0]}`);
+      return Promise.resolve(new ActionError('permission', `amended ${r.name}`));
+    };
+    const options = (resources: Watched[], waitMs: number) => ({
+      resources,
+      waitMs,
+      clock,
+      signal: new AbortController().signal,
+      log: { info: () => undefined, warning: () => undefined, debug: () => undefined },
+      whyFailed: () => Promise.resolve({ details: [] }),
+      amend,
+    });
+    const pending = resource('deployment', 'green', [[0, 'Creating']], clock);
+    await expect(waitUntilReady(options([pending, resource('deployment', 'blue', [[0, 'Failed']], clock)], 60_000))).rejects.toThrow('amended blue');
+    await expect(waitUntilReady(options([pending], 0))).rejects.toThrow('amended green');
+    await expect(waitUntilReady(options([pending], 30_000))).rejects.toThrow('amended green');
+    expect(seen).toEqual([
+      "blue Failed: Fix or redeploy deployment 'blue'",
+      "green Creating: Wait for deployment 'green' to finish provisioning, or set wait-for-ready to wait for it",
+      "green Creating: Raise wait-for-ready or check deployment 'green' in the studio",
+    ]);
   });
 });

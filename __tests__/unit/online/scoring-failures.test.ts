@@ -1,6 +1,7 @@
 // Failed scoring requests: translated (no answer included), grouped by cause, tabled.
 import { describe, expect, it } from 'vitest';
-import { answeredBy, causeTable, groupByCause, translateFailure } from '../../../src/online/scoring-failures.js';
+import { answeredBy, causeTable, groupByCause, neverStarted, scoringFailed, translateFailure } from '../../../src/online/scoring-failures.js';
+import { ActionError } from '../../../src/reporting/errors.js';
 import { logLines, errorLines } from '../../../src/online/model-logs.js';
 import type { Translation } from '../../../src/online/status-codes.js';
 
@@ -77,5 +78,37 @@ describe('model log lines', () => {
       'ValueError: bad input',
     ];
     expect(errorLines(lines)).toEqual([lines[1], lines[3]]);
+  });
+});
+
+describe('a deployment that never became healthy', () => {
+  const empty = { deployment: 'blue', lines: [] };
+  it('is a 502 or 503 whose model log is empty', () => {
+    expect(neverStarted(502, empty)).toBe(true);
+    expect(neverStarted(503, empty)).toBe(true);
+    expect(neverStarted(503, { deployment: 'blue', lines: ['Azure ML Inferencing HTTP server v1.2.2'] })).toBe(false);
+    expect(neverStarted(503, { deployment: 'blue', unavailable: 'not read' })).toBe(false);
+    expect(neverStarted(424, empty)).toBe(false);
+    expect(neverStarted(500, empty)).toBe(false);
+  });
+
+  it("is explained by its endpoint identity's roles; a log with lines is not", async () => {
+    const asked: string[] = [];
+    const deps = (lines: string[]) => ({
+      sink: { group: <T>(_n: string, fn: () => Promise<T>) => fn(), info: () => undefined, warning: () => undefined, section: () => undefined },
+      authorization: () => new ActionError('permission', 'no'),
+      readModelLog: (deployment: string) => Promise.resolve({ deployment, lines }),
+      endpointIdentity: (deployment: string, err: ActionError) => {
+        asked.push(deployment);
+        return Promise.resolve(new ActionError('permission', `identity of ${deployment}: ${err.message.split(':')[0]}`));
+      },
+    });
+    const failed = [{ status: 503, latencyMs: 5, body: 'no healthy upstream', deployment: 'blue' }];
+    const context = { ...c, figures: () => Promise.resolve(undefined) };
+    const e = await scoringFailed(failed, context, { source: 'request', jsonl: false }, deps([]));
+    expect(e.message).toBe("identity of blue: Scale out deployment 'blue' or lower 'concurrency'");
+    const started = await scoringFailed(failed, context, { source: 'request', jsonl: false }, deps(['server up']));
+    expect(started.kind).toBe('scoring');
+    expect(asked).toEqual(['blue']);
   });
 });
