@@ -317,21 +317,19 @@ async function compareRun(b: Bench): Promise<void> {
   writeFileSync(join(dir, 'requests.jsonl'), Array.from({ length: COUNT }, (_, i) => JSON.stringify({ input_data: { data: [[i, i + 1]] } })).join('\n'));
   const plain = { ...targets(emu).online('score-gate'), request: '', 'request-file': 'requests.jsonl', concurrency: String(CONCURRENCY), deployment: 'green' };
   const gated = { ...plain, 'compare-to': 'blue', 'ignore-fields': '$.request_id', thresholds: 'agreement: rate==1\nlatency-ratio: p(95)<100' };
-  const linesPerSecond = (t: Traffic) => {
-    const scores = t.requests.filter((e) => e.service === 'inference');
-    return (COUNT / (Math.max(...scores.map((e) => e.time + e.durationMs)) - Math.min(...scores.map((e) => e.time)))) * 1000;
-  };
+  // Each line is one scoring request, or two with compare-to.
+  const linesPerSecond = (t: Traffic, requestsPerLine: number) => scoringRate(t) / requestsPerLine;
   const load = loadavg()[0].toFixed(2);
   const [compared, alone] = await inTurn(Math.max(3, Math.ceil(b.runs / 2)), [
     async () => {
       const mark = traffic(emu);
       await action(b, gated, env, { cwd: dir });
-      return linesPerSecond(mark());
+      return linesPerSecond(mark(), 2);
     },
     async () => {
       const mark = traffic(emu);
       await action(b, plain, env, { cwd: dir });
-      return linesPerSecond(mark());
+      return linesPerSecond(mark(), 1);
     },
   ]);
   const ratio = stat(ratios(compared, alone));
