@@ -2,7 +2,8 @@
 // with $..), a candidate compared with the live deployment (agreeing and not), thresholds over
 // every metric and operator, and what a user reads: the log, the summary, the outputs, the JUnit
 // file. The deployments run model versions of the emulator (model.ts): twin is blue's version on
-// another host (jitter, request ids), green a new version that answers 30 % of rows otherwise.
+// another host (jitter, request ids), noisy the same with more jitter than numpy's default
+// tolerance allows, green a new version that answers 30 % of rows otherwise.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ beforeAll(async () => {
           { name: 'blue', model: { version: '1' } },
           { name: 'twin', model: { version: '1', jitter: 1e-9, requestId: true } },
           { name: 'green', model: { version: '2', changes: 0.3, requestId: true } },
+          { name: 'noisy', model: { version: '1', jitter: 1e-3 } },
         ],
         traffic: { blue: 100 },
       },
@@ -116,6 +118,19 @@ describe('expected answers', () => {
     expect(r.summary).toMatch(/line 1: \$\.probabilities\[0\]: expected 0\.\d+, got 0\.\d+/);
     expect(r.summary).toMatch(/line 1: \$\.request_id: expected "from-an-earlier-run", got "[0-9a-f-]{36}"/);
   });
+
+  it('a tolerance given lets through jitter the default tolerance fails on', async () => {
+    const inputs = { deployment: 'noisy', 'expected-file': 'expected.jsonl', 'ignore-fields': '$..request_id' };
+    const strict = await step(emu, gate(inputs), { cwd: dir });
+    expect(strict.code).toBe(1);
+    expect(firstLine(strict)).toMatch(
+      /^Fix the model or expected-file: \d+ of 12 answers differ from expected-file \(line \d+: \$\.probabilities\[0\]: expected 0\.\d+, got 0\.\d+\)\.$/,
+    );
+    const loose = await step(emu, gate({ ...inputs, tolerance: 'rel=1e-2' }), { cwd: dir });
+    expect(loose.code, loose.stdout).toBe(0);
+    expect(loose.outputs['mismatched-requests']).toBe('0');
+    expect(loose.summary).toContain('| mismatches | `count==0` (default) | 0 | ✅ pass |');
+  });
 });
 
 describe('a baseline deployment', () => {
@@ -148,7 +163,7 @@ describe('a baseline deployment', () => {
     emu.clearLog();
     const r = await step(emu, gate({ deployment: 'green', 'compare-to': 'purple' }), { cwd: dir });
     expect(r.code).toBe(1);
-    expect(firstLine(r)).toBe("Check 'compare-to': online endpoint 'churn' has no deployment 'purple' (its deployments: blue, twin, green).");
+    expect(firstLine(r)).toBe("Check 'compare-to': online endpoint 'churn' has no deployment 'purple' (its deployments: blue, twin, green, noisy).");
     expect(requests(emu, 'POST', /\/churn\/score$/)).toHaveLength(0);
   });
 
