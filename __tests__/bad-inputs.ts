@@ -167,4 +167,27 @@ export const BAD_INPUTS: [string, Record<string, string>, RegExp, Record<string,
   ['no batch input', { input: '' }, /'input' is required: a batch job needs data/],
   ['no online body', { 'endpoint-type': 'online', input: '' }, /'request' is required: an online invoke needs a body/],
   ['bad content-type', { 'endpoint-type': 'online', input: '', request: '{}', 'content-type': 'json' }, /'content-type' is 'json'/],
+  // issue 20: release gates
+  [
+    'malformed threshold line',
+    { 'endpoint-type': 'online', input: '', request: '{}', thresholds: 'latency: p(95)<800\nlatency p99<1500' },
+    /Input 'thresholds' is 'latency p99<1500': line 2: write 'metric: condition' such as 'latency: p\(95\)<800'/,
+  ],
+  [
+    'negative tolerance',
+    { 'endpoint-type': 'online', input: '', request: '{}', tolerance: 'abs=-1' },
+    /'tolerance' is 'abs=-1': abs is '-1', not a number of 0 or more/,
+  ],
+  [
+    'ignore-fields path without $',
+    { 'endpoint-type': 'online', input: '', request: '{}', 'ignore-fields': '$.a, b.c' },
+    /'ignore-fields' is 'b.c': it does not start with '\$'/,
+  ],
+  [
+    'expected-file shorter than request-file',
+    { 'endpoint-type': 'online', input: '', 'request-file': 'r.jsonl', 'expected-file': 'e.jsonl' },
+    /'expected-file' is 'e.jsonl': it has 2 lines and r.jsonl 3: line N holds the answer expected to request line N/,
+    { 'r.jsonl': '{"a":1}\n{"a":2}\n{"a":3}\n', 'e.jsonl': '{"p":1}\n{"p":2}\n' },
+  ],
+  ['compare-to without deployment', { 'endpoint-type': 'online', input: '', request: '{}', 'compare-to': 'blue' }, /'compare-to' is 'blue': set 'deployment'/],
 ];

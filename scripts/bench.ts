@@ -5,7 +5,7 @@
 // a bare node process making only the protocol's requests over one keep-alive agent, ending with
 // its last reply. Flags: --runs N (default 7), --latencies 0,30,100 (ms), --node PATH (the node
 // binary that runs the action and the yardsticks; default the one running the bench), --only
-// online,cold (the sections to run, by the names below; default all).
+// online,cold (the sections to run, by the names below; default all; compare is the release gate).
 //
 // A section is a function of a Bench (scripts/bench-kit.ts); a new one is one line in
 // AT_EACH_ROUND_TRIP or ONCE.
@@ -286,6 +286,71 @@ async function smokeTest(b: Bench): Promise<void> {
   await emu.close();
 }
 
+/**
+ * Release gate: the same 1,000 lines at concurrency 16, sent to a candidate and, with compare-to,
+ * to the baseline too (both at once, each at concurrency 16), every answer compared; against the
+ * plain smoke test of one deployment, pair by pair, in lines per second from the first request's
+ * arrival to the last answer. Comparing should cost at most the baseline's requests: ≥ 0.45× the
+ * plain pace (the emulator answers both deployments on the same cores as the action).
+ */
+async function compareRun(b: Bench): Promise<void> {
+  const SERVICE_MS = 20;
+  const COUNT = 1000;
+  const CONCURRENCY = 16;
+  const emu = await startEmulator({
+    latencyMs: b.latencyMs,
+    onlineEndpoints: [
+      {
+        name: 'score-gate',
+        authMode: 'key',
+        latencyMs: SERVICE_MS,
+        deployments: [
+          { name: 'blue', model: { version: '1' } },
+          { name: 'green', model: { version: '1', jitter: 1e-9, requestId: true } },
+        ],
+        traffic: { blue: 100 },
+      },
+    ],
+  });
+  const env = emu.env();
+  const at = latencyLabel(b.latencyMs);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  writeFileSync(join(dir, 'requests.jsonl'), Array.from({ length: COUNT }, (_, i) => JSON.stringify({ input_data: { data: [[i, i + 1]] } })).join('\n'));
+  const plain = { ...targets(emu).online('score-gate'), request: '', 'request-file': 'requests.jsonl', concurrency: String(CONCURRENCY), deployment: 'green' };
+  const gated = { ...plain, 'compare-to': 'blue', 'ignore-fields': '$.request_id', thresholds: 'agreement: rate==1\nlatency-ratio: p(95)<100' };
+  // Each line is one scoring request, or two with compare-to.
+  const linesPerSecond = (t: Traffic, requestsPerLine: number) => scoringRate(t) / requestsPerLine;
+  const load = loadavg()[0].toFixed(2);
+  const [compared, alone] = await inTurn(Math.max(3, Math.ceil(b.runs / 2)), [
+    async () => {
+      const mark = traffic(emu);
+      await action(b, gated, env, { cwd: dir });
+      return linesPerSecond(mark(), 2);
+    },
+    async () => {
+      const mark = traffic(emu);
+      await action(b, plain, env, { cwd: dir });
+      return linesPerSecond(mark(), 1);
+    },
+  ]);
+  const ratio = stat(ratios(compared, alone));
+  b.table.add({
+    latency: at,
+    figure: `Release gate, ${COUNT} lines at concurrency ${CONCURRENCY} (${SERVICE_MS} ms each), every line to both deployments and compared`,
+    value: fmt(stat(compared), 'lines/s'),
+  });
+  b.table.add({
+    latency: at,
+    figure: 'Release gate: the plain smoke test of one deployment, same lines',
+    value: fmt(stat(alone), 'lines/s'),
+    ratio: fmtRatio(ratio),
+    target: '≥ 0.45×',
+    met: ratio.median >= 0.45,
+  });
+  b.table.note(`[${at}] Release gate: load average ${load} when the section started, ${loadavg()[0].toFixed(2)} when it ended.`);
+  await emu.close();
+}
+
 /** Scoring requests per second, as the emulator saw them: first arrival to last answer. */
 function scoringRate(t: Traffic): number {
   const scores = t.requests.filter((e) => e.service === 'inference');
@@ -438,7 +503,13 @@ async function simulate(emu: Emulator, endsAfterMs: number): Promise<{ noticedAf
 }
 
 /** Sections run at each round trip; a new one is one line here. */
-const AT_EACH_ROUND_TRIP: Record<string, (b: Bench) => Promise<void>> = { online: onlineInvokes, batch: batchInvoke, smoke: smokeTest, data: benchData };
+const AT_EACH_ROUND_TRIP: Record<string, (b: Bench) => Promise<void>> = {
+  online: onlineInvokes,
+  batch: batchInvoke,
+  smoke: smokeTest,
+  compare: compareRun,
+  data: benchData,
+};
 /** Sections whose figures do not depend on the round trip, run once. */
 const ONCE: Record<string, (b: Bench) => Promise<void> | void> = {
   cold: coldStart,

@@ -1,9 +1,12 @@
 // npm run demo: the bundled action, run exactly as the GitHub runner runs it, against the local
 // Azure emulator — a batch job and an online request that succeed, then the failures a newcomer
 // most needs to see explained: a missing permission, a model that fails, and a deployment that
-// cannot start because its endpoint's own identity lacks a role — printing what a user would see:
-// the log, the step outputs and the job summary.
-import { existsSync } from 'node:fs';
+// cannot start because its endpoint's own identity lacks a role — and a release gate that catches
+// a new deployment answering unlike the live one, printing what a user would see: the log, the
+// step outputs and the job summary.
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEmulator } from '../emulator/src/index.js';
 import { BUNDLE, runStep, type StepResult } from './runner.js';
 
@@ -56,6 +59,16 @@ async function main(): Promise<void> {
           identities: [{ name: 'churn-model-identity', roles: [{ role: 'Storage Blob Data Reader', scope: 'storageAccount' }] }],
         },
       },
+      // A blue/green rollout: green, a new model version, answers a fifth of the rows otherwise.
+      {
+        name: 'churn-predictor',
+        authMode: 'key',
+        deployments: [
+          { name: 'blue', model: { version: '1' } },
+          { name: 'green', model: { version: '2', changes: 0.2, jitter: 1e-7, requestId: true } },
+        ],
+        traffic: { blue: 100 },
+      },
     ],
     identities: [{}, { name: 'ci-reader', roles: [{ role: 'Reader', scope: 'resourceGroup' }] }],
   });
@@ -97,12 +110,37 @@ async function main(): Promise<void> {
       env: emu.env(),
     });
     show("A deployment that cannot start: the role its endpoint's identity lacks, and the command", unstarted);
+    const gated = await releaseGate(emu);
+    show('A release gate: green, the new deployment, answers unlike blue, the live one', gated);
     // The failures are the point: the demo succeeds when they fail, explained.
     const explained = (r: StepResult) => r.code === 1 && r.annotations.some((a) => a.level === 'error');
-    process.exitCode = batch.code === 0 && online.code === 0 && explained(denied) && explained(failing) && explained(unstarted) ? 0 : 1;
+    const failedExplained = [denied, failing, unstarted, gated].every(explained);
+    process.exitCode = batch.code === 0 && online.code === 0 && failedExplained ? 0 : 1;
   } finally {
     await emu.close();
   }
+}
+
+/** Twelve requests to green and to blue, held to blue's answers and two thresholds. */
+function releaseGate(emu: Awaited<ReturnType<typeof startEmulator>>): Promise<StepResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'demo-gate-'));
+  const rows = Array.from({ length: 12 }, (_, i) => JSON.stringify({ input_data: { columns: ['tenure', 'plan'], data: [[i * 3, i % 3]] } }));
+  writeFileSync(join(dir, 'requests.jsonl'), `${rows.join('\n')}\n`);
+  return runStep({
+    inputs: {
+      ...emu.actionInputs(),
+      'endpoint-type': 'online',
+      endpoint: 'churn-predictor',
+      deployment: 'green',
+      'compare-to': 'blue',
+      'request-file': 'requests.jsonl',
+      'ignore-fields': '$..request_id',
+      thresholds: 'agreement: rate>=0.95\nlatency: p(95)<1000',
+      'junit-file': 'reports/release-gate.xml',
+    },
+    env: emu.env(),
+    cwd: dir,
+  });
 }
 
 main().catch((err: unknown) => {

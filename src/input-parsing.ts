@@ -80,6 +80,17 @@ function truncate(value: string): string {
   return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
 }
 
+/** A file an input names (request-file, expected-file), read; one that cannot be is the input's error. */
+export function readInputFile(name: string, file: string, readFile: (path: string) => string): string {
+  try {
+    return readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? err);
+    return bad(name, file, `cannot read it (${why}); give a path relative to the workspace checkout.`);
+  }
+}
+
 export function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
   const hit = allowed.find((a) => a.toLowerCase() === raw.toLowerCase());
   if (!hit) bad(name, raw, `use one of ${allowed.map((a) => `'${a}'`).join(', ')}.`);

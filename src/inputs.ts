@@ -61,7 +61,8 @@ export function getInputs(source: InputSource, parseYaml: (text: string) => unkn
   const workspaceDir = source.env.GITHUB_WORKSPACE || process.cwd();
   const batch = target.endpointType === 'batch';
   const job = batch ? parseBatchJob(read, { parseYaml, workspaceDir, needsData, wait }) : noBatchJob();
-  const invoke = batch ? noOnlineInvoke() : parseOnlineInvoke(read, (path) => source.readFile(path), contentType, needsData);
+  const gate = { deployment: target.deployment, maxLatencyMs, workspaceDir };
+  const invoke = batch ? noOnlineInvoke() : parseOnlineInvoke(read, (path) => source.readFile(path), contentType, needsData, gate);
   return {
     ...signIn,
     ...target,

@@ -73,6 +73,17 @@ describe('examples', () => {
     const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
     expect(steps.find((s) => s.uses?.startsWith('azureml-invoke/'))?.with?.['comment-on-pr']).toBe(true);
   });
+
+  it('the release smoke test gates a blue/green rollout on compare-to and thresholds, and keeps the JUnit file', () => {
+    const wf = load(readFileSync(join(ROOT, 'examples/release-smoke-test.yml'), 'utf8')) as Workflow;
+    const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
+    const gate = steps.find((s) => s.uses?.startsWith('azureml-invoke/'))?.with ?? {};
+    for (const name of Object.keys(gate)) expect(Object.keys(actionYml.inputs), name).toContain(name);
+    expect(gate['compare-to']).toBeTruthy();
+    expect(String(gate.thresholds)).toMatch(/agreement: rate>=/);
+    const junit = String(gate['junit-file']);
+    expect(steps.some((s) => s.uses?.startsWith('actions/upload-artifact@') && String(s.with?.path).includes(junit))).toBe(true);
+  });
 });
 
 describe('the long batch scoring example', () => {

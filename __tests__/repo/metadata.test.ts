@@ -56,8 +56,15 @@ describe('action.yml', () => {
       'retry-timeout',
       'logging-level',
       'max-concurrency-per-instance',
+      // issue 20: release gates
+      'expected-file',
+      'tolerance',
+      'ignore-fields',
+      'compare-to',
+      'thresholds',
+      'junit-file',
     ] as string[],
-    outputs: ['output-uri', 'downloaded-files'] as string[],
+    outputs: ['output-uri', 'downloaded-files', 'latency-p99-ms', 'mismatched-requests', 'agreement-rate'] as string[],
   };
   // The names DESIGN.md fixes, kept in the repository so the check runs where ../shared is absent
   // (GitHub's CI); where it is present, the copy must still be what DESIGN.md says.

@@ -158,7 +158,7 @@ describe('getInputs', () => {
 
   it('reads .jsonl request files line by line', () => {
     const i = read({ ...base, 'endpoint-type': 'online', input: '', 'request-file': 'r.jsonl' }, { 'r.jsonl': '{"a":1}\n\n{"a":2}\r\n' });
-    expect(i.request).toEqual({ source: 'r.jsonl', bodies: ['{"a":1}', '{"a":2}'], jsonl: true });
+    expect(i.request).toEqual({ source: 'r.jsonl', bodies: ['{"a":1}', '{"a":2}'], lines: [1, 3], lineCount: 3, jsonl: true });
   });
 
   it('lets check-permissions: only run without a payload', () => {

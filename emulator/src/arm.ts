@@ -306,7 +306,7 @@ export function armRoutes(s: State): Route[] {
       egressPublicNetworkAccess: 'Enabled',
       provisioningState: stateNow(s, d),
       instanceType: e.kubernetes ? null : 'Standard_DS3_v2',
-      model: `${workspaceScope(w, e.workspace)}/models/${e.name}-model/versions/1`,
+      model: `${workspaceScope(w, e.workspace)}/models/${e.name}-model/versions/${d.model?.version ?? '1'}`,
       endpointComputeType: e.kubernetes ? 'Kubernetes' : 'Managed',
       ...(e.kubernetes
         ? { containerResourceRequirements: { containerResourceRequests: { cpu: '1', memory: '2Gi' }, containerResourceLimits: { cpu: '1', memory: '2Gi' } } }

@@ -37,6 +37,16 @@ export function demoWorld(o: { seed?: number; latencyMs?: number; clientSecret?:
         },
       },
       { name: 'score-aad', authMode: 'aad_token' },
+      // A blue/green rollout for release gates: green, a new model version, answers some rows otherwise.
+      {
+        name: 'score-release',
+        authMode: 'key',
+        deployments: [
+          { name: 'blue', model: { version: '1' } },
+          { name: 'green', model: { version: '2', changes: 0.2, jitter: 1e-7, requestId: true } },
+        ],
+        traffic: { blue: 100 },
+      },
     ],
   };
 }
@@ -58,6 +68,6 @@ export function clientConfig(emu: Emulator): Record<string, unknown> {
     resourceManagerEndpoint: emu.urls.management,
     proxyUrl: emu.proxyUrl,
     batchEndpoints: ['score-batch'],
-    onlineEndpoints: ['score-key', 'score-token', 'score-aad'],
+    onlineEndpoints: ['score-key', 'score-token', 'score-aad', 'score-release'],
   };
 }

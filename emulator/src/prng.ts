@@ -1,4 +1,16 @@
 // Deterministic randomness from a seed (mulberry32): ids, keys and fault draws repeat run to run.
+import { createHash } from 'node:crypto';
+
+/** A uuid derived from a name, so ids made for it leave the seed's other ids as they were. */
+export function uuidOf(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A number in [0, 1) derived from a name, as uuidOf derives an id. */
+export function unitOf(name: string): number {
+  return createHash('sha256').update(name).digest().readUInt32BE(0) / 2 ** 32;
+}
 
 export class Prng {
   private state: number;

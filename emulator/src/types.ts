@@ -263,6 +263,23 @@ export interface OnlineDeploymentSpec {
    * endpoint's identity reads from the workspace's connections when the container starts.
    */
   environmentVariables?: Record<string, string>;
+  /**
+   * The model version this deployment serves (emulator/src/model.ts): 200 {predictions, probabilities}
+   * per input row, drawn from the seed and the row. Without it (and without the endpoint's
+   * `respond`), the answer is {deployment, predictions}.
+   */
+  model?: ModelSpec;
+}
+
+/** A model version, for release gates: answers that differ from another version's on some rows, and noise. */
+export interface ModelSpec {
+  version: string;
+  /** Share of rows (0–1) on which this version answers the other class than the seed's base model (default 0). */
+  changes?: number;
+  /** Each probability moved by up to this relative amount, differently per deployment (default 0). */
+  jitter?: number;
+  /** Each answer carries a new request_id (default false). */
+  requestId?: boolean;
 }
 
 /**

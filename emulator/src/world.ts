@@ -1,6 +1,6 @@
 // The live world: a WorldSpec with its defaults filled in, ids drawn from the seed, scopes resolved.
-import { createHash } from 'node:crypto';
-import { Prng } from './prng.js';
+import { Model, rowsOf } from './model.js';
+import { Prng, uuidOf } from './prng.js';
 import { BUILT_IN_ROLES, type Assignment, type RoleDefinition } from './rbac.js';
 import { startupFailure } from './endpoint-identity.js';
 import type {
@@ -79,6 +79,8 @@ export interface BatchDeploymentRec extends Provisioning {
 export type OnlineDeploymentRec = Provisioning &
   Required<Pick<OnlineDeploymentSpec, 'name' | 'instanceCount' | 'scaleSettings' | 'enforceRequestLimits' | 'logs' | 'environmentVariables'>> &
   Pick<OnlineDeploymentSpec, 'condition'> & {
+    /** The model it serves, when the world gives one. */
+    model?: Model;
     requestSettings: { requestTimeout: string; maxConcurrentRequestsPerInstance: number; maxQueueWait: string };
     /** Requests being answered now (for the 429 limit). */
     inFlight: number;
@@ -241,17 +243,11 @@ export function githubSubject(spec: WorldSpec): string {
   return g.environment ? `repo:${repo}:environment:${g.environment}` : `repo:${repo}:ref:${g.ref ?? DEFAULT_REF}`;
 }
 
-/** Default scoring handler: one prediction per input row. */
-function defaultRespond(deployment: string, body: Buffer): ScoringResponse {
-  let rows = 1;
-  try {
-    const json = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-    const data = (json.input_data as { data?: unknown[] } | undefined)?.data ?? json.data ?? (Array.isArray(json.input_data) ? json.input_data : undefined);
-    if (Array.isArray(data)) rows = data.length;
-  } catch {
-    rows = 1;
-  }
-  return { status: 200, body: { deployment, predictions: Array.from({ length: rows }, (_, i) => i % 2) } };
+/** Default scoring handler: the deployment's model, else one prediction per input row. */
+function defaultRespond(deployment: OnlineDeploymentRec | undefined, req: ScoringRequest): ScoringResponse {
+  if (deployment?.model) return deployment.model.answer(req.body);
+  const rows = rowsOf(req.body).length;
+  return { status: 200, body: { deployment: req.deployment, predictions: Array.from({ length: rows }, (_, i) => i % 2) } };
 }
 
 export function buildWorld(spec: WorldSpec): World {
@@ -321,6 +317,9 @@ export function buildWorld(spec: WorldSpec): World {
   for (const e of spec.onlineEndpoints ?? onlineDefaults) {
     const ws = e.workspace ?? firstWs;
     const deployments = (e.deployments ?? [{ name: 'blue' }]).map((d) => (typeof d === 'string' ? { name: d } : d));
+    const recs = deployments.map((d) =>
+      onlineDeployment(`${workspaceScope(w, ws)}/onlineEndpoints/${e.name}/deployments/${d.name}`, d, e.compute === 'kubernetes', seed),
+    );
     w.onlineEndpoints.push({
       name: e.name,
       workspace: ws,
@@ -328,13 +327,17 @@ export function buildWorld(spec: WorldSpec): World {
       authMode: e.authMode,
       kubernetes: e.compute === 'kubernetes',
       publicNetworkAccess: e.publicNetworkAccess ?? 'Enabled',
-      deployments: deployments.map((d) =>
-        onlineDeployment(`${workspaceScope(w, ws)}/onlineEndpoints/${e.name}/deployments/${d.name}`, d, e.compute === 'kubernetes'),
-      ),
+      deployments: recs,
       traffic: e.traffic ?? (deployments[0] ? { [deployments[0].name]: 100 } : {}),
       ...provisioning(`${workspaceScope(w, ws)}/onlineEndpoints/${e.name}`, e),
       latencyMs: e.latencyMs ?? 0,
-      respond: e.respond ?? ((req) => defaultRespond(req.deployment, req.body)),
+      respond:
+        e.respond ??
+        ((req) =>
+          defaultRespond(
+            recs.find((d) => d.name === req.deployment),
+            req,
+          )),
       keys: e.keys ?? { primaryKey: prng.key(), secondaryKey: prng.key() },
       identity: endpointIdentity(w, e.identity, prng.uuid()),
       enforceSecretStore: e.enforceSecretStore ?? false,
@@ -479,7 +482,7 @@ export function inferenceServerStartup(deployment: string, at: Date): string[] {
   ];
 }
 
-function onlineDeployment(id: string, d: OnlineDeploymentSpec, kubernetes: boolean): OnlineDeploymentRec {
+function onlineDeployment(id: string, d: OnlineDeploymentSpec, kubernetes: boolean, seed: number): OnlineDeploymentRec {
   return {
     name: d.name,
     ...provisioning(id, d),
@@ -491,6 +494,7 @@ function onlineDeployment(id: string, d: OnlineDeploymentSpec, kubernetes: boole
       d.scaleSettings ??
       (kubernetes ? { scaleType: 'TargetUtilization', minInstances: 1, maxInstances: 1, targetUtilizationPercentage: 70 } : { scaleType: 'Default' }),
     condition: d.condition,
+    model: d.model && new Model(seed, d.name, d.model),
     enforceRequestLimits: d.enforceRequestLimits ?? false,
     logs: d.logs ?? inferenceServerStartup(d.name, new Date()),
     environmentVariables: d.environmentVariables ?? {},
@@ -530,12 +534,6 @@ function startEndpoint(w: World, e: OnlineEndpointRec, spec: OnlineEndpointSpec)
     const failure = startupFailure(w.assignments, e.identity.principals, scopes, d.environmentVariables);
     if (failure) Object.assign(d, { provisioningState: 'Failed', provisioningError: failure });
   }
-}
-
-/** A uuid derived from a name, so ids made for it leave the seed's other ids as they were. */
-function uuidOf(name: string): string {
-  const h = createHash('sha256').update(name).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 export function computeRec(c: ComputeSpec, workspace: string): ComputeRec {

@@ -42,14 +42,14 @@ const AUTH_MODES: Record<string, OnlineAuthMode> = { key: 'key', amltoken: 'aml_
 type Where = Pick<Inputs, 'resourceGroup' | 'workspace' | 'endpoint' | 'endpointType' | 'subscriptionId'>;
 
 /** Why a resource the run needs cannot be found, naming what does exist. */
-async function notFound(arm: Arm, inputs: Where, what: 'endpoint' | 'deployment', deployment?: string): Promise<ActionError> {
+async function notFound(arm: Arm, inputs: Where, what: 'endpoint' | 'deployment', deployment?: string, input = 'deployment'): Promise<ActionError> {
   const { resourceGroup: rg, workspace: ws, endpoint } = inputs;
   const kind = inputs.endpointType === 'batch' ? 'batch endpoint' : 'online endpoint';
   if (what === 'deployment') {
     const names = await listNames(
       inputs.endpointType === 'batch' ? arm.ml.batchDeployments.list(rg, ws, endpoint) : arm.ml.onlineDeployments.list(rg, ws, endpoint),
     );
-    return new ActionError('not-found', `Check 'deployment': ${kind} '${endpoint}' has no deployment '${deployment}'${existing(names, 'its deployments')}.`);
+    return new ActionError('not-found', `Check '${input}': ${kind} '${endpoint}' has no deployment '${deployment}'${existing(names, 'its deployments')}.`);
   }
   // A name that exists as the other endpoint type is the commonest mix-up.
   const otherType = inputs.endpointType === 'batch' ? 'online' : 'batch';
@@ -127,9 +127,10 @@ export async function readEndpoint(arm: Arm, inputs: Where): Promise<Endpoint> {
   };
 }
 
-export async function readDeployment(arm: Arm, inputs: Where, deployment: string): Promise<Deployment> {
+/** `input`: the input that names the deployment (deployment, or compare-to), for the error when it does not exist. */
+export async function readDeployment(arm: Arm, inputs: Where, deployment: string, input?: string): Promise<Deployment> {
   const { resourceGroup: rg, workspace: ws, endpoint } = inputs;
-  const missing = () => notFound(arm, inputs, 'deployment', deployment);
+  const missing = () => notFound(arm, inputs, 'deployment', deployment, input);
   if (inputs.endpointType === 'batch') {
     const d = await getOr404(`read deployment '${deployment}'`, () => arm.ml.batchDeployments.get(rg, ws, endpoint, deployment), missing);
     return {

@@ -106,6 +106,8 @@ export interface ScoreOptions {
   contentType: string;
   bodies: string[];
   concurrency: number;
+  /** Names the deployment in the progress lines when two are scored at once. */
+  label?: string;
 }
 
 /** POSTs every body, at most `concurrency` at once, and keeps the answers in input order. */
@@ -144,7 +146,7 @@ export async function score(o: ScoreOptions): Promise<OnlineResult> {
       const r = await one(o.bodies[i]);
       results[i] = r;
       if (r.status < 200 || r.status >= 300) failed++;
-      if (++done % step === 0 && o.bodies.length > 1) o.log.info(`Sent ${done}/${o.bodies.length} requests (${failed} failed)`);
+      if (++done % step === 0 && o.bodies.length > 1) o.log.info(`${o.label ? `${o.label}: ` : ''}Sent ${done}/${o.bodies.length} requests (${failed} failed)`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.concurrency, o.bodies.length) }, worker));

@@ -1,36 +1,27 @@
 // An online run after sign-in: endpoint, pre-flight check, the deployments' state read while the
-// scoring credential is fetched, readiness, then the requests, their summary, and any failure
-// explained by its status code, the deployment's figures and the model's log.
+// scoring credential is fetched, readiness, then the requests (to the baseline too, with
+// compare-to), their summary, the release gate (gate.ts) and any failure: a non-2xx answer
+// explained by its status code, the deployment's figures and the model's log, or the gate's.
 import { type Ctx, readEndpointAndPermissions, sink, becomeReady, checkPermissions, onlyChecking, openScoringConnection } from '../phases.js';
 import { ArmError } from '../azure/arm.js';
 import { onlineRequirements } from '../permissions/catalog.js';
-import { Output, RESPONSE_OUTPUT_LIMIT } from '../constants.js';
+import { Input, Output } from '../constants.js';
 import { explainDataPlane } from '../permissions/diagnose.js';
 import { readDeployment, type Deployment, type Endpoint } from '../azure/endpoints.js';
 import { ActionError, describeThrown } from '../reporting/errors.js';
-import { responseFileContent, score, scoringCredential } from './online.js';
-import { checkPrivateAccess, hostOf, onlinePrivacy } from '../azure/network.js';
+import { score, scoringCredential } from './online.js';
+import { checkPrivateAccess, hostOf, onlinePrivacy, type Privacy } from '../azure/network.js';
 import { readModelLog } from './model-logs.js';
 import { scoringFailed } from './scoring-failures.js';
+import { judge } from './gate.js';
+import { gateFailure, gateShown } from './gate-report.js';
+import { reportGate, reportScored, type Scored } from './results.js';
 import { explainByEndpointIdentity } from '../permissions/endpoint-identity.js';
-import { truncateUtf8 } from '../reporting/format.js';
 
 export async function runOnline(ctx: Ctx): Promise<void> {
-  const { inputs, deps, arm, log, session, http } = ctx;
+  const { inputs, deps, arm, log, session } = ctx;
   const { report, core } = deps;
-  // Until the endpoint is read its auth mode is unknown: reading it is the one action to check.
-  const read = await core.group('Endpoint and permissions', async () => {
-    const r = await readEndpointAndPermissions(ctx, onlineRequirements(ctx.scopes, 'key').slice(0, 1));
-    const e = r.endpoint;
-    const traffic =
-      Object.entries(e.traffic)
-        .map(([d, w]) => `${d} ${w}%`)
-        .join(', ') || 'none';
-    log.info(
-      `Online endpoint '${e.name}': auth mode ${e.authMode}, ${e.kubernetes ? 'Kubernetes' : 'managed'}, traffic ${traffic}, scoring URI ${e.scoringUri || '(none yet)'}.`,
-    );
-    return r;
-  });
+  const read = await readOnlineEndpoint(ctx);
   report.fact('Auth mode', read.endpoint.authMode ?? '?');
   const routed = inputs.deployment ? [inputs.deployment] : Object.keys(read.endpoint.traffic).filter((d) => read.endpoint.traffic[d] > 0);
   if (routed.length === 0) {
@@ -39,10 +30,11 @@ export async function runOnline(ctx: Ctx): Promise<void> {
       `Set 'deployment' or give a deployment traffic: online endpoint '${read.endpoint.name}' routes no traffic to any deployment.`,
     );
   }
+  const baseline = inputs.gate?.compare?.baseline;
   // The deployments' state and the scoring credential do not depend on each other: once the
   // pre-flight check has passed and the endpoint is ready, both are read at once, so reading the
   // deployments costs the run no round trip.
-  const deploymentsRead = readOnlineDeployments(ctx, routed);
+  const deploymentsRead = readOnlineDeployments(ctx, baseline ? [...routed, baseline] : routed);
   deploymentsRead.catch(() => undefined); // awaited below, unless the pre-flight check stops the run first
   const required = onlineRequirements(ctx.scopes, read.endpoint.authMode!);
   const preflightPassed = await checkPermissions(ctx, read.entries, required);
@@ -52,10 +44,12 @@ export async function runOnline(ctx: Ctx): Promise<void> {
   early?.catch(() => undefined); // awaited before scoring, unless a deployment stops the run first
   openScoringConnection(ctx, read.endpoint);
   const deployments = await deploymentsRead;
-  if (inputs.deployment && !(read.endpoint.traffic[inputs.deployment] > 0)) {
-    log.info(`Deployment '${inputs.deployment}' takes 0 % of the endpoint's traffic: it is scored through the azureml-model-deployment header.`);
+  for (const name of [inputs.deployment, baseline]) {
+    if (name && !(read.endpoint.traffic[name] > 0)) {
+      log.info(`Deployment '${name}' takes 0 % of the endpoint's traffic: it is scored through the azureml-model-deployment header.`);
+    }
   }
-  report.fact('Deployment', inputs.deployment ? `\`${inputs.deployment}\`` : 'by traffic');
+  report.fact('Deployment', inputs.deployment ? `\`${inputs.deployment}\`${baseline ? `, compared with \`${baseline}\`` : ''}` : 'by traffic');
   if (onlyChecking(ctx)) return;
   const endpoint = await becomeReady(ctx, read.endpoint, [...deployments.values()]);
   report.output(Output.scoringUri, endpoint.scoringUri);
@@ -63,78 +57,91 @@ export async function runOnline(ctx: Ctx): Promise<void> {
   await checkPrivateAccess({ privacy, scoringUri: endpoint.scoringUri, runnerEnvironment: deps.env.RUNNER_ENVIRONMENT, log });
 
   const request = inputs.request!;
-  const concurrency = request.jsonl ? inputs.concurrency : 1;
-  const result = await core.group(`Score (${request.bodies.length} request${request.bodies.length === 1 ? '' : 's'})`, async () => {
-    const credential = await (early ?? credentialFor(endpoint));
-    return score({
-      http,
-      log,
-      endpoint,
-      deployment: inputs.deployment,
-      credential,
-      contentType: inputs.contentType,
-      bodies: request.bodies,
-      concurrency,
-    });
-  });
-
-  const first = result.results[0];
-  const firstFailure = result.results.find((r) => r.status < 200 || r.status >= 300);
-  const content = responseFileContent(result.results, request.jsonl);
-  const file = deps.writeResponse(request.jsonl ? 'response.jsonl' : 'response.json', content);
-  report.output(Output.statusCode, (firstFailure ?? first).status);
-  report.output(Output.response, truncateUtf8(content, RESPONSE_OUTPUT_LIMIT));
-  report.output(Output.responseFile, file);
-  report.output(Output.latencyP50Ms, Math.round(result.p50));
-  report.output(Output.latencyP95Ms, Math.round(result.p95));
-  report.output(Output.failedRequests, result.failed);
-  report.fact('Requests', `${result.results.length} (${result.failed} failed)`);
-  report.fact('Latency p50 / p95', `${Math.round(result.p50)} ms / ${Math.round(result.p95)} ms`);
-  report.fact('Status code', String((firstFailure ?? first).status));
-  report.section(
-    [
-      '| Requests | Failed | Concurrency | p50 | p95 | max |',
-      '| --- | --- | --- | --- | --- | --- |',
-      `| ${result.results.length} | ${result.failed} | ${concurrency} | ${Math.round(result.p50)} ms | ${Math.round(result.p95)} ms | ${Math.round(result.max)} ms |`,
-    ].join('\n'),
+  const gate = inputs.gate!;
+  const startedAt = deps.clock.now();
+  const scored = await core.group(`Score (${request.bodies.length} request${request.bodies.length === 1 ? '' : 's'})`, async () =>
+    scoreAll(ctx, endpoint, await (early ?? credentialFor(endpoint))),
   );
-  log.info(`${result.results.length} request(s): ${result.failed} failed, latency p50 ${Math.round(result.p50)} ms, p95 ${Math.round(result.p95)} ms.`);
+  const seconds = (deps.clock.now() - startedAt) / 1000;
+  reportScored(report, log, scored, request, (name, content) => deps.writeResponse(name, content));
+  const judgement = judge({ candidate: scored.candidate.results, baseline: scored.baseline?.result.results, lines: request.lines }, gate);
+  reportGate(report, log, judgement, gate, { suite: `${endpoint.name}/${inputs.deployment ?? 'by traffic'}`, startedAt, seconds });
 
-  if (firstFailure) {
-    throw await scoringFailed(
-      result.results,
-      {
-        endpoint: endpoint.name,
-        host: hostOf(endpoint.scoringUri),
-        deployment: inputs.deployment,
-        onlyDeployment: routed.length === 1 ? routed[0] : undefined,
-        concurrency,
-        privacy,
-        figures: async (name) => (routed.includes(name) ? deployments : await readOnlineDeployments(ctx, [name])).get(name)?.figures,
-      },
-      request,
-      {
-        sink: sink(ctx),
-        readModelLog: (name) => readModelLog(arm, inputs, name),
-        endpointIdentity: (name, err) => explainByEndpointIdentity(arm, { ...inputs, workspaceId: ctx.scopes.workspace }, name, err, { onlyMissing: false }),
-        authorization: (r) =>
-          explainDataPlane(r.status, r.body, {
-            ctx: ctx.diag,
-            token: mlToken,
-            expectedAudience: inputs.cloud.mlScope,
-            authMode: endpoint.authMode,
-            preflightPassed,
-          }),
-      },
-    );
+  // Non-2xx answers the gate does not let through are explained: cause, figures, the model's log.
+  if (scored.candidate.failed > 0 && judgement.results.some((r) => !r.passed && r.threshold.metric === 'failures')) {
+    throw await explainFailures(ctx, scored, endpoint, { routed, deployments, privacy, preflightPassed, mlToken: () => mlToken });
   }
-  if (inputs.maxLatencyMs !== undefined && result.p95 > inputs.maxLatencyMs) {
-    throw new ActionError(
-      'scoring',
-      `Make the model faster or raise max-latency-ms: the p95 latency, ${Math.round(result.p95)} ms, exceeds max-latency-ms ${inputs.maxLatencyMs}.`,
+  const failure = gateFailure(judgement, gate, gate.junitFile?.shown);
+  if (failure) throw failure;
+  report.setOutcome(`${request.bodies.length} request(s) scored${gateShown(gate) ? ', release gate passed' : ''}`);
+}
+
+/** The first failed request, explained (scoring-failures.ts), with the rest grouped by cause. */
+function explainFailures(
+  ctx: Ctx,
+  scored: Scored,
+  endpoint: Endpoint,
+  o: { routed: string[]; deployments: Map<string, Deployment>; privacy: Privacy; preflightPassed: boolean; mlToken: () => string | undefined },
+): Promise<ActionError> {
+  const { inputs, arm } = ctx;
+  return scoringFailed(
+    scored.candidate.results,
+    {
+      endpoint: endpoint.name,
+      host: hostOf(endpoint.scoringUri),
+      deployment: inputs.deployment,
+      onlyDeployment: o.routed.length === 1 ? o.routed[0] : undefined,
+      concurrency: scored.concurrency,
+      privacy: o.privacy,
+      figures: async (name) => (o.deployments.has(name) ? o.deployments : await readOnlineDeployments(ctx, [name])).get(name)?.figures,
+    },
+    inputs.request!,
+    {
+      sink: sink(ctx),
+      readModelLog: (name) => readModelLog(arm, inputs, name),
+      endpointIdentity: (name, err) => explainByEndpointIdentity(arm, { ...inputs, workspaceId: ctx.scopes.workspace }, name, err, { onlyMissing: false }),
+      authorization: (r) =>
+        explainDataPlane(r.status, r.body, {
+          ctx: ctx.diag,
+          token: o.mlToken(),
+          expectedAudience: inputs.cloud.mlScope,
+          authMode: endpoint.authMode,
+          preflightPassed: o.preflightPassed,
+        }),
+    },
+  );
+}
+
+/** The endpoint, read with the identity's permissions; until it is read its auth mode is unknown: reading it is the one action to check. */
+function readOnlineEndpoint(ctx: Ctx) {
+  return ctx.deps.core.group('Endpoint and permissions', async () => {
+    const r = await readEndpointAndPermissions(ctx, onlineRequirements(ctx.scopes, 'key').slice(0, 1));
+    const e = r.endpoint;
+    const traffic =
+      Object.entries(e.traffic)
+        .map(([d, w]) => `${d} ${w}%`)
+        .join(', ') || 'none';
+    ctx.log.info(
+      `Online endpoint '${e.name}': auth mode ${e.authMode}, ${e.kubernetes ? 'Kubernetes' : 'managed'}, traffic ${traffic}, scoring URI ${e.scoringUri || '(none yet)'}.`,
     );
-  }
-  report.setOutcome(`${result.results.length} request(s) scored`);
+    return r;
+  });
+}
+
+/**
+ * Every request, to the deployment and, with compare-to, to the baseline through the
+ * azureml-model-deployment header (never mirrored traffic): both at once, each at the same
+ * concurrency, each answer timed.
+ */
+async function scoreAll(ctx: Ctx, endpoint: Endpoint, credential: string): Promise<Scored> {
+  const { inputs, http, log } = ctx;
+  const request = inputs.request!;
+  const concurrency = request.jsonl ? inputs.concurrency : 1;
+  const baseline = inputs.gate?.compare?.baseline;
+  const to = (deployment: string | undefined, label?: string) =>
+    score({ http, log, endpoint, deployment, credential, contentType: inputs.contentType, bodies: request.bodies, concurrency, label });
+  const [candidate, base] = await Promise.all([to(inputs.deployment, baseline && inputs.deployment), baseline ? to(baseline, baseline) : undefined]);
+  return { candidate, deployment: inputs.deployment, baseline: baseline && base ? { name: baseline, result: base } : undefined, concurrency };
 }
 
 /**
@@ -144,7 +151,8 @@ export async function runOnline(ctx: Ctx): Promise<void> {
  */
 async function readOnlineDeployments(ctx: Ctx, names: string[]): Promise<Map<string, Deployment>> {
   const read = new Map<string, Deployment>();
-  const results = await Promise.allSettled(names.map((name) => readDeployment(ctx.arm, ctx.inputs, name)));
+  const baseline = ctx.inputs.gate?.compare?.baseline;
+  const results = await Promise.allSettled(names.map((name) => readDeployment(ctx.arm, ctx.inputs, name, name === baseline ? Input.compareTo : undefined)));
   results.forEach((r, i) => {
     if (r.status === 'fulfilled') return void read.set(names[i], r.value);
     const err: unknown = r.reason;
