@@ -3,6 +3,8 @@
 // function of a Bench (its round trip, its run count, the table); it starts the emulator world it
 // needs with `latencyMs: b.latencyMs`, so every service pays the same round trip.
 import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ConnectionLogEntry, Emulator, RequestLogEntry } from '../emulator/src/index.js';
 import { ROOT } from './runner.js';
@@ -68,6 +70,8 @@ export interface Bench {
   table: Table;
   /** The node binary that runs the action and the yardsticks alike. */
   node: string;
+  /** The action's entry to run (default dist/index.js). */
+  bundle?: string;
 }
 
 export const latencyLabel = (ms: number) => `${ms} ms`;
@@ -180,4 +184,59 @@ export function timeline(t: Traffic, spawnedAt: number): string {
     ...t.requests.map((e) => ({ time: e.time, what: `${requestLabel(e)} → ${e.status}` })),
   ].sort((a, b) => a.time - b.time);
   return events.map((e) => `    +${(e.time - spawnedAt).toFixed(0).padStart(5)} ms  ${e.what}`).join('\n');
+}
+
+/**
+ * A plain node:http server on 127.0.0.1, no TLS, timing a process's first request: when its
+ * headers arrive (the 'request' event), not when its connection opens, since a process may open
+ * connections ahead and write its request only later.
+ */
+export interface FirstRequestProbe {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  server: Server;
+  /** Spawns argv (no shell) and gives spawn → its first request's headers (ms); the process is killed then. */
+  time(argv: string[], env: Record<string, string>): Promise<{ ms: number; spawnedAt: number }>;
+  close(): Promise<void>;
+}
+
+export async function firstRequestProbe(timeoutMs = 10_000): Promise<FirstRequestProbe> {
+  let waiting: ((at: number) => void) | undefined;
+  const server = createServer((_req, res) => {
+    const at = epochNow();
+    waiting?.(at);
+    waiting = undefined;
+    res.writeHead(503, { connection: 'close' }).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const time = (argv: string[], env: Record<string, string>) =>
+    new Promise<{ ms: number; spawnedAt: number }>((resolve, reject) => {
+      const spawnedAt = epochNow();
+      const child = spawn(argv[0], argv.slice(1), { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const timer = setTimeout(() => done(new Error(`no request within ${timeoutMs} ms: ${argv.join(' ')}`)), timeoutMs);
+      const done = (outcome: number | Error) => {
+        clearTimeout(timer);
+        waiting = undefined;
+        child.kill('SIGKILL');
+        if (typeof outcome === 'number') resolve({ ms: outcome - spawnedAt, spawnedAt });
+        else reject(outcome);
+      };
+      waiting = done;
+      child.on('exit', (code) => {
+        if (waiting === done) done(new Error(`${argv.join(' ')} exited (${code}) before any request: ${output}`));
+      });
+    });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    time,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
