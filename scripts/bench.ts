@@ -17,13 +17,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/src/index.js';
 import { pollJob, type JobState } from '../src/batch/jobs.js';
-import { BUNDLE, ROOT, runAndSignal, runStep, stepEnv, type StepResult } from './runner.js';
-import { pushEvent } from '../__tests__/github-events.js';
+import { BUNDLE, ROOT, runAndSignal, runStep, type StepResult } from './runner.js';
 import { accessToken, call, mlClient } from '../emulator/test/client.js';
 import { benchData } from './bench-data.js';
 import { followLogs } from './bench-logs.js';
 import {
   breakdown,
+  coldStartEnv,
   compareRequests,
   connectionsBy,
   fmt,
@@ -365,39 +365,15 @@ function scoringRate(t: Traffic): number {
 /**
  * Process start to the first request's headers at a plain node:http server on 127.0.0.1 (no relay,
  * no TLS, no NODE_EXTRA_CA_CERTS on either side; scripts/bench-kit.ts's firstRequestProbe): the
- * action's bundle, whose first request is the GitHub OIDC token request, against the smallest bare
- * process sending one request, a CommonJS one-liner, and the same request from an ES module file
- * (scripts/bare-request.mjs), so that what being an ES module costs shows on its own. The action
- * runs as on a runner: an online key invoke in the default cloud (its connections opened ahead go
- * nowhere: this machine has no network), a push event's payload at GITHUB_EVENT_PATH.
+ * action's bundle, whose first request is the GitHub OIDC token request (run as coldStartEnv
+ * says), against the smallest bare process sending one request, a CommonJS one-liner, and the same
+ * request from an ES module file (scripts/bare-request.mjs), so that what being an ES module costs
+ * shows on its own. scripts/profile-start.ts shows where the action's time goes.
  */
 async function coldStart(b: Bench): Promise<void> {
   const probe = await firstRequestProbe();
   const dir = mkdtempSync(join(tmpdir(), 'bench-cold-'));
-  const ids = {
-    tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47',
-    client: '0f3d3e1a-2b1c-4d5e-8f90-1a2b3c4d5e6f',
-    subscription: '1b2c3d4e-5f60-4718-9a2b-3c4d5e6f7a8b',
-  };
-  const push = pushEvent();
-  const env = stepEnv(
-    {
-      inputs: {
-        'tenant-id': ids.tenant,
-        'client-id': ids.client,
-        'subscription-id': ids.subscription,
-        'resource-group': 'rg-scoring',
-        workspace: 'ws-scoring',
-        'endpoint-type': 'online',
-        endpoint: 'score-key',
-        request: REQUEST,
-      },
-      env: { ...push.env, ACTIONS_ID_TOKEN_REQUEST_URL: `${probe.url}/_apis/distributedtask/idtoken?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'bench' },
-      event: push.event,
-      githubToken: 'ghs_bench',
-    },
-    dir,
-  );
+  const env = coldStartEnv(probe.url, dir);
   const [act, oneLiner, esm] = await inTurn(b.runs, [
     async () => (await probe.time([b.node, b.bundle ?? BUNDLE], env)).ms,
     async () => (await probe.time([b.node, '-e', `require("node:http").get(${JSON.stringify(probe.url)})`], {})).ms,

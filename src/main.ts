@@ -1,7 +1,7 @@
 // One run, top to bottom: sign in, then a batch run (batch/run.ts) or an online run
 // (online/run.ts), which share the phases of phases.ts; whatever fails is explained and reported
-// here. It is also the entry of the second bundle (dist/main/), which holds the Azure libraries and
-// never @actions/core: the first bundle hands that in.
+// here. step.ts, the entry of the second bundle (dist/main/), calls it; that bundle holds the Azure
+// libraries and never @actions/core: the first bundle hands that in.
 import { runBatch } from './batch/run.js';
 import { runOnline } from './online/run.js';
 import type { Ctx, RunDeps } from './phases.js';
@@ -15,8 +15,6 @@ import type { Inputs } from './inputs.js';
 import { workspacePrivate } from './azure/network.js';
 import { createSession } from './signin/signin.js';
 
-export { post } from './post.js';
-export { commentOnPullRequest } from './github/comment.js';
 export type { MainCore, RunDeps } from './phases.js';
 
 export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
