@@ -71,7 +71,11 @@ function breakdown(profile: Profile, untilUs: number, bundleUrl: string, map: So
       if (f.url !== bundleUrl) continue;
       if (top.url.startsWith('node:internal/bootstrap') || top.url.startsWith('node:internal/modules')) return groupOfNode(top);
       const { originalSource } = map.findEntry(f.lineNumber, f.columnNumber) as { originalSource?: string };
-      return originalSource ? groupOfSource(originalSource) : 'the bundle (unmapped)';
+      // The module's own body starts the file, where no source maps: webpack's runtime and the
+      // top-level code of the modules it concatenated there.
+      if (!originalSource)
+        return f.lineNumber === 0 && f.columnNumber === 0 ? 'the bundle: its top level (webpack, concatenated modules)' : 'the bundle (unmapped)';
+      return groupOfSource(originalSource);
     }
     return groupOfNode(top);
   };
