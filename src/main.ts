@@ -5,7 +5,6 @@
 import { runBatch } from './batch/run.js';
 import { runOnline } from './online/run.js';
 import type { Ctx, RunDeps } from './phases.js';
-import { createArm } from './azure/arm.js';
 import { resourceScopes } from './permissions/catalog.js';
 import { Output } from './constants.js';
 import { explain, type DiagnoseContext } from './permissions/diagnose.js';
@@ -14,6 +13,7 @@ import { createHttp, type Log } from './azure/http.js';
 import type { Inputs } from './inputs.js';
 import { workspacePrivate } from './azure/network.js';
 import { createSession } from './signin/signin.js';
+import { nextRequestSent } from './signin/request-sent.js';
 
 export type { MainCore, RunDeps } from './phases.js';
 
@@ -38,6 +38,12 @@ export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
       prefetchedAssertion: deps.prefetchedAssertion,
       metadata: deps.warm?.metadata,
     });
+    // The resource manager clients compile while the first sign-in request is on its way.
+    const sent = nextRequestSent();
+    const signedIn = core.group('Sign in', () => signIn(inputs, session, log));
+    signedIn.catch(() => undefined);
+    await Promise.race([sent, signedIn.catch(() => undefined)]);
+    const { createArm } = await import('./azure/arm-clients.js');
     const arm = createArm(inputs, session, http);
     const diag: DiagnoseContext = {
       scopes,
@@ -50,7 +56,7 @@ export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
     };
     let workspace: Promise<boolean | undefined> | undefined;
     ctx = { inputs, deps, log, http, session, arm, scopes, diag, workspacePrivate: () => (workspace ??= workspacePrivate(arm, inputs)) };
-    await core.group('Sign in', () => signIn(ctx!));
+    await signedIn;
     if (inputs.endpointType === 'batch') await runBatch(ctx);
     else await runOnline(ctx);
   } catch (err) {
@@ -60,7 +66,7 @@ export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
   }
 }
 
-async function signIn({ inputs, session, log }: Ctx): Promise<void> {
+async function signIn(inputs: Inputs, session: Ctx['session'], log: Log): Promise<void> {
   const how = {
     oidc: 'GitHub OIDC (federated credential)',
     'client-secret': 'a client secret',

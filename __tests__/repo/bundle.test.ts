@@ -232,6 +232,16 @@ describe('@azure/storage-blob, a chunk of its own', () => {
   });
 });
 
+describe('the resource manager clients, a chunk of their own', () => {
+  it('are not in the Azure half itself, only in the chunk main.ts imports once the first sign-in request is on its way', () => {
+    const agent = 'azsdk-js-arm-machinelearning';
+    expect(read('dist/main/index.js')).not.toContain(agent);
+    expect(filesIn('dist/main', /^\d+\.index\.js$/).filter((f) => read(f).includes(agent))).toHaveLength(1);
+    const staticImporters = srcFiles.filter((f) => /^import (?!type )[^;]*from '(@azure\/arm-[^']+|[./]*\/arm-clients\.js)';$/m.test(read(f)));
+    expect(staticImporters).toEqual(['src/azure/arm-clients.ts']);
+  });
+});
+
 /** Files of a bundle directory that hold Octokit (its packages name themselves in its user agent). */
 const withOctokit = (dir: string) => filesIn(dir, /\.js$/).filter((f) => /octokit-(core|request)\.js/.test(read(f)));
 
