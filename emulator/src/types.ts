@@ -462,6 +462,45 @@ export interface WorldSpec {
    * (TCP and TLS handshakes, then the request), as across a real link (wire.ts).
    */
   latencyMs?: number | Partial<Record<Service, number>>;
+  /**
+   * Lean shapes: every answer that names its model carries only the fields its model requires
+   * (shapes.ts, models.ts), as Azure and GitHub may answer. Same as shapes { '*': { lean: true } }.
+   */
+  lean?: boolean;
+  /** Shapes of the answers, by model name ('BatchDeployment', 'RunDetails', 'issue-comment[]', …) or '*' for all. */
+  shapes?: Record<string, AnswerShape>;
+}
+
+/**
+ * A shape an answer may take that its model allows (shapes.ts). The rates are shares (0–1) of the
+ * fields, enum values, objects or collections drawn, from seed and the answer's sequence number.
+ */
+export interface AnswerShape {
+  /** Every optional field left out (an answer with only the required fields). */
+  lean?: boolean;
+  /** Optional fields left out, by path ('properties.compute', 'value[].properties.scope'). */
+  drop?: string[];
+  /** Seed of the draws (default 1). */
+  seed?: number;
+  /** Optional fields left out. */
+  missing?: number;
+  /** Optional fields sent as null. */
+  nulls?: number;
+  /** Enum values replaced by one the model does not list ('Future<Field>'). */
+  unknownEnums?: number;
+  /** Collections (lists, maps) sent empty. */
+  empty?: number;
+  /** Objects given a field the model does not know (futureField). */
+  extra?: number;
+  /** A list answer (value + nextLink) split into pages by nextLink at drawn points, empty pages included. */
+  pages?: boolean;
+}
+
+/** An answer the reshaper changed: what it did, so a test can say which shape failed it. */
+export interface ShapeLogEntry {
+  url: string;
+  model: string;
+  changes: string[];
 }
 
 export interface PullRequestSpec {
@@ -633,6 +672,10 @@ export interface Emulator {
   storage: StorageHandle;
   clock: Clock;
   setFaults(plan: FaultPlan | undefined): void;
+  /** Replaces the shapes of the answers (WorldSpec.shapes); undefined: the default answers (lean stays when the world asked for it). */
+  setShapes(shapes: Record<string, AnswerShape> | undefined): void;
+  /** Every answer the shapes changed, and how. */
+  shapeLog: ShapeLogEntry[];
   /** Replace an identity's role assignments (by client id or name). */
   setRoles(identity: string, roles: RoleAssignmentSpec[]): void;
   /** Environment a runner gives a step: OIDC variables, GITHUB_API_URL, NODE_EXTRA_CA_CERTS, HTTPS_PROXY (proxyUrl) and NO_PROXY=127.0.0.1,localhost. */
