@@ -168,6 +168,13 @@ export async function becomeReady(ctx: Ctx, endpoint: Endpoint, deployments: Dep
         ? explainByEndpointIdentity(arm, { ...inputs, workspaceId: ctx.scopes.workspace }, r.name, err, { onlyMissing: readinessOf(r.state) !== 'failed' })
         : Promise.resolve(err),
   });
+  // The scoring URI is read-only and optional in the endpoint's model: one that is not there yet cannot be invoked.
+  if (!current.scoringUri) {
+    throw new ActionError(
+      'not-ready',
+      `Check ${inputs.endpointType} endpoint '${current.name}': it reports no scoring URI (provisioning state ${current.provisioningState ?? 'not given'}), so it cannot be invoked yet.`,
+    );
+  }
   return current;
 }
 
