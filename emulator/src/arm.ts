@@ -235,7 +235,7 @@ export function armRoutes(s: State): Route[] {
       codeConfiguration: { codeId: `${workspaceScope(w, e.workspace)}/codes/score-code/versions/1`, scoringScript: 'batch_driver.py' },
       environmentId: `${workspaceScope(w, e.workspace)}/environments/batch-env/versions/1`,
       environmentVariables: {},
-      compute: d.compute,
+      ...(d.computeHidden ? {} : { compute: d.compute }),
       errorThreshold: -1,
       retrySettings: { maxRetries: 3, timeout: 'PT30S' },
       miniBatchSize: 10,

@@ -157,8 +157,12 @@ export interface BatchDeploymentSpec {
   provisioning?: ProvisioningPlan;
   /** Error of the last create/update operation (its async operation status) when it Failed. */
   provisioningError?: { code: string; message: string };
-  /** Compute cluster name (default 'cpu-cluster'). */
-  compute?: string;
+  /**
+   * Compute cluster name (default 'cpu-cluster'). null: properties.compute is left out, as the spec
+   * allows (a pipeline-component deployment names its compute in its settings); jobs still run on
+   * 'cpu-cluster'.
+   */
+  compute?: string | null;
   /** 'model' (default) ignores a requested experiment name; 'pipelineComponent' honours it and takes Literal inputs. */
   type?: 'model' | 'pipelineComponent';
 }

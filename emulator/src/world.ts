@@ -73,6 +73,8 @@ export interface Provisioning {
 export interface BatchDeploymentRec extends Provisioning {
   name: string;
   compute: string;
+  /** properties.compute is left out of its answers (BatchDeploymentSpec.compute null). */
+  computeHidden: boolean;
   type: 'model' | 'pipelineComponent';
 }
 
@@ -301,6 +303,7 @@ export function buildWorld(spec: WorldSpec): World {
         name: d.name,
         ...provisioning(`${workspaceScope(w, ws)}/batchEndpoints/${e.name}/deployments/${d.name}`, d),
         compute: `${workspaceScope(w, ws)}/computes/${d.compute ?? 'cpu-cluster'}`,
+        computeHidden: d.compute === null,
         type: d.type ?? 'model',
       })),
       defaultDeployment: e.defaultDeployment === undefined ? (deployments[0]?.name ?? null) : e.defaultDeployment,

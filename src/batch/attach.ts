@@ -73,7 +73,7 @@ export async function attachToJob(ctx: Ctx, data: DataAccess): Promise<StartedJo
   const required = attachRequirements(ctx.scopes, { cancelOnTimeout: inputs.cancelOnTimeout, download: Boolean(inputs.downloadPath) });
   const read = await deps.core.group('Job and permissions', () => readWithPermissions(ctx, () => readJob(ctx, name), required));
   await checkPermissions(ctx, read.entries, required, async () =>
-    storagePreflight({ arm, inputs, uses: await data.uses(), mountAccounts: [], computeId: () => Promise.resolve(undefined), log, notice: deps.core.notice }),
+    storagePreflight({ arm, inputs, uses: await data.uses(), mountAccounts: [], log, notice: deps.core.notice }),
   );
   if (onlyChecking(ctx)) return undefined;
   const { job, owner } = read.value;

@@ -68,7 +68,7 @@ async function startJob(ctx: Ctx): Promise<StartedJob | undefined> {
       inputs,
       uses: await data.uses(),
       mountAccounts: await data.mountAccounts(),
-      computeId: () => Promise.resolve(deployment.compute),
+      deployment,
       log,
       notice: core.notice,
     }),
