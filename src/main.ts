@@ -51,10 +51,11 @@ export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
       tenantId: inputs.tenantId,
     };
     let workspace: Promise<boolean | undefined> | undefined;
-    ctx = { inputs, deps, log, http, session, arm, scopes, diag, workspacePrivate: () => (workspace ??= workspacePrivate(arm, inputs)) };
-    await core.group('Sign in', () => signIn(ctx!));
-    if (inputs.endpointType === 'batch') await runBatch(ctx);
-    else await runOnline(ctx);
+    const c: Ctx = { inputs, deps, log, http, session, arm, scopes, diag, workspacePrivate: () => (workspace ??= workspacePrivate(arm, inputs)) };
+    ctx = c;
+    await core.group('Sign in', () => signIn(c));
+    if (inputs.endpointType === 'batch') await runBatch(c);
+    else await runOnline(c);
   } catch (err) {
     const failure = ctx ? explain(err, ctx.diag) : err;
     if (failure instanceof ActionError && failure.missingActions) report.output(Output.missingActions, JSON.stringify(failure.missingActions));

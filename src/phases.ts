@@ -195,7 +195,7 @@ function preflight(ctx: Ctx, entries: PermissionEntry[] | undefined, required: R
   // warn: the same report the failure would give, as a warning, and the run goes on.
   deps.report.output(Output.missingActions, JSON.stringify(gap.missingActions));
   deps.core.warning([gap.message, '', ...gap.details].join('\n'));
-  deps.report.section(gap.summary!);
+  if (gap.summary) deps.report.section(gap.summary);
   return false;
 }
 

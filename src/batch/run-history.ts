@@ -99,7 +99,7 @@ export async function openRunHistory(
       if (known) return known;
       // One page: a batch job has a single step.
       const page = await get<{ value?: { runId?: string; properties?: Record<string, string> }[] }>(`${encodeURIComponent(runId)}/children`);
-      const runs = (page.value ?? []).filter((c) => c.runId).map((c) => ({ runId: c.runId!, moduleName: c.properties?.['azureml.moduleName'] }));
+      const runs = (page.value ?? []).flatMap((c) => (c.runId ? [{ runId: c.runId, moduleName: c.properties?.['azureml.moduleName'] }] : []));
       if (runs.length) steps.set(runId, runs);
       return runs;
     },

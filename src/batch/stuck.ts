@@ -6,7 +6,7 @@
 // zero by default), scaling up from zero, resource locks, low-priority capacity.
 import type { AmlCompute } from '@azure/arm-machinelearning';
 import type { Arm } from '../azure/arm.js';
-import { armCall, ArmError } from '../azure/arm.js';
+import { armCall, ArmError, resourceName } from '../azure/arm.js';
 import type { Inputs } from '../inputs.js';
 import { DIAGNOSTIC_ACTIONS } from '../permissions/catalog.js';
 
@@ -65,7 +65,7 @@ export function stuckWarning(p: {
 
 /** The cluster a batch deployment runs on, read through the resource manager; a reason string when it cannot be. */
 export async function readCluster(arm: Arm, inputs: Pick<Inputs, 'resourceGroup' | 'workspace'>, computeId: string): Promise<Cluster | string> {
-  const name = computeId.split('/').pop()!;
+  const name = resourceName(computeId);
   try {
     const c = await armCall(`read compute '${name}'`, () => arm.ml.computeOperations.get(inputs.resourceGroup, inputs.workspace, name));
     const props = c.properties;

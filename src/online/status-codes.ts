@@ -152,9 +152,10 @@ export function translateStatus(r: FailedRequest, c: StatusContext): Translation
     }
     case 429: {
       const limit = pendingLimit(f);
-      const formula = limit
-        ? `${limit} (2 × max_concurrent_requests_per_instance ${f!.maxConcurrentRequestsPerInstance} × ${f!.instanceCount} instance${f!.instanceCount === 1 ? '' : 's'})`
-        : '';
+      const formula =
+        limit && f
+          ? `${limit} (2 × max_concurrent_requests_per_instance ${f.maxConcurrentRequestsPerInstance} × ${f.instanceCount} instance${f.instanceCount === 1 ? '' : 's'})`
+          : '';
       if (limit !== undefined && c.concurrency > limit) {
         return {
           ...base,
