@@ -114,12 +114,12 @@ export interface Reshaped {
   pages?: { rest: unknown[][]; nextLink: unknown };
 }
 
-/** Splits a list into pages of 0 to 3 items, drawn; at most one page more than it has items. */
+/** Splits a list into pages of 0 to 2 items, drawn; at most two pages more than it has items. */
 function split(prng: Prng, items: unknown[]): unknown[][] {
   const pages: unknown[][] = [];
   let i = 0;
-  while (i < items.length && pages.length < items.length) {
-    const n = Math.floor(prng.next() * 4);
+  while (i < items.length && pages.length <= items.length) {
+    const n = Math.floor(prng.next() * 3);
     pages.push(items.slice(i, i + n));
     i += n;
   }
@@ -148,14 +148,15 @@ export function reshape(modelName: string, body: unknown, shape: AnswerShape, se
  */
 export function createShaper(shapes: () => Record<string, AnswerShape> | undefined, origin: (ctx: Ctx) => string) {
   const log: ShapeLogEntry[] = [];
-  const pending = new Map<string, { items: unknown[][]; nextLink: unknown }>();
+  const pending = new Map<string, { base: string; items: unknown[][]; nextLink: unknown }>();
   let answers = 0;
   let pageIds = 0;
 
-  const nextPage = (ctx: Ctx, items: unknown[][], nextLink: unknown) => {
+  /** A later page's link, on the listener that sent the first (the service a client trusts the list's links to). */
+  const nextPage = (base: string, items: unknown[][], nextLink: unknown) => {
     const id = String(++pageIds);
-    pending.set(id, { items, nextLink });
-    return `${origin(ctx)}/shapes/pages/${id}`;
+    pending.set(id, { base, items, nextLink });
+    return `${base}/shapes/pages/${id}`;
   };
 
   const apply = (model: string, body: unknown, ctx: Ctx): unknown => {
@@ -165,7 +166,7 @@ export function createShaper(shapes: () => Record<string, AnswerShape> | undefin
     const r = reshape(model, body, shape, (shape.seed ?? 1) * 7919 + ++answers);
     if (r.changes.length) log.push({ url: ctx.entry.url, model, changes: r.changes });
     if (!r.pages || !isObject(r.body)) return r.body;
-    return { ...r.body, nextLink: nextPage(ctx, r.pages.rest, r.pages.nextLink) };
+    return { ...r.body, nextLink: nextPage(origin(ctx), r.pages.rest, r.pages.nextLink) };
   };
 
   const routes: Route[] = [
@@ -177,7 +178,7 @@ export function createShaper(shapes: () => Record<string, AnswerShape> | undefin
         const p = pending.get(ctx.params.id);
         if (!p) return ctx.json(404, { error: { code: 'NotFound', message: 'No such page.' } });
         const [items, ...rest] = p.items;
-        ctx.json(200, { value: items, nextLink: rest.length ? nextPage(ctx, rest, p.nextLink) : (p.nextLink ?? null) });
+        ctx.json(200, { value: items, nextLink: rest.length ? nextPage(p.base, rest, p.nextLink) : (p.nextLink ?? null) });
       },
     },
   ];
