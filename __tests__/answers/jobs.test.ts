@@ -3,6 +3,7 @@
 // details and child runs. Served by the emulator to the action's own modules in process; each ends
 // with a value or one line naming what it could not use, never a crash (harness.ts judges).
 // Run history's rundata and resolved URIs are not read by the action, so not here.
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessToken } from '../../emulator/test/client.js';
 import { readEndpoint, type Endpoint } from '../../src/azure/endpoints.js';
@@ -85,4 +86,15 @@ describe('run history', () => {
       const steps = await history.children(job.name);
       return { details, steps, step: steps[0] ? await history.details(steps[0].runId) : undefined };
     }));
+  it('the steps split into pages at any point, an empty first page included: the scoring step is found', () =>
+    property(
+      w,
+      ['PaginatedRunList'],
+      async () => {
+        const history = await openRunHistory(w.arm, w.http, where, () => Promise.resolve(armToken));
+        return history?.children(job.name);
+      },
+      (o) => expect('value' in o && (o.value as { moduleName?: string }[]).map((c) => c.moduleName)).toEqual(['batchscoring']),
+      { shapes: fc.record({ pages: fc.constant(true), seed: fc.integer({ min: 1, max: 1e9 }) }) },
+    ));
 });
