@@ -86,9 +86,12 @@ export type JobStatus =
   | 'Paused'
   | 'Unknown';
 
+/** A JobStatus, or one the spec does not list yet (the service may add statuses: a test of how the action meets one). */
+export type AnyJobStatus = JobStatus | (string & {});
+
 export interface JobPlan {
   /** Non-final statuses the job passes through, each for durationMs of emulator clock time. */
-  steps?: { status: JobStatus; durationMs: number }[];
+  steps?: { status: AnyJobStatus; durationMs: number }[];
   /** Default 'Completed'. */
   final?: 'Completed' | 'Failed' | 'Canceled';
   /** Run-history error of a Failed job. */
@@ -555,7 +558,7 @@ export interface JobRecord {
   createdBy: string;
   createdAt: number;
   /** Current status on the emulator clock. */
-  status: JobStatus;
+  status: AnyJobStatus;
   cancelRequestedAt?: number;
   inputs: unknown;
   outputs?: unknown;
