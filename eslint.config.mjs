@@ -21,6 +21,11 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
+  // A function of the action that does not fit on a screen is doing more than one job (issue 23).
+  {
+    files: ['src/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
+  },
   // Every field Azure, GitHub or a token endpoint sends may be missing: src/ handles that case rather
   // than asserting it away (issue 22). A '!' on the action's own data needs a disable comment with its reason.
   { files: ['src/**/*.ts'], rules: { '@typescript-eslint/no-non-null-assertion': 'error' } },

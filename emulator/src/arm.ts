@@ -270,7 +270,7 @@ export function armRoutes(s: State): Route[] {
         },
         scoringUri: creating ? null : `${w.urls.inference}/${e.name}/score`,
         swaggerUri: creating ? null : `${w.urls.inference}/${e.name}/swagger.json`,
-        authMode: { key: 'Key', aml_token: 'AMLToken', aad_token: 'AADToken' }[e.authMode],
+        authMode: e.reportedAuthMode ?? { key: 'Key', aml_token: 'AMLToken', aad_token: 'AADToken' }[e.authMode],
         provisioningState: state,
         compute: e.kubernetes ? `${workspaceScope(w, e.workspace)}/computes/k8s-compute` : null,
         traffic: e.traffic,

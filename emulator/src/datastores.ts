@@ -25,7 +25,7 @@ export function datastoreRoutes(s: State): Route[] {
       properties: null,
       isDefault: d.isDefault,
       credentials: { credentialsType: d.credentials },
-      datastoreType: 'AzureBlob',
+      datastoreType: d.datastoreType,
       accountName: d.account,
       containerName: d.container,
       endpoint: STORAGE_SUFFIX[w.cloud],

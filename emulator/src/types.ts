@@ -86,9 +86,12 @@ export type JobStatus =
   | 'Paused'
   | 'Unknown';
 
+/** A JobStatus, or one the spec does not list yet (the service may add statuses: a test of how the action meets one). */
+export type AnyJobStatus = JobStatus | (string & {});
+
 export interface JobPlan {
   /** Non-final statuses the job passes through, each for durationMs of emulator clock time. */
-  steps?: { status: JobStatus; durationMs: number }[];
+  steps?: { status: AnyJobStatus; durationMs: number }[];
   /** Default 'Completed'. */
   final?: 'Completed' | 'Failed' | 'Canceled';
   /** Run-history error of a Failed job. */
@@ -123,8 +126,11 @@ export interface ProgressPlan {
 /** Provisioning states of online/batch endpoints and deployments (2022-10-01 spec enums). */
 export type ProvisioningState = 'Creating' | 'Updating' | 'Scaling' | 'Deleting' | 'Succeeded' | 'Failed' | 'Canceled';
 
-/** States a resource passes through from the emulator's start, each for durationMs of emulator clock time, before its provisioningState. */
-export type ProvisioningPlan = { state: ProvisioningState; durationMs: number }[];
+/**
+ * States a resource passes through from the emulator's start, each for durationMs of emulator clock
+ * time, before its provisioningState; any string is sent as given (a state the spec does not list).
+ */
+export type ProvisioningPlan = { state: ProvisioningState | (string & {}); durationMs: number }[];
 
 /** An AmlCompute cluster as `computes/{name}` reports it (spec example Compute/get/AmlCompute.json). */
 export interface ComputeSpec {
@@ -183,8 +189,13 @@ export interface DatastoreSpec {
   account?: string;
   /** Default: 'azureml-blobstore-<workspace id>' on the workspace's account, else the datastore's name. */
   container?: string;
-  /** How callers reach it: the account key (default), a SAS, or 'None' (identity-based: the caller's own Entra token and data role). */
-  credentials?: 'AccountKey' | 'Sas' | 'None';
+  /**
+   * How callers reach it: the account key (default), a SAS, or 'None' (identity-based: the caller's
+   * own Entra token and data role); any other string is sent as a credentialsType the spec does not list.
+   */
+  credentials?: 'AccountKey' | 'Sas' | 'None' | (string & {});
+  /** properties.datastoreType (default 'AzureBlob'); another is sent as given, with the Blob fields still there. */
+  datastoreType?: string;
   /** Sas only: the SAS listSecrets hands out has expired. */
   sasExpired?: boolean;
   /** The container does not exist in the account. */
@@ -310,6 +321,8 @@ export interface OnlineEndpointSpec {
   name: string;
   workspace?: string;
   authMode: 'key' | 'aml_token' | 'aad_token';
+  /** Sent as properties.authMode in place of authMode's spelling: a value the spec does not list (scoring still follows authMode). */
+  reportedAuthMode?: string;
   /** Default 'managed'. A Kubernetes endpoint rejects aad_token at scoring time. */
   compute?: 'managed' | 'kubernetes';
   /** Default 'Enabled'. 'Disabled': scoring only through the workspace's private endpoint (see WorldSpec.network). */
@@ -594,7 +607,7 @@ export interface JobRecord {
   createdBy: string;
   createdAt: number;
   /** Current status on the emulator clock. */
-  status: JobStatus;
+  status: AnyJobStatus;
   cancelRequestedAt?: number;
   inputs: unknown;
   outputs?: unknown;

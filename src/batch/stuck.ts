@@ -69,7 +69,10 @@ export async function readCluster(arm: Arm, inputs: Pick<Inputs, 'resourceGroup'
   try {
     const c = await armCall(`read compute '${name}'`, () => arm.ml.computeOperations.get(inputs.resourceGroup, inputs.workspace, name));
     const props = c.properties;
-    const aml = props?.computeType === 'AmlCompute' ? (props as AmlCompute).properties : undefined;
+    // Only an AmlCompute cluster has nodes to count (ComputeType may grow).
+    if (props && props.computeType !== 'AmlCompute')
+      return `its type is '${String(props.computeType)}', and this action reads the nodes of AmlCompute clusters only`;
+    const aml = props ? (props as AmlCompute).properties : undefined;
     return {
       name,
       minNodes: aml?.scaleSettings?.minNodeCount,

@@ -104,116 +104,115 @@ function instances(f: DeploymentFigures | undefined): string {
 
 const TIMEOUT_FIX = `Set request_settings.request_timeout_ms in the deployment's YAML (at most ${MAX_MANAGED_TIMEOUT_MS} ms on a managed online endpoint) and apply it with 'az ml online-deployment update', or make run() in score.py faster.`;
 
+type Row = (r: FailedRequest, c: StatusContext) => Partial<Translation> & Pick<Translation, 'cause' | 'headline'>;
+
+function authorization(r: FailedRequest, c: StatusContext): ReturnType<Row> {
+  return {
+    cause: r.status === 401 ? '401 unauthorized' : '403 refused',
+    headline: `Check the identity's access to online endpoint '${c.endpoint}': it answered ${r.status}.`,
+    authorization: true,
+  };
+}
+
+function notFound(_r: FailedRequest, c: StatusContext): ReturnType<Row> {
+  return {
+    cause: '404 no deployment to route to',
+    headline: c.deployment
+      ? `Check 'deployment': online endpoint '${c.endpoint}' answered 404 to deployment '${c.deployment}', which it does not route to.`
+      : `Set 'deployment' or give a deployment traffic: online endpoint '${c.endpoint}' answered 404, which it gives when no deployment has a positive traffic weight.`,
+  };
+}
+
+function modelError(r: FailedRequest, c: StatusContext): ReturnType<Row> {
+  const model = r.modelStatus || r.modelReason ? ` (the model answered ${[r.modelStatus, r.modelReason].filter(Boolean).join(' ')})` : '';
+  return {
+    cause: `424 model error${r.modelStatus ? ` ${r.modelStatus}` : ''}`,
+    headline: `Fix the model of ${who(c)}: it answered 424, Azure's answer when the model's container returns an error${model}.`,
+    details: ["If the liveness or readiness probe failed, give the container more time in the deployment's probe settings (liveness_probe / readiness_probe)."],
+    modelLogs: true,
+  };
+}
+
+/** 429: too many pending requests when this run alone could exceed the limit, else the rate limit. */
+function tooMany(_r: FailedRequest, c: StatusContext): ReturnType<Row> {
+  const f = c.figures;
+  const limit = pendingLimit(f);
+  const formula =
+    limit !== undefined && f
+      ? `${limit} (2 × max_concurrent_requests_per_instance ${f.maxConcurrentRequestsPerInstance} × ${f.instanceCount} instance${f.instanceCount === 1 ? '' : 's'})`
+      : '';
+  if (limit !== undefined && c.concurrency > limit) {
+    return {
+      cause: '429 too many pending requests',
+      headline: `Lower 'concurrency' to ${limit} or give ${who(c)} more capacity: it answered 429 (too many pending requests); it takes at most ${formula} requests in parallel and this run sent up to ${c.concurrency}.`,
+      details: [
+        'To take more: raise request_settings.max_concurrent_requests_per_instance (with the WORKER_COUNT environment variable to match) or instance_count; under autoscaling, retry with exponential backoff.',
+      ],
+    };
+  }
+  return {
+    cause: '429 too many requests',
+    headline:
+      limit !== undefined
+        ? `Lower the request rate or ask for a higher limit on online endpoint '${c.endpoint}': it answered 429 although this run sent at most ${c.concurrency} at once, within the ${formula} ${who(c)} takes in parallel; other clients share it, or the endpoint reached its rate limit (${DEFAULT_ENDPOINT_RPS} requests per second by default).`
+        : `Lower 'concurrency' or give ${who(c)} more instances: it answered 429, either too many pending requests (more than 2 × max_concurrent_requests_per_instance × instance count) or the endpoint's rate limit (${DEFAULT_ENDPOINT_RPS} requests per second by default).`,
+    details: ["A higher rate limit is a quota request ('Machine Learning Service: Endpoint Limits'); re-create the deployments once it is granted."],
+  };
+}
+
+/** One function per row of the guide's tables, by status. */
+const ROWS: Record<number, Row> = {
+  401: authorization,
+  403: authorization,
+  404: notFound,
+  408: (r, c) => ({
+    cause: '408 request timeout',
+    headline: `Raise the request timeout of ${who(c)} or make the model faster: it answered 408 after ${Math.round(r.latencyMs)} ms; ${timeoutFigure(c.figures)}.`,
+    details: [TIMEOUT_FIX],
+  }),
+  409: (_r, c) => ({
+    cause: '409 operation in progress',
+    headline: `Wait for the operation in progress on online endpoint '${c.endpoint}' to finish, then re-run (wait-for-ready waits for it): it answered 409 Conflict, its answer while a create, update or delete runs.`,
+  }),
+  424: modelError,
+  429: tooMany,
+  500: (_r, c) => ({
+    cause: '500 internal server error',
+    headline: `Re-run later, or open an Azure support request with the request id: online endpoint '${c.endpoint}' answered 500, Azure's answer when the infrastructure it provisioned for the deployment is failing.`,
+    modelLogs: true,
+  }),
+  502: (_r, c) => ({
+    cause: '502 run() crashed',
+    headline: `Fix score.py of ${who(c)}: it answered 502, Azure's answer when run() raises or crashes (a package missing from the environment, a syntax error, or init() failing).`,
+    modelLogs: true,
+  }),
+  503: (_r, c) => ({
+    cause: '503 load above capacity',
+    headline: `Scale out ${who(c)} or lower 'concurrency': it answered 503, Azure's answer when requests rise faster than it scales; ${instances(c.figures)}.`,
+    details: [
+      'Raise the instance count (or min_instances), lower the target utilization at which it adds instances, or raise max_instances when it already runs at its maximum.',
+    ],
+    modelLogs: true,
+  }),
+  504: (r, c) => ({
+    cause: '504 request timed out',
+    headline: `Raise the request timeout of ${who(c)} or make the model faster: it answered 504 after ${Math.round(r.latencyMs)} ms (the request timed out); ${timeoutFigure(c.figures)}, and ${instances(c.figures)}.`,
+    details: [TIMEOUT_FIX, 'If the model is only overloaded, scale out or lower concurrency.'],
+    modelLogs: true,
+  }),
+};
+
+/** Any other status: named, with the model's log for a server error. */
+function otherStatus(r: FailedRequest, c: StatusContext): ReturnType<Row> {
+  return {
+    cause: `${r.status} ${r.status >= 500 ? 'server error' : 'refused'}`,
+    headline: `Fix the request or ${who(c)}: online endpoint '${c.endpoint}' answered HTTP ${r.status}.`,
+    modelLogs: r.status >= 500,
+  };
+}
+
 /** The translation of one failed scoring request (any status but 2xx; 0 is network.ts's). */
 export function translateStatus(r: FailedRequest, c: StatusContext): Translation {
-  const f = c.figures;
-  const base = { details: [] as string[], modelLogs: false, authorization: false };
-  switch (r.status) {
-    case 401:
-    case 403:
-      return {
-        ...base,
-        cause: r.status === 401 ? '401 unauthorized' : '403 refused',
-        headline: `Check the identity's access to online endpoint '${c.endpoint}': it answered ${r.status}.`,
-        authorization: true,
-      };
-    case 404:
-      return {
-        ...base,
-        cause: '404 no deployment to route to',
-        headline: c.deployment
-          ? `Check 'deployment': online endpoint '${c.endpoint}' answered 404 to deployment '${c.deployment}', which it does not route to.`
-          : `Set 'deployment' or give a deployment traffic: online endpoint '${c.endpoint}' answered 404, which it gives when no deployment has a positive traffic weight.`,
-      };
-    case 408:
-      return {
-        ...base,
-        cause: '408 request timeout',
-        headline: `Raise the request timeout of ${who(c)} or make the model faster: it answered 408 after ${Math.round(r.latencyMs)} ms; ${timeoutFigure(f)}.`,
-        details: [TIMEOUT_FIX],
-      };
-    case 409:
-      return {
-        ...base,
-        cause: '409 operation in progress',
-        headline: `Wait for the operation in progress on online endpoint '${c.endpoint}' to finish, then re-run (wait-for-ready waits for it): it answered 409 Conflict, its answer while a create, update or delete runs.`,
-      };
-    case 424: {
-      const model = r.modelStatus || r.modelReason ? ` (the model answered ${[r.modelStatus, r.modelReason].filter(Boolean).join(' ')})` : '';
-      return {
-        ...base,
-        cause: `424 model error${r.modelStatus ? ` ${r.modelStatus}` : ''}`,
-        headline: `Fix the model of ${who(c)}: it answered 424, Azure's answer when the model's container returns an error${model}.`,
-        details: [
-          "If the liveness or readiness probe failed, give the container more time in the deployment's probe settings (liveness_probe / readiness_probe).",
-        ],
-        modelLogs: true,
-      };
-    }
-    case 429: {
-      const limit = pendingLimit(f);
-      const formula =
-        limit && f
-          ? `${limit} (2 × max_concurrent_requests_per_instance ${f.maxConcurrentRequestsPerInstance} × ${f.instanceCount} instance${f.instanceCount === 1 ? '' : 's'})`
-          : '';
-      if (limit !== undefined && c.concurrency > limit) {
-        return {
-          ...base,
-          cause: '429 too many pending requests',
-          headline: `Lower 'concurrency' to ${limit} or give ${who(c)} more capacity: it answered 429 (too many pending requests); it takes at most ${formula} requests in parallel and this run sent up to ${c.concurrency}.`,
-          details: [
-            'To take more: raise request_settings.max_concurrent_requests_per_instance (with the WORKER_COUNT environment variable to match) or instance_count; under autoscaling, retry with exponential backoff.',
-          ],
-        };
-      }
-      return {
-        ...base,
-        cause: '429 too many requests',
-        headline:
-          limit !== undefined
-            ? `Lower the request rate or ask for a higher limit on online endpoint '${c.endpoint}': it answered 429 although this run sent at most ${c.concurrency} at once, within the ${formula} ${who(c)} takes in parallel; other clients share it, or the endpoint reached its rate limit (${DEFAULT_ENDPOINT_RPS} requests per second by default).`
-            : `Lower 'concurrency' or give ${who(c)} more instances: it answered 429, either too many pending requests (more than 2 × max_concurrent_requests_per_instance × instance count) or the endpoint's rate limit (${DEFAULT_ENDPOINT_RPS} requests per second by default).`,
-        details: ["A higher rate limit is a quota request ('Machine Learning Service: Endpoint Limits'); re-create the deployments once it is granted."],
-      };
-    }
-    case 500:
-      return {
-        ...base,
-        cause: '500 internal server error',
-        headline: `Re-run later, or open an Azure support request with the request id: online endpoint '${c.endpoint}' answered 500, Azure's answer when the infrastructure it provisioned for the deployment is failing.`,
-        modelLogs: true,
-      };
-    case 502:
-      return {
-        ...base,
-        cause: '502 run() crashed',
-        headline: `Fix score.py of ${who(c)}: it answered 502, Azure's answer when run() raises or crashes (a package missing from the environment, a syntax error, or init() failing).`,
-        modelLogs: true,
-      };
-    case 503:
-      return {
-        ...base,
-        cause: '503 load above capacity',
-        headline: `Scale out ${who(c)} or lower 'concurrency': it answered 503, Azure's answer when requests rise faster than it scales; ${instances(f)}.`,
-        details: [
-          'Raise the instance count (or min_instances), lower the target utilization at which it adds instances, or raise max_instances when it already runs at its maximum.',
-        ],
-        modelLogs: true,
-      };
-    case 504:
-      return {
-        ...base,
-        cause: '504 request timed out',
-        headline: `Raise the request timeout of ${who(c)} or make the model faster: it answered 504 after ${Math.round(r.latencyMs)} ms (the request timed out); ${timeoutFigure(f)}, and ${instances(f)}.`,
-        details: [TIMEOUT_FIX, 'If the model is only overloaded, scale out or lower concurrency.'],
-        modelLogs: true,
-      };
-    default:
-      return {
-        ...base,
-        cause: `${r.status} ${r.status >= 500 ? 'server error' : 'refused'}`,
-        headline: `Fix the request or ${who(c)}: online endpoint '${c.endpoint}' answered HTTP ${r.status}.`,
-        modelLogs: r.status >= 500,
-      };
-  }
+  const row = Object.hasOwn(ROWS, r.status) ? ROWS[r.status] : otherStatus;
+  return { details: [], modelLogs: false, authorization: false, ...row(r, c) };
 }

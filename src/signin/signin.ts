@@ -85,17 +85,12 @@ const REUSE_ASSERTION_MS = 10_000;
 /** Refresh a shared token this long before it expires. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
 
-export function createSession(inputs: Inputs, deps: SessionDeps): Session {
-  const { http, log } = deps;
-  if (inputs.authType === 'oidc' && !deps.env.ACTIONS_ID_TOKEN_REQUEST_URL) throw missingIdTokenError(deps.env);
-  if (inputs.authType === 'client-secret') {
-    log.warning(
-      'auth-type client-secret works, but a stored secret can leak and expires: prefer auth-type oidc with a federated credential (no secret at all).',
-    );
-  }
-
-  let lastAssertion: Claims | undefined;
-  let assertionFailure: unknown;
+/**
+ * The GitHub OIDC token MSAL presents as its client assertion: the prefetched one first, then
+ * fresh ones; remembers the last one's claims and any failure, for the sign-in diagnosis.
+ */
+function assertionSource(inputs: Inputs, deps: SessionDeps) {
+  const state: { last?: Claims; failure?: unknown } = {};
   let prefetched = deps.prefetchedAssertion;
   let recent: { token: string; at: number; exp: number } | undefined;
   let inflight: Promise<string> | undefined;
@@ -103,17 +98,17 @@ export function createSession(inputs: Inputs, deps: SessionDeps): Session {
     const pending = prefetched;
     prefetched = undefined;
     try {
-      const token = await (pending ?? fetchOidcToken(deps.getIdToken, inputs.audience, log));
-      lastAssertion = decodeClaims(token);
-      recent = { token, at: Date.now(), exp: Number(lastAssertion?.exp ?? 0) * 1000 };
-      log.debug(`GitHub OIDC token: iss=${claim(lastAssertion, 'iss')} sub=${claim(lastAssertion, 'sub')} aud=${claim(lastAssertion, 'aud')}`);
+      const token = await (pending ?? fetchOidcToken(deps.getIdToken, inputs.audience, deps.log));
+      state.last = decodeClaims(token);
+      recent = { token, at: Date.now(), exp: Number(state.last?.exp ?? 0) * 1000 };
+      deps.log.debug(`GitHub OIDC token: iss=${claim(state.last, 'iss')} sub=${claim(state.last, 'sub')} aud=${claim(state.last, 'aud')}`);
       return token;
     } catch (err) {
-      assertionFailure = err;
+      state.failure = err;
       throw err;
     }
   };
-  const getAssertion = (): Promise<string> => {
+  const get = (): Promise<string> => {
     // MSAL asks for the assertion twice for each token it requests (once for the request, once
     // for its client configuration): a token fetched moments ago, far from expiry, serves both.
     // Anything older is fetched fresh, so a job polled for hours never presents an expired one.
@@ -123,15 +118,19 @@ export function createSession(inputs: Inputs, deps: SessionDeps): Session {
     inflight ??= fetchAssertion().finally(() => (inflight = undefined));
     return inflight;
   };
+  return { get, state };
+}
 
-  const pipeline = http.newReadPipeline();
+/** The @azure/identity credential of the plan, its requests on the action's own HTTP stack. */
+function buildCredential(inputs: Inputs, deps: SessionDeps, getAssertion: () => Promise<string>): TokenCredential {
+  const pipeline = deps.http.newReadPipeline();
   if (deps.metadata) pipeline.addPolicy(readAheadPolicy(deps.metadata));
   const common = {
     authorityHost: inputs.authorityHost,
     // Instance discovery asks login.microsoftonline.com about the authority; an overridden
     // authority (air-gapped cloud, emulator) must not depend on it.
     disableInstanceDiscovery: inputs.customAuthority,
-    httpClient: http.client,
+    httpClient: deps.http.client,
     // Token requests go through the action's own pipeline (http.ts says why), so they retry and
     // log as every other request does. @azure/identity hands its options to core-client's
     // ServiceClient, which uses a pipeline it is given in place of building its default one.
@@ -140,22 +139,28 @@ export function createSession(inputs: Inputs, deps: SessionDeps): Session {
     retryOptions: { maxRetries: 0 },
   };
   const plan = planCredential(inputs);
-  let inner: TokenCredential;
   switch (plan.kind) {
     case 'ClientAssertionCredential':
-      inner = new ClientAssertionCredential(plan.tenantId, plan.clientId, getAssertion, common);
-      break;
+      return new ClientAssertionCredential(plan.tenantId, plan.clientId, getAssertion, common);
     case 'ClientSecretCredential':
-      inner = new ClientSecretCredential(plan.tenantId, plan.clientId, plan.clientSecret, common);
-      break;
+      return new ClientSecretCredential(plan.tenantId, plan.clientId, plan.clientSecret, common);
     case 'ManagedIdentityCredential':
-      inner = plan.clientId ? new ManagedIdentityCredential(plan.clientId, common) : new ManagedIdentityCredential(common);
-      break;
+      return plan.clientId ? new ManagedIdentityCredential(plan.clientId, common) : new ManagedIdentityCredential(common);
     case 'AzureCliCredential':
-      inner = new AzureCliCredential(plan.tenantId ? { tenantId: plan.tenantId } : {});
-      break;
+      return new AzureCliCredential(plan.tenantId ? { tenantId: plan.tenantId } : {});
   }
+}
 
+export function createSession(inputs: Inputs, deps: SessionDeps): Session {
+  const { log } = deps;
+  if (inputs.authType === 'oidc' && !deps.env.ACTIONS_ID_TOKEN_REQUEST_URL) throw missingIdTokenError(deps.env);
+  if (inputs.authType === 'client-secret') {
+    log.warning(
+      'auth-type client-secret works, but a stored secret can leak and expires: prefer auth-type oidc with a federated credential (no secret at all).',
+    );
+  }
+  const assertion = assertionSource(inputs, deps);
+  const inner = buildCredential(inputs, deps, assertion.get);
   const principal: Principal = {};
   const cache = new Map<string, Promise<AccessToken>>();
 
@@ -171,7 +176,7 @@ export function createSession(inputs: Inputs, deps: SessionDeps): Session {
         return token;
       },
       (err: unknown) => {
-        if (assertionFailure instanceof ActionError) throw assertionFailure;
+        if (assertion.state.failure instanceof ActionError) throw assertion.state.failure;
         if (err instanceof ActionError) throw err;
         throw translateSignInError(describeThrown(err), {
           authType: inputs.authType,
@@ -179,7 +184,7 @@ export function createSession(inputs: Inputs, deps: SessionDeps): Session {
           tenantId: inputs.tenantId,
           audience: inputs.audience,
           cloud: inputs.cloud.name,
-          assertion: lastAssertion,
+          assertion: assertion.state.last,
         });
       },
     );
