@@ -57,6 +57,16 @@ beforeAll(async () => {
 afterAll(() => w.close());
 
 describe('a batch job', () => {
+  it('the job list, searched for the job of this run', () =>
+    property(w, ['JobBaseResourceArmPaginatedResult'], () => findOwnJob(deps, job.request, Date.now() - 60_000)));
+  it('the job through the resource manager: its status, owner and studio link', () =>
+    property(w, ['JobBase'], async () => {
+      const state = await getJob(w.arm, where, job.name);
+      const raw = await w.arm.ml.jobs.get(where.resourceGroup, where.workspace, job.name);
+      const owner = jobOwner(raw.properties);
+      return { state, owner, mismatch: ownerMismatch(job.name, owner, { endpoint: 'nightly' }) };
+    }));
+  // Last: each run creates a job, and the list the searches read grows with them.
   it("the batch invoke's reply: the job is followed, found again when the reply does not name it", () =>
     property(
       w,
@@ -66,15 +76,6 @@ describe('a batch job', () => {
         if ('value' in o) expect((o.value as { name: string }).name).toMatch(/^batchjob-/);
       },
     ));
-  it('the job through the resource manager: its status, owner and studio link', () =>
-    property(w, ['JobBase'], async () => {
-      const state = await getJob(w.arm, where, job.name);
-      const raw = await w.arm.ml.jobs.get(where.resourceGroup, where.workspace, job.name);
-      const owner = jobOwner(raw.properties);
-      return { state, owner, mismatch: ownerMismatch(job.name, owner, { endpoint: 'nightly' }) };
-    }));
-  it('the job list, searched for the job of this run', () =>
-    property(w, ['JobBaseResourceArmPaginatedResult'], () => findOwnJob(deps, job.request, Date.now() - 60_000)));
 });
 
 describe('run history', () => {
