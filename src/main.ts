@@ -61,7 +61,7 @@ export async function run(inputs: Inputs, given: RunDeps): Promise<void> {
   } catch (err) {
     const failure = ctx ? explain(err, ctx.diag) : err;
     if (failure instanceof ActionError && failure.missingActions) report.output(Output.missingActions, JSON.stringify(failure.missingActions));
-    report.fail(failure, { ...where, lastRequest: http.lastRequest() });
+    report.fail(failure, { ...where, lastRequest: http.lastRequest() ?? null });
   }
 }
 

@@ -39,6 +39,8 @@ export function likelyCause(c: Cluster, nodesPerJob?: number): string {
     return `it is scaling up from zero nodes, which takes minutes; if it stays at 0, the subscription's quota of ${c.vmSize ?? 'this VM size'} cores in the region is likely used up (check Usage + quotas; GPU families start at 0), or a resource lock on the resource group stops it from scaling.${low}`;
   if (c.currentNodes === 0)
     return `it has no node and is not scaling up: the regional quota of ${c.vmSize ?? 'its VM size'} cores is likely used up (check Usage + quotas), or a resource lock on the resource group stops it from scaling.${low}`;
+  // Optional in Azure's answer: without it, having nodes would be a guess.
+  if (c.currentNodes === undefined) return `Azure's answer gives no node count, so the cause cannot be told here: check the cluster in the studio.${low}`;
   return `it has nodes, so the job is likely still being prepared (image build, data access).${low}`;
 }
 

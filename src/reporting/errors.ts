@@ -41,7 +41,8 @@ export function isActionError(err: unknown): err is ActionError {
 /** Where a run was: the phase (a log group, or just after one) and the last request sent. */
 export interface Whereabouts {
   phase?: string;
-  lastRequest?: string;
+  /** null: none was sent yet; undefined: not known here. */
+  lastRequest?: string | null;
 }
 
 /**
@@ -49,10 +50,13 @@ export interface Whereabouts {
  * request, so that a report of it is enough to find where it happened.
  */
 export function unexpectedError(err: unknown, where: Whereabouts = {}): ActionError {
-  const at = [where.phase ? `in ${where.phase}` : undefined, where.lastRequest ? `after ${where.lastRequest}` : 'before any request']
+  const at = [
+    where.phase ? `in ${where.phase}` : undefined,
+    where.lastRequest === null ? 'before any request' : where.lastRequest && `after ${where.lastRequest}`,
+  ]
     .filter(Boolean)
     .join(', ');
-  return new ActionError('azure', `azureml-invoke stopped on an unexpected error (${at}): ${describeThrown(err)}`, [
+  return new ActionError('azure', `azureml-invoke stopped on an unexpected error${at ? ` (${at})` : ''}: ${describeThrown(err)}`, [
     'This is a bug in the action; please report it with this message and the log (run with debug logging for details).',
   ]);
 }

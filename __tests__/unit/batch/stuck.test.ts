@@ -28,6 +28,10 @@ describe('likelyCause', () => {
     expect(cause).toMatch(/^it is scaling up from zero nodes, which takes minutes; if it stays at 0, the subscription's quota of STANDARD_DS3_V2 cores/);
     expect(cause).toContain('resource lock');
   });
+  it('no node count in the answer: no guess', () =>
+    expect(likelyCause(cluster({ currentNodes: undefined }))).toBe(
+      "Azure's answer gives no node count, so the cause cannot be told here: check the cluster in the studio.",
+    ));
   it('no node and not scaling: quota or a lock', () => expect(likelyCause(cluster())).toMatch(/^it has no node and is not scaling up: the regional quota/));
   it('low-priority nodes are named', () => expect(likelyCause(cluster({ vmPriority: 'LowPriority' }))).toContain('low priority'));
   it('nodes present: preparation', () => expect(likelyCause(cluster({ currentNodes: 1 }))).toMatch(/^it has nodes/));

@@ -23,9 +23,12 @@ describe('unexpectedError', () => {
   });
 
   it('before any request, says so', () => {
-    expect(unexpectedError('boom', { phase: "the set-up before 'Sign in'" }).message).toBe(
+    expect(unexpectedError('boom', { phase: "the set-up before 'Sign in'", lastRequest: null }).message).toBe(
       "azureml-invoke stopped on an unexpected error (in the set-up before 'Sign in', before any request): boom",
     );
+    expect(unexpectedError('boom').message).toBe('azureml-invoke stopped on an unexpected error: boom');
+    // Where the last request is not known (the post step), nothing is said of it.
+    expect(unexpectedError('boom', { phase: 'the post step' }).message).toBe('azureml-invoke stopped on an unexpected error (in the post step): boom');
   });
 });
 
