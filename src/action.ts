@@ -11,6 +11,7 @@ import { Input, State } from './constants.js';
 import { getInputs, type InputSource } from './inputs.js';
 import { fetchOidcToken } from './signin/oidc.js';
 import { nextRequestSent } from './signin/request-sent.js';
+import { unexpectedError } from './reporting/errors.js';
 import { warmUp } from './azure/warm.js';
 
 const source: InputSource = {
@@ -70,10 +71,12 @@ async function postStep(): Promise<void> {
 }
 
 export async function run(): Promise<void> {
+  const post = core.getState(State.isPost) === 'true';
   try {
-    await (core.getState(State.isPost) === 'true' ? postStep() : main());
+    await (post ? postStep() : main());
   } catch (err) {
     // Nothing should reach here; if it does, fail loudly rather than succeed silently.
-    core.setFailed(`azureml-invoke stopped on an unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    const failure = unexpectedError(err, { phase: post ? 'the post step' : 'the main step, outside its run (loading, summary, comment)' });
+    core.setFailed([failure.message, '', ...failure.details].join('\n'));
   }
 }

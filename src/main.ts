@@ -8,7 +8,7 @@ import type { Ctx, RunDeps } from './phases.js';
 import { resourceScopes } from './permissions/catalog.js';
 import { Output } from './constants.js';
 import { explain, type DiagnoseContext } from './permissions/diagnose.js';
-import { ActionError } from './reporting/errors.js';
+import { ActionError, trackPhases, type Whereabouts } from './reporting/errors.js';
 import { createHttp, type Log } from './azure/http.js';
 import type { Inputs } from './inputs.js';
 import { workspacePrivate } from './azure/network.js';
@@ -17,7 +17,9 @@ import { nextRequestSent } from './signin/request-sent.js';
 
 export type { MainCore, RunDeps } from './phases.js';
 
-export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
+export async function run(inputs: Inputs, given: RunDeps): Promise<void> {
+  const where: Whereabouts = { phase: "the set-up before 'Sign in'" };
+  const deps = { ...given, core: trackPhases(given.core, where) };
   const { core, report } = deps;
   const log: Log = core;
   const http = createHttp(log, deps.warm?.agent);
@@ -55,14 +57,15 @@ export async function run(inputs: Inputs, deps: RunDeps): Promise<void> {
       tenantId: inputs.tenantId,
     };
     let workspace: Promise<boolean | undefined> | undefined;
-    ctx = { inputs, deps, log, http, session, arm, scopes, diag, workspacePrivate: () => (workspace ??= workspacePrivate(arm, inputs)) };
+    const c: Ctx = { inputs, deps, log, http, session, arm, scopes, diag, workspacePrivate: () => (workspace ??= workspacePrivate(arm, inputs)) };
+    ctx = c;
     await signedIn;
-    if (inputs.endpointType === 'batch') await runBatch(ctx);
-    else await runOnline(ctx);
+    if (inputs.endpointType === 'batch') await runBatch(c);
+    else await runOnline(c);
   } catch (err) {
     const failure = ctx ? explain(err, ctx.diag) : err;
     if (failure instanceof ActionError && failure.missingActions) report.output(Output.missingActions, JSON.stringify(failure.missingActions));
-    report.fail(failure);
+    report.fail(failure, { ...where, lastRequest: http.lastRequest() ?? null });
   }
 }
 

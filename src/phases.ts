@@ -168,6 +168,13 @@ export async function becomeReady(ctx: Ctx, endpoint: Endpoint, deployments: Dep
         ? explainByEndpointIdentity(arm, { ...inputs, workspaceId: ctx.scopes.workspace }, r.name, err, { onlyMissing: readinessOf(r.state) !== 'failed' })
         : Promise.resolve(err),
   });
+  // The scoring URI is read-only and optional in the endpoint's model: one that is not there yet cannot be invoked.
+  if (!current.scoringUri) {
+    throw new ActionError(
+      'not-ready',
+      `Check ${inputs.endpointType} endpoint '${current.name}': it reports no scoring URI (provisioning state ${current.provisioningState ?? 'not given'}), so it cannot be invoked yet.`,
+    );
+  }
   return current;
 }
 
@@ -188,7 +195,7 @@ function preflight(ctx: Ctx, entries: PermissionEntry[] | undefined, required: R
   // warn: the same report the failure would give, as a warning, and the run goes on.
   deps.report.output(Output.missingActions, JSON.stringify(gap.missingActions));
   deps.core.warning([gap.message, '', ...gap.details].join('\n'));
-  deps.report.section(gap.summary!);
+  if (gap.summary) deps.report.section(gap.summary);
   return false;
 }
 

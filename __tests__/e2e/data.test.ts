@@ -18,7 +18,15 @@ beforeAll(async () => {
         defaultDeployment: 'default',
         jobPlan: QUICK,
       },
-      { name: 'score-pipeline', deployments: [{ name: 'pipe', type: 'pipelineComponent' }], jobPlan: QUICK },
+      {
+        name: 'score-pipeline',
+        // 'unnamed' leaves out properties.compute, as the spec allows (its settings name the compute).
+        deployments: [
+          { name: 'pipe', type: 'pipelineComponent' },
+          { name: 'unnamed', type: 'pipelineComponent', compute: null },
+        ],
+        jobPlan: QUICK,
+      },
     ],
     storageAccounts: [{ name: 'stdata' }, { name: 'stwalled', networkDefaultAction: 'Deny' }],
     computes: [
@@ -192,6 +200,25 @@ describe('local inputs up, predictions down', () => {
     expect(storage.map((e) => e.method)).toEqual(['HEAD', 'PUT', 'PUT']);
     for (const e of storage) expect(e.token?.aud).toBe('https://storage.azure.com');
     expect(requests(emu, 'POST', /datastores\/identity_store\/listSecrets$/)).toEqual([]);
+  });
+});
+
+describe('a deployment that names no compute cluster', () => {
+  it('skips the check of the cluster identity with one notice, and runs the job', async () => {
+    const cwd = checkout({ 'data/a.csv': 'x\n' });
+    emu.clearLog();
+    const r = await step(
+      emu,
+      { 'endpoint-type': 'batch', endpoint: 'score-pipeline', deployment: 'unnamed', input: 'data', datastore: 'identity_store' },
+      { cwd, identity: 'data-writer' },
+    );
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs['job-status']).toBe('Completed');
+    const notices = r.annotations.filter((a) => a.level === 'notice');
+    expect(notices.map((n) => n.message)).toEqual([
+      "Not checking whether the compute cluster can read storage account 'stdata': deployment 'unnamed' names no compute cluster (properties.compute), so the action cannot tell which identity mounts the input.",
+    ]);
+    expect(requests(emu, 'GET', /\/computes\//)).toEqual([]);
   });
 });
 

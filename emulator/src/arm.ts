@@ -235,7 +235,7 @@ export function armRoutes(s: State): Route[] {
       codeConfiguration: { codeId: `${workspaceScope(w, e.workspace)}/codes/score-code/versions/1`, scoringScript: 'batch_driver.py' },
       environmentId: `${workspaceScope(w, e.workspace)}/environments/batch-env/versions/1`,
       environmentVariables: {},
-      compute: d.compute,
+      ...(d.computeHidden ? {} : { compute: d.compute }),
       errorThreshold: -1,
       retrySettings: { maxRetries: 3, timeout: 'PT30S' },
       miniBatchSize: 10,
@@ -270,7 +270,7 @@ export function armRoutes(s: State): Route[] {
         },
         scoringUri: creating ? null : `${w.urls.inference}/${e.name}/score`,
         swaggerUri: creating ? null : `${w.urls.inference}/${e.name}/swagger.json`,
-        authMode: { key: 'Key', aml_token: 'AMLToken', aad_token: 'AADToken' }[e.authMode],
+        authMode: e.reportedAuthMode ?? { key: 'Key', aml_token: 'AMLToken', aad_token: 'AADToken' }[e.authMode],
         provisioningState: state,
         compute: e.kubernetes ? `${workspaceScope(w, e.workspace)}/computes/k8s-compute` : null,
         traffic: e.traffic,
@@ -423,6 +423,9 @@ export function armRoutes(s: State): Route[] {
   function endpointReadRoutes<E extends { name: string; workspace: string; deployments: D[] }, D extends { name: string }>(k: {
     segment: 'batchEndpoints' | 'onlineEndpoints';
     word: 'batch' | 'online';
+    /** The models of its answers (models.ts). */
+    model: 'BatchEndpoint' | 'OnlineEndpoint';
+    deploymentModel: 'BatchDeployment' | 'OnlineDeployment';
     records: E[];
     body: (e: E) => unknown;
     deploymentBody: (e: E, d: D) => unknown;
@@ -434,6 +437,7 @@ export function armRoutes(s: State): Route[] {
         service: 'management',
         method: 'GET',
         path: re(`${WS}/${k.segment}`),
+        model: `${k.model}TrackedResourceArmPaginatedResult`,
         handler: (ctx) => {
           const g = inWorkspace(ctx, `${action}/read`);
           if (!g) return;
@@ -444,6 +448,7 @@ export function armRoutes(s: State): Route[] {
         service: 'management',
         method: 'GET',
         path: re(`${WS}/${k.segment}/(?<ep>[^/]+)`),
+        model: k.model,
         handler: (ctx) => {
           const g = inWorkspace(ctx, `${action}/read`, endpointScope(ctx));
           if (!g) return;
@@ -456,6 +461,7 @@ export function armRoutes(s: State): Route[] {
         service: 'management',
         method: 'GET',
         path: re(`${WS}/${k.segment}/(?<ep>[^/]+)/deployments`),
+        model: `${k.deploymentModel}TrackedResourceArmPaginatedResult`,
         handler: (ctx) => {
           const g = inWorkspace(ctx, `${action}/deployments/read`, endpointScope(ctx));
           if (!g) return;
@@ -471,6 +477,7 @@ export function armRoutes(s: State): Route[] {
         service: 'management',
         method: 'GET',
         path: re(`${WS}/${k.segment}/(?<ep>[^/]+)/deployments/(?<dep>[^/]+)`),
+        model: k.deploymentModel,
         handler: (ctx) => {
           const g = inWorkspace(ctx, `${action}/deployments/read`, `${endpointScope(ctx)}/deployments/${ctx.params.dep}`);
           if (!g) return;
@@ -488,6 +495,7 @@ export function armRoutes(s: State): Route[] {
       service: 'management',
       method: 'GET',
       path: re(`${RG}/providers/Microsoft\\.MachineLearningServices/workspaces`),
+      model: 'WorkspaceListResult',
       handler: (ctx) => {
         if (!guard(ctx, `${ML}/workspaces/read`, rgScope(ctx))) return;
         list(
@@ -500,19 +508,37 @@ export function armRoutes(s: State): Route[] {
       service: 'management',
       method: 'GET',
       path: re(WS),
+      model: 'Workspace',
       handler: (ctx) => {
         const g = inWorkspace(ctx, `${ML}/workspaces/read`);
         if (!g) return;
         ctx.json(200, workspaceBody(g.ws.name));
       },
     },
-    ...endpointReadRoutes({ segment: 'batchEndpoints', word: 'batch', records: w.batchEndpoints, body: batchBody, deploymentBody: batchDeploymentBody }),
-    ...endpointReadRoutes({ segment: 'onlineEndpoints', word: 'online', records: w.onlineEndpoints, body: onlineBody, deploymentBody: onlineDeploymentBody }),
+    ...endpointReadRoutes({
+      segment: 'batchEndpoints',
+      word: 'batch',
+      model: 'BatchEndpoint',
+      deploymentModel: 'BatchDeployment',
+      records: w.batchEndpoints,
+      body: batchBody,
+      deploymentBody: batchDeploymentBody,
+    }),
+    ...endpointReadRoutes({
+      segment: 'onlineEndpoints',
+      word: 'online',
+      model: 'OnlineEndpoint',
+      deploymentModel: 'OnlineDeployment',
+      records: w.onlineEndpoints,
+      body: onlineBody,
+      deploymentBody: onlineDeploymentBody,
+    }),
     {
       // OnlineEndpoint/listKeys.json: {primaryKey, secondaryKey}.
       service: 'management',
       method: 'POST',
       path: re(`${WS}/onlineEndpoints/(?<ep>[^/]+)/listKeys`),
+      model: 'EndpointAuthKeys',
       handler: (ctx) => {
         const g = inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/listKeys/action`, `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}`);
         if (!g) return;
@@ -528,6 +554,7 @@ export function armRoutes(s: State): Route[] {
       service: 'management',
       method: 'POST',
       path: re(`${WS}/onlineEndpoints/(?<ep>[^/]+)/token`),
+      model: 'EndpointAuthToken',
       handler: (ctx) => {
         const g = inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/token/action`, `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}`);
         if (!g) return;
@@ -545,6 +572,7 @@ export function armRoutes(s: State): Route[] {
       service: 'management',
       method: 'GET',
       path: re(`${WS}/jobs`),
+      model: 'JobBaseResourceArmPaginatedResult',
       handler: (ctx) => {
         const g = inWorkspace(ctx, `${ML}/workspaces/jobs/read`);
         if (!g) return;
@@ -565,6 +593,7 @@ export function armRoutes(s: State): Route[] {
       service: 'management',
       method: 'GET',
       path: re(`${WS}/jobs/(?<id>[^/]+)`),
+      model: 'JobBase',
       handler: async (ctx) => {
         const g = inWorkspace(ctx, `${ML}/workspaces/jobs/read`);
         if (!g) return;
@@ -614,6 +643,7 @@ export function armRoutes(s: State): Route[] {
       service: 'management',
       method: 'GET',
       path: re(`${WS}/data/(?<name>[^/]+)`),
+      model: 'DataContainer',
       handler: (ctx) => {
         const g = inWorkspace(ctx, `${ML}/workspaces/data/read`);
         if (!g) return;
@@ -640,6 +670,7 @@ export function armRoutes(s: State): Route[] {
       service: 'management',
       method: 'GET',
       path: re(`${WS}/data/(?<name>[^/]+)/versions`),
+      model: 'DataVersionBaseResourceArmPaginatedResult',
       handler: (ctx) => {
         const g = inWorkspace(ctx, `${ML}/workspaces/data/versions/read`);
         if (!g) return;
@@ -656,6 +687,7 @@ export function armRoutes(s: State): Route[] {
       service: 'management',
       method: 'GET',
       path: re(`${WS}/data/(?<name>[^/]+)/versions/(?<version>[^/]+)`),
+      model: 'DataVersionBase',
       handler: (ctx) => {
         const g = inWorkspace(ctx, `${ML}/workspaces/data/versions/read`);
         if (!g) return;
@@ -671,6 +703,7 @@ export function armRoutes(s: State): Route[] {
       service: 'management',
       method: 'POST',
       path: re(`${WS}/onlineEndpoints/(?<ep>[^/]+)/deployments/(?<dep>[^/]+)/getLogs`),
+      model: 'DeploymentLogs',
       handler: (ctx) => {
         const scope = `${wsScope(ctx)}/onlineEndpoints/${ctx.params.ep}/deployments/${ctx.params.dep}`;
         const g = inWorkspace(ctx, `${ML}/workspaces/onlineEndpoints/deployments/getLogs/action`, scope);
@@ -701,6 +734,7 @@ export function armRoutes(s: State): Route[] {
       service: 'management',
       method: 'GET',
       path: re(`${WS}/computes/(?<name>[^/]+)`),
+      model: 'ComputeResource',
       handler: (ctx) => {
         const g = inWorkspace(ctx, `${ML}/workspaces/computes/read`);
         if (!g) return;
@@ -720,6 +754,7 @@ export function armRoutes(s: State): Route[] {
       path: re(
         String.raw`^/subscriptions/(?<sub>[^/]+)/providers/Microsoft\.MachineLearningServices/locations/(?<loc>[^/]+)/mfeOperationsStatus/(?<kind>od|oe|be|bd):(?<wsid>[^:/]+):(?<id>[^/]+)`,
       ),
+      model: 'OperationStatusResult',
       handler: (ctx) => {
         const ws = w.workspaces.find((x) => x.workspaceId === ctx.params.wsid);
         if (!ws) return armError(ctx, 404, 'NotFound', 'The operation was not found.');
@@ -748,6 +783,7 @@ export function armRoutes(s: State): Route[] {
       path: re(
         String.raw`^/subscriptions/(?<sub>[^/]+)/resourcegroups/(?<rg>[^/]+)(?<resource>/providers/(?!Microsoft\.Authorization/permissions).+?)?/providers/Microsoft\.Authorization/permissions`,
       ),
+      model: 'PermissionGetResult',
       handler: (ctx) => permissions(ctx),
     },
   ];

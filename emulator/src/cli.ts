@@ -1,5 +1,6 @@
 // npm run emulator: the demo world on free ports; prints one JSON line with everything a client
-// needs, logs requests to stderr, and runs until interrupted.
+// needs, logs requests to stderr, and runs until interrupted. --lean: answers carry only the
+// fields their models require (WorldSpec.lean).
 import { clientConfig, demoWorld } from './demo.js';
 import { startEmulator } from './index.js';
 
@@ -10,7 +11,10 @@ function flag(name: string): string | undefined {
 
 const basePort = flag('base-port');
 const emu = await startEmulator(
-  demoWorld({ seed: Number(flag('seed') ?? 1), latencyMs: Number(flag('latency-ms') ?? 0), clientSecret: flag('client-secret') }),
+  {
+    ...demoWorld({ seed: Number(flag('seed') ?? 1), latencyMs: Number(flag('latency-ms') ?? 0), clientSecret: flag('client-secret') }),
+    lean: process.argv.includes('--lean'),
+  },
   {
     basePort: basePort ? Number(basePort) : undefined,
     caDir: flag('ca-dir'),

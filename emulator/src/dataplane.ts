@@ -340,13 +340,14 @@ export function dataPlaneRoutes(s: State): Route[] {
   };
 
   return [
-    { service: 'inference', method: 'POST', path: /^\/(?<ep>[a-z][a-z0-9-]*)\/jobs$/i, handler: invokeBatch },
+    { service: 'inference', method: 'POST', path: /^\/(?<ep>[a-z][a-z0-9-]*)\/jobs$/i, model: 'BatchJobResource', handler: invokeBatch },
     { service: 'inference', method: 'POST', path: /^\/(?<ep>[a-z][a-z0-9-]*)\/score$/i, handler: score },
     { service: 'mlapi', method: 'GET', path: /^\/discovery$/i, handler: discovery },
     {
       service: 'mlapi',
       method: 'GET',
       path: /^\/history\/v1\.0\/subscriptions\/(?<sub>[^/]+)\/resourceGroups\/(?<rg>[^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/(?<ws>[^/]+)\/runs\/(?<run>[^/]+)\/details$/i,
+      model: 'RunDetails',
       handler: runDetails,
     },
     ...history.routes,

@@ -25,7 +25,7 @@ export function datastoreRoutes(s: State): Route[] {
       properties: null,
       isDefault: d.isDefault,
       credentials: { credentialsType: d.credentials },
-      datastoreType: 'AzureBlob',
+      datastoreType: d.datastoreType,
       accountName: d.account,
       containerName: d.container,
       endpoint: STORAGE_SUFFIX[w.cloud],
@@ -47,6 +47,7 @@ export function datastoreRoutes(s: State): Route[] {
       service: 'management',
       method: 'GET',
       path: re(`${WS}/datastores`),
+      model: 'DatastoreResourceArmPaginatedResult',
       handler: (ctx) => {
         const g = inWorkspace(ctx, `${ML}/workspaces/datastores/read`);
         if (!g) return;
@@ -67,6 +68,7 @@ export function datastoreRoutes(s: State): Route[] {
       service: 'management',
       method: 'GET',
       path: re(`${WS}/datastores/(?<name>[^/]+)`),
+      model: 'Datastore',
       handler: (ctx) => {
         const g = inWorkspace(ctx, `${ML}/workspaces/datastores/read`);
         if (!g) return;
@@ -80,6 +82,7 @@ export function datastoreRoutes(s: State): Route[] {
       service: 'management',
       method: 'POST',
       path: re(`${WS}/datastores/(?<name>[^/]+)/listSecrets`),
+      model: 'DatastoreSecrets',
       handler: (ctx) => {
         const g = inWorkspace(ctx, `${ML}/workspaces/datastores/listsecrets/action`);
         if (!g) return;
@@ -111,6 +114,7 @@ export function datastoreRoutes(s: State): Route[] {
       service: 'management',
       method: 'GET',
       path: /^\/subscriptions\/(?<sub>[^/]+)(?<scope>\/.*?)?\/providers\/Microsoft\.Authorization\/roleAssignments$/i,
+      model: 'RoleAssignmentListResult',
       handler: (ctx) => {
         const scope = `/subscriptions/${ctx.params.sub}${ctx.params.scope ?? ''}`;
         const action = 'Microsoft.Authorization/roleAssignments/read';
@@ -157,6 +161,7 @@ export function datastoreRoutes(s: State): Route[] {
       service: 'management',
       method: 'GET',
       path: /^(?:\/subscriptions\/(?<sub>[^/]+)(?:\/.*?)?)?\/providers\/Microsoft\.Authorization\/roleDefinitions\/(?<id>[^/]+)$/i,
+      model: 'RoleDefinition',
       handler: (ctx) => {
         const role = w.roles.find((r) => r.name.toLowerCase() === ctx.params.id.toLowerCase());
         // Role definitions are readable by every signed-in caller (built-in ones are public); a guess for custom ones.

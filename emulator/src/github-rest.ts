@@ -294,18 +294,21 @@ export function githubRest(o: {
       service: 'github',
       method: 'GET',
       path: /^(?<prefix>\/api\/v3)?\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/issues\/(?<number>\d+)\/comments$/i,
+      model: 'issue-comment[]',
       handler: (ctx) => list(ctx, `${ctx.params.owner}/${ctx.params.repo}`),
     },
     {
       service: 'github',
       method: 'GET',
       path: /^(?<prefix>\/api\/v3)?\/repositories\/(?<id>\d+)\/issues\/(?<number>\d+)\/comments$/i,
+      model: 'issue-comment[]',
       handler: (ctx) => list(ctx, repoById(Number(ctx.params.id))),
     },
     {
       service: 'github',
       method: 'POST',
       path: /^(?<prefix>\/api\/v3)?\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/issues\/(?<number>\d+)\/comments$/i,
+      model: 'issue-comment',
       handler: (ctx) => {
         const operation = 'issues/create-comment';
         const number = Number(ctx.params.number);
@@ -324,6 +327,7 @@ export function githubRest(o: {
       service: 'github',
       method: 'PATCH',
       path: /^(?<prefix>\/api\/v3)?\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/issues\/comments\/(?<id>\d+)$/i,
+      model: 'issue-comment',
       handler: (ctx) => {
         const operation = 'issues/update-comment';
         const repository = `${ctx.params.owner}/${ctx.params.repo}`;

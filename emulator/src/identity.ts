@@ -321,6 +321,7 @@ export function identityRoutes(w: World, keys: Keys): Route[] {
       service: 'github',
       method: 'GET',
       path: /^\/_apis\/distributedtask\/hubs\/Actions\/plans\/(?<plan>[^/]+)\/jobs\/(?<job>[^/]+)\/idtoken$/i,
+      model: 'GithubIdToken',
       handler: (ctx) => {
         if (ctx.header('authorization') !== `Bearer ${w.spec.github!.requestToken}`) {
           return ctx.json(401, { message: 'TF400813: The user is not authorized to access this resource.' });
@@ -352,7 +353,7 @@ export function identityRoutes(w: World, keys: Keys): Route[] {
         });
       },
     },
-    { service: 'login', method: 'POST', path: /^\/(?<tenant>[^/]+)\/oauth2\/v2\.0\/token$/, handler: token },
+    { service: 'login', method: 'POST', path: /^\/(?<tenant>[^/]+)\/oauth2\/v2\.0\/token$/, model: 'EntraToken', handler: token },
     {
       service: 'imds',
       method: 'GET',

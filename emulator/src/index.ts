@@ -15,7 +15,8 @@ import { createBlobStore, STORAGE_SUFFIX } from './storage.js';
 import { startProxy } from './proxy.js';
 import { datastoreRoutes } from './datastores.js';
 import { runRoutes, settle } from './runs.js';
-import type { Clock, ConnectionLogEntry, Emulator, FaultPlan, ProxyLogEntry, RequestLogEntry, Service, WorldSpec } from './types.js';
+import { createShaper } from './shapes.js';
+import type { AnswerShape, Clock, ConnectionLogEntry, Emulator, FaultPlan, ProxyLogEntry, RequestLogEntry, Service, WorldSpec } from './types.js';
 import { assign, buildWorld, DEFAULT_AUDIENCE, findIdentity } from './world.js';
 
 export type * from './types.js';
@@ -98,12 +99,27 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
     serverUrl: () => w.urls.github,
     now: clock.now,
   });
+  let shapes: Record<string, AnswerShape> | undefined = spec.shapes;
+  const lean = spec.lean ? { '*': { lean: true } } : undefined;
+  const shaper = createShaper(
+    () => shapes ?? lean,
+    (ctx) => w.urls[ctx.service],
+  );
   const handler = makeHandler({
-    routes: [...identityRoutes(w, keys), ...armRoutes(state), ...datastoreRoutes(state), ...dataPlaneRoutes(state), ...runRoutes(state), ...github.routes],
+    routes: [
+      ...identityRoutes(w, keys),
+      ...armRoutes(state),
+      ...datastoreRoutes(state),
+      ...dataPlaneRoutes(state),
+      ...runRoutes(state),
+      ...github.routes,
+      ...shaper.routes,
+    ],
     log,
     now: clock.now,
     faults: () => faults,
     faultBody,
+    reshape: shaper.apply,
   });
 
   const listeners: Partial<Record<Service, Listener>> = {};
@@ -185,6 +201,10 @@ export async function startEmulator(spec: WorldSpec = {}, options: StartOptions 
     setFaults: (plan: FaultPlan | undefined) => {
       faults = plan ? new Faults(plan, spec.seed ?? 1) : undefined;
     },
+    setShapes: (next) => {
+      shapes = next;
+    },
+    shapeLog: shaper.log,
     setRoles: (identity, roles) => {
       const rec = findIdentity(w, identity);
       if (!rec) throw new Error(`no identity '${identity}'`);

@@ -8,10 +8,10 @@
 // wording is the emulator's own.
 import { createHash } from 'node:crypto';
 import type { Job } from './jobs.js';
-import type { JobStatus, ProgressPlan } from './types.js';
+import type { AnyJobStatus, ProgressPlan } from './types.js';
 
 /** Statuses before the pipeline starts its step: no child run and no log files yet. */
-export const NOT_STARTED: readonly JobStatus[] = ['NotStarted', 'Queued', 'Preparing', 'Starting', 'Provisioning'];
+export const NOT_STARTED: readonly AnyJobStatus[] = ['NotStarted', 'Queued', 'Preparing', 'Starting', 'Provisioning'];
 
 const NODE = '10.0.0.4';
 const OVERVIEW = /^logs\/job_progress_overview\./;

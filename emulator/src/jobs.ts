@@ -2,7 +2,7 @@
 // a pure function of its plan and the emulator clock (a manual clock moves every job at once).
 import { randomUUID } from 'node:crypto';
 import type { Prng } from './prng.js';
-import type { Clock, JobPlan, JobRecord, JobStatus } from './types.js';
+import type { AnyJobStatus, Clock, JobPlan, JobRecord, JobStatus } from './types.js';
 
 /** A job as the emulator keeps it: what tests see (JobRecord, but for the status, which is
  *  computed) and what the routes need besides. */
@@ -32,12 +32,12 @@ export const DEFAULT_PLAN: JobPlan = {
 
 const FINAL: readonly JobStatus[] = ['Completed', 'Failed', 'Canceled'];
 
-export function isFinal(status: JobStatus): boolean {
-  return FINAL.includes(status);
+export function isFinal(status: AnyJobStatus): boolean {
+  return (FINAL as readonly string[]).includes(status);
 }
 
 /** Status of the job at `now` on the emulator clock. */
-export function statusAt(job: Job, now: number): JobStatus {
+export function statusAt(job: Job, now: number): AnyJobStatus {
   if (job.cancelRequestedAt !== undefined) {
     return now - job.cancelRequestedAt >= (job.plan.cancelDelayMs ?? 500) ? 'Canceled' : 'CancelRequested';
   }

@@ -166,7 +166,7 @@ export function runHistory(s: State): RunHistory {
   };
 
   const routes: Route[] = [
-    { service: 'mlapi', method: 'GET', path: new RegExp(`${RUNS}/children$`, 'i'), handler: children },
+    { service: 'mlapi', method: 'GET', path: new RegExp(`${RUNS}/children$`, 'i'), model: 'PaginatedRunList', handler: children },
     {
       service: 'mlapi',
       method: 'GET',

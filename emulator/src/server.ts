@@ -35,6 +35,8 @@ export interface Route {
   /** Matched against the folded path, case-insensitively; named groups become params. */
   path: RegExp;
   handler: Handler;
+  /** The model of its successful answers (models.ts), for the shapes a world asks for (shapes.ts). */
+  model?: string;
 }
 
 export interface ServerOptions {
@@ -44,6 +46,8 @@ export interface ServerOptions {
   faults: () => Faults | undefined;
   /** Error body for a fault on this service. */
   faultBody: (service: Service, status: number) => { body: unknown; headers?: Record<string, string> };
+  /** A successful answer of a route that names its model, in the shape the world asks for. */
+  reshape?: (model: string, body: unknown, ctx: Ctx) => unknown;
 }
 
 const SECRET_FIELDS = new Set(['client_assertion', 'client_secret', 'assertion', 'access_token', 'refresh_token', 'password']);
@@ -144,8 +148,10 @@ export function makeHandler(o: ServerOptions) {
         const v = req.headers[name.toLowerCase()];
         return Array.isArray(v) ? v[0] : v;
       },
-      json: (status, payload, headers = {}) =>
-        write(status, payload === undefined ? '' : JSON.stringify(payload), { 'content-type': 'application/json; charset=utf-8', ...headers }),
+      json: (status, payload, headers = {}) => {
+        const body = route?.model && o.reshape && status >= 200 && status < 300 ? o.reshape(route.model, payload, ctx) : payload;
+        write(status, body === undefined ? '' : JSON.stringify(body), { 'content-type': 'application/json; charset=utf-8', ...headers });
+      },
       text: (status, payload, headers = {}) => write(status, payload, { 'content-type': 'text/plain; charset=utf-8', ...headers }),
       empty: (status, headers = {}) => write(status, '', { 'content-length': '0', ...headers }),
       reset: () => {

@@ -86,9 +86,12 @@ export type JobStatus =
   | 'Paused'
   | 'Unknown';
 
+/** A JobStatus, or one the spec does not list yet (the service may add statuses: a test of how the action meets one). */
+export type AnyJobStatus = JobStatus | (string & {});
+
 export interface JobPlan {
   /** Non-final statuses the job passes through, each for durationMs of emulator clock time. */
-  steps?: { status: JobStatus; durationMs: number }[];
+  steps?: { status: AnyJobStatus; durationMs: number }[];
   /** Default 'Completed'. */
   final?: 'Completed' | 'Failed' | 'Canceled';
   /** Run-history error of a Failed job. */
@@ -123,8 +126,11 @@ export interface ProgressPlan {
 /** Provisioning states of online/batch endpoints and deployments (2022-10-01 spec enums). */
 export type ProvisioningState = 'Creating' | 'Updating' | 'Scaling' | 'Deleting' | 'Succeeded' | 'Failed' | 'Canceled';
 
-/** States a resource passes through from the emulator's start, each for durationMs of emulator clock time, before its provisioningState. */
-export type ProvisioningPlan = { state: ProvisioningState; durationMs: number }[];
+/**
+ * States a resource passes through from the emulator's start, each for durationMs of emulator clock
+ * time, before its provisioningState; any string is sent as given (a state the spec does not list).
+ */
+export type ProvisioningPlan = { state: ProvisioningState | (string & {}); durationMs: number }[];
 
 /** An AmlCompute cluster as `computes/{name}` reports it (spec example Compute/get/AmlCompute.json). */
 export interface ComputeSpec {
@@ -157,8 +163,12 @@ export interface BatchDeploymentSpec {
   provisioning?: ProvisioningPlan;
   /** Error of the last create/update operation (its async operation status) when it Failed. */
   provisioningError?: { code: string; message: string };
-  /** Compute cluster name (default 'cpu-cluster'). */
-  compute?: string;
+  /**
+   * Compute cluster name (default 'cpu-cluster'). null: properties.compute is left out, as the spec
+   * allows (a pipeline-component deployment names its compute in its settings); jobs still run on
+   * 'cpu-cluster'.
+   */
+  compute?: string | null;
   /** 'model' (default) ignores a requested experiment name; 'pipelineComponent' honours it and takes Literal inputs. */
   type?: 'model' | 'pipelineComponent';
 }
@@ -179,8 +189,13 @@ export interface DatastoreSpec {
   account?: string;
   /** Default: 'azureml-blobstore-<workspace id>' on the workspace's account, else the datastore's name. */
   container?: string;
-  /** How callers reach it: the account key (default), a SAS, or 'None' (identity-based: the caller's own Entra token and data role). */
-  credentials?: 'AccountKey' | 'Sas' | 'None';
+  /**
+   * How callers reach it: the account key (default), a SAS, or 'None' (identity-based: the caller's
+   * own Entra token and data role); any other string is sent as a credentialsType the spec does not list.
+   */
+  credentials?: 'AccountKey' | 'Sas' | 'None' | (string & {});
+  /** properties.datastoreType (default 'AzureBlob'); another is sent as given, with the Blob fields still there. */
+  datastoreType?: string;
   /** Sas only: the SAS listSecrets hands out has expired. */
   sasExpired?: boolean;
   /** The container does not exist in the account. */
@@ -306,6 +321,8 @@ export interface OnlineEndpointSpec {
   name: string;
   workspace?: string;
   authMode: 'key' | 'aml_token' | 'aad_token';
+  /** Sent as properties.authMode in place of authMode's spelling: a value the spec does not list (scoring still follows authMode). */
+  reportedAuthMode?: string;
   /** Default 'managed'. A Kubernetes endpoint rejects aad_token at scoring time. */
   compute?: 'managed' | 'kubernetes';
   /** Default 'Enabled'. 'Disabled': scoring only through the workspace's private endpoint (see WorldSpec.network). */
@@ -462,6 +479,45 @@ export interface WorldSpec {
    * (TCP and TLS handshakes, then the request), as across a real link (wire.ts).
    */
   latencyMs?: number | Partial<Record<Service, number>>;
+  /**
+   * Lean shapes: every answer that names its model carries only the fields its model requires
+   * (shapes.ts, models.ts), as Azure and GitHub may answer. Same as shapes { '*': { lean: true } }.
+   */
+  lean?: boolean;
+  /** Shapes of the answers, by model name ('BatchDeployment', 'RunDetails', 'issue-comment[]', …) or '*' for all. */
+  shapes?: Record<string, AnswerShape>;
+}
+
+/**
+ * A shape an answer may take that its model allows (shapes.ts). The rates are shares (0–1) of the
+ * fields, enum values, objects or collections drawn, from seed and the answer's sequence number.
+ */
+export interface AnswerShape {
+  /** Every optional field left out (an answer with only the required fields). */
+  lean?: boolean;
+  /** Optional fields left out, by path ('properties.compute', 'value[].properties.scope'). */
+  drop?: string[];
+  /** Seed of the draws (default 1). */
+  seed?: number;
+  /** Optional fields left out. */
+  missing?: number;
+  /** Optional fields sent as null. */
+  nulls?: number;
+  /** Enum values replaced by one the model does not list ('Future<Field>'). */
+  unknownEnums?: number;
+  /** Collections (lists, maps) sent empty. */
+  empty?: number;
+  /** Objects given a field the model does not know (futureField). */
+  extra?: number;
+  /** A list answer (value + nextLink) split into pages by nextLink at drawn points, empty pages included. */
+  pages?: boolean;
+}
+
+/** An answer the reshaper changed: what it did, so a test can say which shape failed it. */
+export interface ShapeLogEntry {
+  url: string;
+  model: string;
+  changes: string[];
 }
 
 export interface PullRequestSpec {
@@ -551,7 +607,7 @@ export interface JobRecord {
   createdBy: string;
   createdAt: number;
   /** Current status on the emulator clock. */
-  status: JobStatus;
+  status: AnyJobStatus;
   cancelRequestedAt?: number;
   inputs: unknown;
   outputs?: unknown;
@@ -633,6 +689,10 @@ export interface Emulator {
   storage: StorageHandle;
   clock: Clock;
   setFaults(plan: FaultPlan | undefined): void;
+  /** Replaces the shapes of the answers (WorldSpec.shapes); undefined: the default answers (lean stays when the world asked for it). */
+  setShapes(shapes: Record<string, AnswerShape> | undefined): void;
+  /** Every answer the shapes changed, and how. */
+  shapeLog: ShapeLogEntry[];
   /** Replace an identity's role assignments (by client id or name). */
   setRoles(identity: string, roles: RoleAssignmentSpec[]): void;
   /** Environment a runner gives a step: OIDC variables, GITHUB_API_URL, NODE_EXTRA_CA_CERTS, HTTPS_PROXY (proxyUrl) and NO_PROXY=127.0.0.1,localhost. */

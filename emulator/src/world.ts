@@ -73,6 +73,8 @@ export interface Provisioning {
 export interface BatchDeploymentRec extends Provisioning {
   name: string;
   compute: string;
+  /** properties.compute is left out of its answers (BatchDeploymentSpec.compute null). */
+  computeHidden: boolean;
   type: 'model' | 'pipelineComponent';
 }
 
@@ -107,6 +109,7 @@ export interface OnlineEndpointRec extends Provisioning {
   workspace: string;
   id: string;
   authMode: 'key' | 'aml_token' | 'aad_token';
+  reportedAuthMode?: string;
   kubernetes: boolean;
   publicNetworkAccess: 'Enabled' | 'Disabled';
   deployments: OnlineDeploymentRec[];
@@ -150,6 +153,7 @@ export interface DatastoreRec {
   account: string;
   container: string;
   credentials: NonNullable<DatastoreSpec['credentials']>;
+  datastoreType: string;
   sasExpired: boolean;
   containerMissing: boolean;
   isDefault: boolean;
@@ -301,6 +305,7 @@ export function buildWorld(spec: WorldSpec): World {
         name: d.name,
         ...provisioning(`${workspaceScope(w, ws)}/batchEndpoints/${e.name}/deployments/${d.name}`, d),
         compute: `${workspaceScope(w, ws)}/computes/${d.compute ?? 'cpu-cluster'}`,
+        computeHidden: d.compute === null,
         type: d.type ?? 'model',
       })),
       defaultDeployment: e.defaultDeployment === undefined ? (deployments[0]?.name ?? null) : e.defaultDeployment,
@@ -325,6 +330,7 @@ export function buildWorld(spec: WorldSpec): World {
       workspace: ws,
       id: `${workspaceScope(w, ws)}/onlineEndpoints/${e.name}`,
       authMode: e.authMode,
+      reportedAuthMode: e.reportedAuthMode,
       kubernetes: e.compute === 'kubernetes',
       publicNetworkAccess: e.publicNetworkAccess ?? 'Enabled',
       deployments: recs,
@@ -406,6 +412,7 @@ export function buildWorld(spec: WorldSpec): World {
       account: acct,
       container: d.container ?? (acct === workspaceAccount(ws) ? `azureml-blobstore-${ws.workspaceId}` : d.name),
       credentials: d.credentials ?? 'AccountKey',
+      datastoreType: d.datastoreType ?? 'AzureBlob',
       sasExpired: d.sasExpired ?? false,
       containerMissing: d.containerMissing ?? false,
       isDefault: d.isDefault ?? d.name === 'workspaceblobstore',

@@ -62,7 +62,9 @@ export function toAzureFailure(err: unknown): AzureFailure {
 
 /** A failure in a few words for a one-line note: "HTTP 403 AuthorizationFailed", "ECONNRESET", "no answer". */
 export function briefly(f: AzureFailure): string {
-  return [f.status ? `HTTP ${f.status}` : undefined, f.code].filter(Boolean).join(' ') || 'no answer';
+  // Without a status or a code the message is all there is: a failure of the action's own (a bug) is
+  // then named by its text, not passed off as "no answer".
+  return [f.status ? `HTTP ${f.status}` : undefined, f.code].filter(Boolean).join(' ') || f.message.split('\n')[0] || 'no answer';
 }
 
 const AUTHORIZATION_FAILED = /The client '([^']*)' with object id '([^']*)' does not have authorization to perform action '([^']+)' over scope '([^']+)'/i;

@@ -37,7 +37,27 @@ export interface Deployment {
   operationUri?: string;
 }
 
-const AUTH_MODES: Record<string, OnlineAuthMode> = { key: 'key', amltoken: 'aml_token', aadtoken: 'aad_token' };
+// EndpointAuthMode of the spec, matched case-insensitively.
+const AUTH_MODES = new Map<string, OnlineAuthMode>([
+  ['key', 'key'],
+  ['amltoken', 'aml_token'],
+  ['aadtoken', 'aad_token'],
+]);
+
+/** An online endpoint's auth mode; one the action does not know (or none) fails in one line naming it and those it supports. */
+export function onlineAuthMode(endpoint: string, raw: string | undefined): OnlineAuthMode {
+  const mode = AUTH_MODES.get((raw ?? '').toLowerCase());
+  if (mode) return mode;
+  throw new ActionError(
+    'azure',
+    `Online endpoint '${endpoint}' reports ${raw ? `auth mode '${raw}'` : 'no auth mode'}, which this action does not support: it supports Key, AMLToken and AADToken.`,
+  );
+}
+
+/** The auth mode of an endpoint read as online (readEndpoint checked it there). */
+export function authModeOf(e: Endpoint): OnlineAuthMode {
+  return e.authMode ?? onlineAuthMode(e.name, undefined);
+}
 
 type Where = Pick<Inputs, 'resourceGroup' | 'workspace' | 'endpoint' | 'endpointType' | 'subscriptionId'>;
 
@@ -112,8 +132,7 @@ export async function readEndpoint(arm: Arm, inputs: Where): Promise<Endpoint> {
     () => arm.ml.onlineEndpoints.get(rg, ws, name),
     () => notFound(arm, inputs, 'endpoint'),
   );
-  const authMode = AUTH_MODES[(e.properties.authMode ?? '').toLowerCase()];
-  if (!authMode) throw new ActionError('azure', `Online endpoint '${name}' reports auth mode '${e.properties.authMode}', which this action does not know.`);
+  const authMode = onlineAuthMode(name, e.properties.authMode);
   return {
     name,
     scoringUri: e.properties.scoringUri ?? '',

@@ -78,6 +78,18 @@ export interface Http {
   /** A new pipeline like `reads`, for a client that may add policies of its own to it. */
   newReadPipeline(): Pipeline;
   retry: PipelinePolicy;
+  /** The last request sent, as requestLine gives it (for the report of an unexpected error). */
+  lastRequest(): string | undefined;
+}
+
+/** A request as a report may show it: method, origin and path, never the query (SAS tokens, codes) or fragment. */
+export function requestLine(method: string, url: string): string {
+  try {
+    const u = new URL(url);
+    return `${method} ${u.origin}${u.pathname}`;
+  } catch {
+    return `${method} ${url.replace(/[?#].*$/s, '')}`;
+  }
 }
 
 /**
@@ -86,15 +98,15 @@ export interface Http {
  */
 export function createHttp(log: Log, agent?: Agent): Http {
   const transport = createDefaultHttpClient();
-  const client: HttpClient = agent
-    ? {
-        sendRequest: (request) => {
-          // proxyPolicy has set an agent by now when a proxy applies; that one stays.
-          if (!request.agent && request.url.startsWith('https:')) request.agent = agent;
-          return transport.sendRequest(request);
-        },
-      }
-    : transport;
+  let last: string | undefined;
+  const client: HttpClient = {
+    sendRequest: (request) => {
+      last = requestLine(request.method, request.url);
+      // proxyPolicy has set an agent by now when a proxy applies; that one stays.
+      if (agent && !request.agent && request.url.startsWith('https:')) request.agent = agent;
+      return transport.sendRequest(request);
+    },
+  };
   const retry = loggingRetryPolicy(log);
   const base = (withRetry: boolean) => {
     const pipeline = createEmptyPipeline();
@@ -104,7 +116,7 @@ export function createHttp(log: Log, agent?: Agent): Http {
     if (withRetry) pipeline.addPolicy(retry, { phase: 'Retry' });
     return pipeline;
   };
-  return { client, reads: base(true), once: base(false), newReadPipeline: () => base(true), retry };
+  return { client, reads: base(true), once: base(false), newReadPipeline: () => base(true), retry, lastRequest: () => last };
 }
 
 export interface SendOptions extends Omit<PipelineRequestOptions, 'headers'> {

@@ -1,6 +1,8 @@
 // Whether the endpoint and its deployment can take a request: Succeeded goes on; Creating, Updating
 // and Scaling are waited for (wait-for-ready, minutes), saying so; Failed, Canceled and Deleting
-// stop the run before anything is invoked, with the resource's own error where Azure keeps one.
+// stop the run before anything is invoked, with the resource's own error where Azure keeps one. A
+// state the spec does not list (the service may add some) is named, and waited for only under
+// wait-for-ready.
 // The resources carry no error field (2022-10-01 spec): the error of a failed create or update is
 // the status of its async operation (properties.AzureAsyncOperationUri).
 import { createPipelineRequest } from '@azure/core-rest-pipeline';
@@ -12,13 +14,16 @@ import type { Clock } from '../clock.js';
 import { ActionError, describeThrown } from '../reporting/errors.js';
 import { duration } from '../reporting/format.js';
 
-export type Readiness = 'ready' | 'pending' | 'failed';
+export type Readiness = 'ready' | 'pending' | 'failed' | 'unknown';
 
 export function readinessOf(state: string | undefined): Readiness {
   if (!state || /^succeeded$/i.test(state)) return 'ready';
   if (/^(creating|updating|scaling)$/i.test(state)) return 'pending';
-  return 'failed';
+  if (/^(failed|canceled|deleting)$/i.test(state)) return 'failed';
+  return 'unknown';
 }
+
+const KNOWN_STATES = 'Succeeded, Creating, Updating, Scaling, Failed, Canceled, Deleting';
 
 export interface Watched {
   /** "online endpoint", "batch endpoint", "deployment". */
@@ -48,6 +53,10 @@ function describe(r: Watched): string {
   return `${r.kind} '${r.name}'`;
 }
 
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function amended(o: WaitOptions, r: Watched, err: ActionError): Promise<ActionError> {
   return o.amend ? o.amend(r, err) : Promise.resolve(err);
 }
@@ -57,6 +66,7 @@ export async function waitUntilReady(o: WaitOptions): Promise<boolean> {
   const start = o.clock.now();
   const minutes = `wait-for-ready: ${+(o.waitMs / 60_000).toFixed(2)} min`;
   let shown = '';
+  const named = new Set<string>();
   for (;;) {
     const failed = o.resources.find((r) => readinessOf(r.state) === 'failed');
     if (failed) {
@@ -68,19 +78,19 @@ export async function waitUntilReady(o: WaitOptions): Promise<boolean> {
       );
       throw await amended(o, failed, stopped);
     }
-    const pending = o.resources.filter((r) => readinessOf(r.state) === 'pending');
+    const pending = o.resources.filter((r) => ['pending', 'unknown'].includes(readinessOf(r.state)));
     const elapsed = o.clock.now() - start;
     if (pending.length === 0) {
       if (shown) o.log.info(`Ready after ${duration(elapsed)}.`);
       return shown !== '';
     }
     const first = pending[0];
-    if (o.waitMs <= 0) {
-      const stopped = new ActionError(
-        'not-ready',
-        `Wait for ${describe(first)} to finish provisioning, or set wait-for-ready to wait for it: its state is '${first.state}'.`,
+    if (o.waitMs <= 0) throw await amended(o, first, notWaitedFor(first));
+    for (const r of pending.filter((x) => readinessOf(x.state) === 'unknown' && !named.has(`${describe(x)} ${x.state}`))) {
+      named.add(`${describe(r)} ${r.state}`);
+      o.log.info(
+        `${capitalized(describe(r))} reports provisioning state '${r.state}', which this action does not know (it knows ${KNOWN_STATES}): it is waited for as one in progress.`,
       );
-      throw await amended(o, first, stopped);
     }
     if (elapsed >= o.waitMs) {
       const stopped = new ActionError(
@@ -96,6 +106,17 @@ export async function waitUntilReady(o: WaitOptions): Promise<boolean> {
     if (o.signal.aborted) throw new ActionError('cancelled', `The workflow was cancelled while waiting for ${what}; nothing was invoked.`);
     for (const r of pending) r.state = await r.read();
   }
+}
+
+/** Why a resource not ready is not waited for without wait-for-ready; a state the action does not know is named as such. */
+function notWaitedFor(r: Watched): ActionError {
+  if (readinessOf(r.state) === 'unknown') {
+    return new ActionError(
+      'not-ready',
+      `Check ${describe(r)} in the studio, or set wait-for-ready to wait for it: its provisioning state '${r.state}' is one this action does not know (it knows ${KNOWN_STATES}).`,
+    );
+  }
+  return new ActionError('not-ready', `Wait for ${describe(r)} to finish provisioning, or set wait-for-ready to wait for it: its state is '${r.state}'.`);
 }
 
 /**

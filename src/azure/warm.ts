@@ -108,8 +108,8 @@ class WarmAgent extends Agent {
     const plain = !options.ca && !options.cert && !options.key && !options.pfx && options.rejectUnauthorized !== false;
     let socket: TLSSocket | undefined;
     while (plain && list?.length && !socket) {
-      const next = list.shift()!;
-      if (!next.destroyed) socket = next;
+      const next = list.shift();
+      if (next && !next.destroyed) socket = next;
     }
     if (!socket) return super.createConnection(options, callback);
     socket.ref();

@@ -67,13 +67,12 @@ async function readJob(ctx: Ctx, name: string): Promise<{ job: JobState; owner: 
 }
 
 /** Reads the job to follow and checks what following it needs; undefined with check-permissions: only. */
-export async function attachToJob(ctx: Ctx, data: DataAccess): Promise<StartedJob | undefined> {
+export async function attachToJob(ctx: Ctx, data: DataAccess, name: string): Promise<StartedJob | undefined> {
   const { inputs, arm, log, deps } = ctx;
-  const name = inputs.jobName!;
   const required = attachRequirements(ctx.scopes, { cancelOnTimeout: inputs.cancelOnTimeout, download: Boolean(inputs.downloadPath) });
   const read = await deps.core.group('Job and permissions', () => readWithPermissions(ctx, () => readJob(ctx, name), required));
   await checkPermissions(ctx, read.entries, required, async () =>
-    storagePreflight({ arm, inputs, uses: await data.uses(), mountAccounts: [], computeId: () => Promise.resolve(undefined), log, notice: deps.core.notice }),
+    storagePreflight({ arm, inputs, uses: await data.uses(), mountAccounts: [], log, notice: deps.core.notice }),
   );
   if (onlyChecking(ctx)) return undefined;
   const { job, owner } = read.value;

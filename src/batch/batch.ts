@@ -254,11 +254,12 @@ export async function findOwnJob(d: Pick<CreateDeps, 'arm' | 'principal'>, r: Cr
   try {
     const tagged: CreatedJob[] = [];
     for await (const j of d.arm.ml.jobs.list(rg, ws, { tag: JobTag.invocationId, listViewType: 'All' })) {
-      if (j.properties.tags?.[JobTag.invocationId] === r.invocation.invocationId) tagged.push(toState(j.name!, j));
+      // A job without a name (optional in the spec) cannot be followed.
+      if (j.name && j.properties.tags?.[JobTag.invocationId] === r.invocation.invocationId) tagged.push(toState(j.name, j));
     }
     if (tagged.length) return tagged;
 
-    const me = new Set([d.principal.clientId, d.principal.objectId].filter(Boolean).map((x) => x!.toLowerCase()));
+    const me = new Set([d.principal.clientId, d.principal.objectId].filter((x): x is string => Boolean(x)).map((x) => x.toLowerCase()));
     const since = startedMs - CREATED_SKEW_MS;
     const experiment = (r.inputs.experimentName ?? r.endpoint.name).toLowerCase();
     const deployment = (r.deployment ?? r.endpoint.defaultDeployment)?.toLowerCase();
@@ -273,7 +274,7 @@ export async function findOwnJob(d: Pick<CreateDeps, 'arm' | 'principal'>, r: Cr
       const sameDeployment = !deployment || !p.tags?.['azureml.deploymentname'] || p.tags['azureml.deploymentname'].toLowerCase() === deployment;
       const sameExperiment =
         !p.experimentName || p.experimentName.toLowerCase() === experiment || p.experimentName.toLowerCase() === r.endpoint.name.toLowerCase();
-      if (createdAt >= since && me.has(createdBy) && !otherInvocation && sameDeployment && sameExperiment) candidates.push(toState(j.name!, j));
+      if (j.name && createdAt >= since && me.has(createdBy) && !otherInvocation && sameDeployment && sameExperiment) candidates.push(toState(j.name, j));
     }
     return candidates;
   } catch (err) {

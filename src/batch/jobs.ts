@@ -1,5 +1,6 @@
 // Following a batch job: polling its status to the end and cancelling it. (A failed job's own
 // error and logs are run history's: run-history.ts, job-logs.ts.)
+import { KnownJobStatus } from '@azure/arm-machinelearning';
 import type { Arm } from '../azure/arm.js';
 import { armCall, ArmError } from '../azure/arm.js';
 import type { Log } from '../azure/http.js';
@@ -10,6 +11,14 @@ import { duration } from '../reporting/format.js';
 import { ActionError } from '../reporting/errors.js';
 
 export const FINAL_STATUSES = new Set(['Completed', 'Failed', 'Canceled']);
+/** JobStatus of the spec; the service may add more. */
+const KNOWN_STATUSES: ReadonlySet<string> = new Set(Object.values(KnownJobStatus));
+
+/** The line naming a status the action does not know, or undefined for a known one. */
+export function unknownStatusLine(job: JobState): string | undefined {
+  if (KNOWN_STATUSES.has(job.status)) return undefined;
+  return `Job ${job.name} reports status '${job.status}', which this action does not know: it is taken as not yet final, and the wait goes on until ${[...FINAL_STATUSES].join(', ')}.`;
+}
 /** Statuses that end a wait only when they persist: a job can come back from them. */
 const UNRESPONSIVE_STATUSES = new Set(['NotResponding', 'Paused']);
 /** How long they must persist (not stuck-after-minutes, which warns about a job that has not started). */
@@ -80,6 +89,7 @@ export async function pollJob(o: PollOptions): Promise<PollOutcome> {
   let stuckSince: number | undefined;
   let failedReads = 0;
   let warned = false;
+  const named = new Set<string>();
   for (;;) {
     const elapsed = o.clock.now() - start;
     if (o.signal.aborted) return { kind: 'aborted', job: last ?? o.initial };
@@ -91,6 +101,9 @@ export async function pollJob(o: PollOptions): Promise<PollOutcome> {
       failedReads = 0;
       if (!last || job.status !== last.status) {
         o.log.info(`${job.name}: ${job.status} (after ${duration(elapsed)})`);
+        const unknown = named.has(job.status) ? undefined : unknownStatusLine(job);
+        if (unknown) o.log.info(unknown);
+        named.add(job.status);
         o.onChange({ status: job.status, at: elapsed }, job);
         stuckSince = UNRESPONSIVE_STATUSES.has(job.status) ? elapsed : undefined;
       }

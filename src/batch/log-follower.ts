@@ -80,6 +80,8 @@ interface Tracked {
 interface FileRead {
   /** The URL read. */
   url: string;
+  /** What is kept of the file between polls. */
+  tracked: Tracked;
   lines: string[];
   grew: boolean;
   /** The service's clock at the read. */
@@ -197,7 +199,7 @@ export class LogFollower {
   private async readFile(t: Target, final: boolean): Promise<FileRead> {
     let f = this.files.get(t.key);
     if (!f) this.files.set(t.key, (f = { stream: new LineStream(), headed: false }));
-    const out: FileRead = { url: t.url, lines: [], grew: false };
+    const out: FileRead = { url: t.url, tracked: f, lines: [], grew: false };
     try {
       for (let i = 0; i < (final ? FINAL_READS : 1); i++) {
         const r = await readLogBlob(this.o.http, t.url, { from: f.stream.offset, maxBytes: READ_BYTES, etag: f.etag });
@@ -257,8 +259,7 @@ export class LogFollower {
     if (!reads.some((r) => r.lines.length)) return;
     this.o.out.info(`::stop-commands::${this.resume}`);
     targets.forEach((t, i) => {
-      const lines = reads[i].lines;
-      const f = this.files.get(t.key)!;
+      const { lines, tracked: f } = reads[i];
       if (!lines.length) return;
       if (!f.headed) this.o.out.info(`── ${t.path}`);
       f.headed = true;

@@ -69,9 +69,15 @@ function lineTime(date: string, time: string, fraction: string | undefined, zone
   return Number.isNaN(t) ? undefined : t;
 }
 
+/** The event built from a count, when the text is one. */
+function ifCounted(text: string, event: (n: number) => ProgressEvent): ProgressEvent | undefined {
+  const n = count(text);
+  return n === undefined ? undefined : event(n);
+}
+
 function parseMessage(message: string): ProgressEvent | undefined {
   let m = ALL_DONE.exec(message);
-  if (m) return count(m[1]) === undefined ? undefined : { kind: 'all-done', total: count(m[1])! };
+  if (m) return ifCounted(m[1], (total) => ({ kind: 'all-done', total }));
   m = PROCESSED_OF.exec(message);
   if (m) {
     const done = count(m[1]);
@@ -80,9 +86,9 @@ function parseMessage(message: string): ProgressEvent | undefined {
     return { kind: 'processed', done, total, elapsedMs: timedelta(ELAPSED.exec(message)), remainingMs: timedelta(REMAINING.exec(message)) };
   }
   m = PROCESSED.exec(message);
-  if (m) return count(m[1]) === undefined ? undefined : { kind: 'processed', done: count(m[1])!, elapsedMs: timedelta(ELAPSED.exec(message)) };
+  if (m) return ifCounted(m[1], (done) => ({ kind: 'processed', done, elapsedMs: timedelta(ELAPSED.exec(message)) }));
   m = SCHEDULED.exec(message);
-  if (m) return count(m[1]) === undefined ? undefined : { kind: 'scheduled', total: count(m[1])! };
+  if (m) return ifCounted(m[1], (total) => ({ kind: 'scheduled', total }));
   if (NONE_YET.test(message)) return { kind: 'none-yet' };
   m = STOPPED.exec(message);
   if (m) return { kind: 'stopped', reason: m[1].trim() };

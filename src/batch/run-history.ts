@@ -52,6 +52,25 @@ interface RawDetails {
   logFiles?: Record<string, string> | null;
 }
 
+/** A page of a run's child runs (PaginatedRunList). */
+interface ChildPage {
+  value?: { runId?: string; properties?: Record<string, string> }[];
+  nextLink?: string | null;
+}
+
+/** Pages of child runs read at most (a batch job has one step). */
+const MAX_PAGES = 20;
+
+/** A next page's link when it is on run history's own origin: the token goes nowhere else. */
+function sameOrigin(link: string | null | undefined, history: string): string | undefined {
+  if (!link) return undefined;
+  try {
+    return new URL(link).origin === new URL(history).origin ? link : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Opens run history for the workspace; undefined when the workspace names no discovery URL or history host. */
 export async function openRunHistory(
   arm: Arm,
@@ -70,7 +89,7 @@ export async function openRunHistory(
 
   const get = async <T>(path: string): Promise<T> => {
     const res = await send(http, http.reads, {
-      url: `${base}/${path}`,
+      url: path.startsWith('https://') || path.startsWith('http://') ? path : `${base}/${path}`,
       method: 'GET',
       headers: { authorization: `Bearer ${await armToken()}`, accept: 'application/json' },
       // A read that hangs must not hold the wait (the log follower reads at every poll).
@@ -97,9 +116,14 @@ export async function openRunHistory(
     async children(runId) {
       const known = steps.get(runId);
       if (known) return known;
-      // One page: a batch job has a single step.
-      const page = await get<{ value?: { runId?: string; properties?: Record<string, string> }[] }>(`${encodeURIComponent(runId)}/children`);
-      const runs = (page.value ?? []).filter((c) => c.runId).map((c) => ({ runId: c.runId!, moduleName: c.properties?.['azureml.moduleName'] }));
+      // A batch job has a single step, yet the list may come in pages, an empty first one included.
+      const runs: ChildRun[] = [];
+      let next: string | undefined = `${encodeURIComponent(runId)}/children`;
+      for (let pages = 0; next && pages < MAX_PAGES; pages++) {
+        const page: ChildPage = await get<ChildPage>(next);
+        runs.push(...(page.value ?? []).flatMap((c) => (c.runId ? [{ runId: c.runId, moduleName: c.properties?.['azureml.moduleName'] }] : [])));
+        next = sameOrigin(page.nextLink, history);
+      }
       if (runs.length) steps.set(runId, runs);
       return runs;
     },

@@ -16,7 +16,8 @@ import { attachToJob } from './attach.js';
 import { announceJob, followJob, privacyOfBatch, type StartedJob } from './follow-job.js';
 
 export async function runBatch(ctx: Ctx): Promise<void> {
-  const started = ctx.inputs.jobName ? await attachToJob(ctx, dataAccess(ctx)) : await startJob(ctx);
+  const { jobName } = ctx.inputs;
+  const started = jobName ? await attachToJob(ctx, dataAccess(ctx), jobName) : await startJob(ctx);
   if (started) await followJob(ctx, started);
 }
 
@@ -68,7 +69,7 @@ async function startJob(ctx: Ctx): Promise<StartedJob | undefined> {
       inputs,
       uses: await data.uses(),
       mountAccounts: await data.mountAccounts(),
-      computeId: () => Promise.resolve(deployment.compute),
+      deployment,
       log,
       notice: core.notice,
     }),

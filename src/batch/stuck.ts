@@ -6,7 +6,7 @@
 // zero by default), scaling up from zero, resource locks, low-priority capacity.
 import type { AmlCompute } from '@azure/arm-machinelearning';
 import type { Arm } from '../azure/arm.js';
-import { armCall, ArmError } from '../azure/arm.js';
+import { armCall, ArmError, resourceName } from '../azure/arm.js';
 import type { Inputs } from '../inputs.js';
 import { DIAGNOSTIC_ACTIONS } from '../permissions/catalog.js';
 
@@ -39,6 +39,8 @@ export function likelyCause(c: Cluster, nodesPerJob?: number): string {
     return `it is scaling up from zero nodes, which takes minutes; if it stays at 0, the subscription's quota of ${c.vmSize ?? 'this VM size'} cores in the region is likely used up (check Usage + quotas; GPU families start at 0), or a resource lock on the resource group stops it from scaling.${low}`;
   if (c.currentNodes === 0)
     return `it has no node and is not scaling up: the regional quota of ${c.vmSize ?? 'its VM size'} cores is likely used up (check Usage + quotas), or a resource lock on the resource group stops it from scaling.${low}`;
+  // Optional in Azure's answer: without it, having nodes would be a guess.
+  if (c.currentNodes === undefined) return `Azure's answer gives no node count, so the cause cannot be told here: check the cluster in the studio.${low}`;
   return `it has nodes, so the job is likely still being prepared (image build, data access).${low}`;
 }
 
@@ -65,11 +67,14 @@ export function stuckWarning(p: {
 
 /** The cluster a batch deployment runs on, read through the resource manager; a reason string when it cannot be. */
 export async function readCluster(arm: Arm, inputs: Pick<Inputs, 'resourceGroup' | 'workspace'>, computeId: string): Promise<Cluster | string> {
-  const name = computeId.split('/').pop()!;
+  const name = resourceName(computeId);
   try {
     const c = await armCall(`read compute '${name}'`, () => arm.ml.computeOperations.get(inputs.resourceGroup, inputs.workspace, name));
     const props = c.properties;
-    const aml = props?.computeType === 'AmlCompute' ? (props as AmlCompute).properties : undefined;
+    // Only an AmlCompute cluster has nodes to count (ComputeType may grow).
+    if (props && props.computeType !== 'AmlCompute')
+      return `its type is '${String(props.computeType)}', and this action reads the nodes of AmlCompute clusters only`;
+    const aml = props ? (props as AmlCompute).properties : undefined;
     return {
       name,
       minNodes: aml?.scaleSettings?.minNodeCount,

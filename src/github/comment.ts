@@ -3,7 +3,7 @@
 // marker on its first line finds it again. The comment is a side channel: whatever happens here
 // is a log line, a notice or a warning, never the step's failure. Octokit is loaded (its own
 // chunk) only when a comment is to be written.
-import { createHttp, type Log } from '../azure/http.js';
+import { createHttp, type Http, type Log } from '../azure/http.js';
 import { describeThrown } from '../reporting/errors.js';
 import { truncateUtf8 } from '../reporting/format.js';
 import type { Inputs } from '../inputs.js';
@@ -82,6 +82,8 @@ export interface CommentRequest {
   run: RunContext;
   inputs: Inputs;
   log: CommentLog;
+  /** The HTTP stack to reach GitHub with (default: one of its own). */
+  http?: Http;
 }
 
 /** Writes or updates the comment when comment-on-pr asks for one here; never throws. */
@@ -105,7 +107,7 @@ export async function commentOnPullRequest(r: CommentRequest): Promise<void> {
   }
   try {
     const { openComments } = await import('./octokit.js');
-    const api = openComments({ token: r.token, apiUrl: run.apiUrl, repository: run.repository, number: pr.number, http: createHttp(log) });
+    const api = openComments({ token: r.token, apiUrl: run.apiUrl, repository: run.repository, number: pr.number, http: r.http ?? createHttp(log) });
     const marker = commentMarker({ ...r.inputs, workflow: run.workflow, job: run.job });
     const body = commentBody(marker, r.summary, run.runUrl);
     let existing: PullRequestComment | undefined;

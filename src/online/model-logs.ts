@@ -18,7 +18,7 @@ export type ModelLog = { deployment: string; lines: string[] } | { deployment: s
 /** The log's lines, split as the CLI prints them (it turns escaped line breaks into real ones). */
 export function logLines(content: string, max = MODEL_LOG_LINES): string[] {
   const lines = content.replace(/\\n/g, '\n').split(/\r?\n/);
-  while (lines.length && lines.at(-1)!.trim() === '') lines.pop();
+  while (lines.at(-1)?.trim() === '') lines.pop();
   return lines.slice(-max);
 }
 

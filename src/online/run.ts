@@ -7,7 +7,7 @@ import { ArmError } from '../azure/arm.js';
 import { onlineRequirements } from '../permissions/catalog.js';
 import { Input, Output } from '../constants.js';
 import { explainDataPlane } from '../permissions/diagnose.js';
-import { readDeployment, type Deployment, type Endpoint } from '../azure/endpoints.js';
+import { authModeOf, readDeployment, type Deployment, type Endpoint } from '../azure/endpoints.js';
 import { ActionError, describeThrown } from '../reporting/errors.js';
 import { score, scoringCredential } from './online.js';
 import { checkPrivateAccess, hostOf, onlinePrivacy, type Privacy } from '../azure/network.js';
@@ -17,6 +17,7 @@ import { judge } from './gate.js';
 import { gateFailure, gateShown } from './gate-report.js';
 import { reportGate, reportScored, type Scored } from './results.js';
 import { explainByEndpointIdentity } from '../permissions/endpoint-identity.js';
+import type { OnlineRequest } from './inputs.js';
 
 export async function runOnline(ctx: Ctx): Promise<void> {
   const { inputs, deps, arm, log, session } = ctx;
@@ -36,7 +37,7 @@ export async function runOnline(ctx: Ctx): Promise<void> {
   // deployments costs the run no round trip.
   const deploymentsRead = readOnlineDeployments(ctx, baseline ? [...routed, baseline] : routed);
   deploymentsRead.catch(() => undefined); // awaited below, unless the pre-flight check stops the run first
-  const required = onlineRequirements(ctx.scopes, read.endpoint.authMode!);
+  const required = onlineRequirements(ctx.scopes, authModeOf(read.endpoint));
   const preflightPassed = await checkPermissions(ctx, read.entries, required);
   let mlToken: string | undefined;
   const credentialFor = (e: Endpoint) => scoringCredential(arm, inputs, e, async () => (mlToken = await session.token(inputs.cloud.mlScope)), core.setSecret);
@@ -56,11 +57,12 @@ export async function runOnline(ctx: Ctx): Promise<void> {
   const privacy = onlinePrivacy(endpoint.name, endpoint.publicNetworkAccess);
   await checkPrivateAccess({ privacy, scoringUri: endpoint.scoringUri, runnerEnvironment: deps.env.RUNNER_ENVIRONMENT, log });
 
-  const request = inputs.request!;
-  const gate = inputs.gate!;
+  const { request, gate } = inputs;
+  // parseOnlineInvoke gives both to every online run that scores (check-permissions is not 'only').
+  if (!request || !gate) throw new Error('an online run without its parsed request or release gate');
   const startedAt = deps.clock.now();
   const scored = await core.group(`Score (${request.bodies.length} request${request.bodies.length === 1 ? '' : 's'})`, async () =>
-    scoreAll(ctx, endpoint, await (early ?? credentialFor(endpoint))),
+    scoreAll(ctx, endpoint, await (early ?? credentialFor(endpoint)), request),
   );
   const seconds = (deps.clock.now() - startedAt) / 1000;
   reportScored(report, log, scored, request, (name, content) => deps.writeResponse(name, content));
@@ -69,7 +71,7 @@ export async function runOnline(ctx: Ctx): Promise<void> {
 
   // Non-2xx answers the gate does not let through are explained: cause, figures, the model's log.
   if (scored.candidate.failed > 0 && judgement.results.some((r) => !r.passed && r.threshold.metric === 'failures')) {
-    throw await explainFailures(ctx, scored, endpoint, { routed, deployments, privacy, preflightPassed, mlToken: () => mlToken });
+    throw await explainFailures(ctx, scored, endpoint, { routed, deployments, privacy, preflightPassed, mlToken: () => mlToken, request });
   }
   const failure = gateFailure(judgement, gate, gate.junitFile?.shown);
   if (failure) throw failure;
@@ -81,7 +83,14 @@ function explainFailures(
   ctx: Ctx,
   scored: Scored,
   endpoint: Endpoint,
-  o: { routed: string[]; deployments: Map<string, Deployment>; privacy: Privacy; preflightPassed: boolean; mlToken: () => string | undefined },
+  o: {
+    routed: string[];
+    deployments: Map<string, Deployment>;
+    privacy: Privacy;
+    preflightPassed: boolean;
+    mlToken: () => string | undefined;
+    request: OnlineRequest;
+  },
 ): Promise<ActionError> {
   const { inputs, arm } = ctx;
   return scoringFailed(
@@ -95,7 +104,7 @@ function explainFailures(
       privacy: o.privacy,
       figures: async (name) => (o.deployments.has(name) ? o.deployments : await readOnlineDeployments(ctx, [name])).get(name)?.figures,
     },
-    inputs.request!,
+    o.request,
     {
       sink: sink(ctx),
       readModelLog: (name) => readModelLog(arm, inputs, name),
@@ -133,9 +142,8 @@ function readOnlineEndpoint(ctx: Ctx) {
  * azureml-model-deployment header (never mirrored traffic): both at once, each at the same
  * concurrency, each answer timed.
  */
-async function scoreAll(ctx: Ctx, endpoint: Endpoint, credential: string): Promise<Scored> {
+async function scoreAll(ctx: Ctx, endpoint: Endpoint, credential: string, request: OnlineRequest): Promise<Scored> {
   const { inputs, http, log } = ctx;
-  const request = inputs.request!;
   const concurrency = request.jsonl ? inputs.concurrency : 1;
   const baseline = inputs.gate?.compare?.baseline;
   const to = (deployment: string | undefined, label?: string) =>

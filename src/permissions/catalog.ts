@@ -60,7 +60,7 @@ export function batchRequirements(scopes: Scopes, follow: { wait: boolean; cance
  * cancel-on-timeout is true.
  */
 export function attachRequirements(scopes: Scopes, follow: { cancelOnTimeout: boolean; download: boolean }): Requirement[] {
-  const invoke = (suffix: string) => BATCH_INVOKE_ACTIONS.find((a) => a.endsWith(suffix))!;
+  const invoke = batchInvokeAction;
   const actions = [invoke('/workspaces/read'), ...requiredActions.batchFollowJob.poll, invoke('/experiments/runs/read'), invoke('/datastores/read')];
   if (follow.download) actions.push(invoke('/datastores/listsecrets/action'));
   if (follow.cancelOnTimeout) actions.push(...requiredActions.batchFollowJob.cancel);
@@ -73,6 +73,13 @@ export function onlineRequirements(scopes: Scopes, authMode: OnlineAuthMode): Re
 }
 
 export const BATCH_INVOKE_ACTIONS: readonly string[] = requiredActions.batchInvoke.actions;
+
+/** The batch invoke action that ends with suffix; the catalog is the action's own, so a miss is a bug in it. */
+function batchInvokeAction(suffix: string): string {
+  const found = BATCH_INVOKE_ACTIONS.find((a) => a.endsWith(suffix));
+  if (!found) throw new Error(`required-actions.json has no batch invoke action ending with '${suffix}'`);
+  return found;
+}
 export const SCORE_ACTION = requiredActions.onlineInvokeByAuthMode.aad_token[1];
 export const BATCH_DATA_ACCESS_REMEDY: string = requiredActions.batchDataAccessRemedy;
 export const STORAGE_DATA = storageData;
@@ -146,7 +153,7 @@ export const DIAGNOSTIC_ACTIONS = {
   modelLogs: 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/getLogs/action',
   /** A create/update operation's status (properties.AzureAsyncOperationUri), at subscription and location. */
   operationStatus: 'Microsoft.MachineLearningServices/locations/mfeOperationsStatus/read',
-  computeRead: BATCH_INVOKE_ACTIONS.find((a) => a.endsWith('/computes/read'))!,
+  computeRead: batchInvokeAction('/computes/read'),
 } as const;
 
 export interface RoleSuggestion {

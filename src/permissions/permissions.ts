@@ -31,12 +31,23 @@ export async function readPermissions(
   authz: AuthorizationManagementClient,
   p: { resourceGroup: string; workspace: string; endpointType: 'batch' | 'online'; endpoint: string },
 ): Promise<PermissionEntry[]> {
-  const entries: PermissionEntry[] = [];
   const provider = 'Microsoft.MachineLearningServices';
   const pages = p.endpoint
     ? authz.permissions.listForResource(p.resourceGroup, provider, `workspaces/${p.workspace}`, endpointResourceType(p.endpointType), p.endpoint)
     : authz.permissions.listForResource(p.resourceGroup, provider, '', 'workspaces', p.workspace);
-  for await (const entry of pages) entries.push(entry);
+  return readEntries(pages);
+}
+
+/**
+ * Every entry of a permissions answer. The model lets an entry leave out both of its lists; such
+ * an entry says nothing, so the answer is not read (rather than read as "no permissions").
+ */
+async function readEntries(pages: AsyncIterable<PermissionEntry>): Promise<PermissionEntry[]> {
+  const entries: PermissionEntry[] = [];
+  for await (const entry of pages) {
+    if (entry.actions == null && entry.dataActions == null) throw new Error('an entry of its answer lists neither actions nor dataActions');
+    entries.push(entry);
+  }
   return entries;
 }
 
@@ -49,9 +60,7 @@ export function findMissing(entries: PermissionEntry[], required: Requirement[])
 export async function readAccountPermissions(authz: AuthorizationManagementClient, accountId: string): Promise<PermissionEntry[]> {
   const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)$/i.exec(accountId);
   if (!m) throw new Error(`not a storage account id: ${accountId}`);
-  const entries: PermissionEntry[] = [];
-  for await (const entry of authz.permissions.listForResource(m[1], 'Microsoft.Storage', '', 'storageAccounts', m[2])) entries.push(entry);
-  return entries;
+  return readEntries(authz.permissions.listForResource(m[1], 'Microsoft.Storage', '', 'storageAccounts', m[2]));
 }
 
 /** A scope as the reports name it: "workspace 'ws'", "storage account 'st'", "resource group 'rg'"… */

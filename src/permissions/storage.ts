@@ -4,7 +4,7 @@
 // Storage Blob Data Reader on their account (Microsoft Learn, "Authorization on batch endpoints",
 // configure compute clusters for data access).
 import type { Arm } from '../azure/arm.js';
-import { armCall } from '../azure/arm.js';
+import { armCall, resourceName } from '../azure/arm.js';
 import type { Inputs } from '../inputs.js';
 import { ActionError, describeThrown } from '../reporting/errors.js';
 import type { Datastore } from '../storage/datastore.js';
@@ -53,7 +53,7 @@ export async function checkComputeAccess(
   computeId: string,
   accounts: string[],
 ): Promise<ComputeFinding> {
-  const cluster = computeId.split('/').pop()!;
+  const cluster = resourceName(computeId);
   const compute = await armCall(`read compute '${cluster}'`, () => arm.ml.computeOperations.get(inputs.resourceGroup, inputs.workspace, cluster));
   const identity = compute.identity;
   const principals = [identity?.principalId, ...Object.values(identity?.userAssignedIdentities ?? {}).map((u) => u.principalId)].filter((p): p is string =>
@@ -95,7 +95,7 @@ export async function checkComputeAccess(
     kind: 'problem',
     error: new ActionError(
       'permission',
-      `Grant compute cluster '${cluster}' (object id ${principals[0]}) '${STORAGE_DATA.readerRole}' on ${lacking.map((a) => `storage account '${a.split('/').pop()}'`).join(' and ')}: it mounts the job's identity-based input and cannot read it.`,
+      `Grant compute cluster '${cluster}' (object id ${principals[0]}) '${STORAGE_DATA.readerRole}' on ${lacking.map((a) => `storage account '${resourceName(a)}'`).join(' and ')}: it mounts the job's identity-based input and cannot read it.`,
       [...lacking.map((a) => `  ${fixRole(principals[0], a)}`), '', PROPAGATION],
     ),
   };
@@ -108,8 +108,8 @@ export interface StoragePreflight {
   uses: StorageUse[];
   /** Accounts of identity-based datastores the job's inputs are on (the cluster mounts them). */
   mountAccounts: string[];
-  /** The deployment's compute cluster id, read only when needed. */
-  computeId: () => Promise<string | undefined>;
+  /** The deployment the job runs on; its compute (a resource id) is optional in the spec. */
+  deployment?: { name: string; compute?: string };
   log: { warning(message: string): void; info(message: string): void };
   notice: (message: string) => void;
 }
@@ -122,14 +122,27 @@ export async function storagePreflight(p: StoragePreflight): Promise<Requirement
       `Could not read this identity's permissions on ${u.account} (${u.why.split('\n')[0]}); Azure Storage's own answer will name anything missing.`,
     );
   }
-  if (p.mountAccounts.length) {
-    const computeId = await p.computeId();
-    const finding = computeId ? await checkComputeAccess(p.arm, p.inputs, computeId, p.mountAccounts) : { kind: 'ok' as const };
+  if (p.mountAccounts.length && p.deployment) {
+    const finding = await clusterFinding(p, p.deployment);
     if (finding.kind === 'notice') p.notice(finding.message);
     if (finding.kind === 'problem') {
       if (p.inputs.checkPermissions !== 'warn') throw finding.error;
       p.log.warning([finding.error.message, '', ...finding.error.details].join('\n'));
-    } else if (finding.kind === 'ok') p.log.info(`Compute cluster '${computeId!.split('/').pop()}' can read the input's storage account.`);
+    }
   }
   return missing;
+}
+
+/** The cluster's access to the input's accounts; a deployment that names no cluster (the spec lets it) cannot be checked, and says so. */
+async function clusterFinding(p: StoragePreflight, deployment: { name: string; compute?: string }): Promise<ComputeFinding> {
+  const accounts = p.mountAccounts.map((a) => `storage account '${resourceName(a)}'`).join(' and ');
+  if (!deployment.compute) {
+    return {
+      kind: 'notice',
+      message: `Not checking whether the compute cluster can read ${accounts}: deployment '${deployment.name}' names no compute cluster (properties.compute), so the action cannot tell which identity mounts the input.`,
+    };
+  }
+  const finding = await checkComputeAccess(p.arm, p.inputs, deployment.compute, p.mountAccounts);
+  if (finding.kind === 'ok') p.log.info(`Compute cluster '${resourceName(deployment.compute)}' can read the input's storage account.`);
+  return finding;
 }

@@ -2,7 +2,7 @@
 // first line says what to do. The summary is written even when the run fails, and writing it never
 // fails the step.
 import { Output } from '../constants.js';
-import { ActionError, describeThrown, isActionError } from './errors.js';
+import { describeThrown, isActionError, unexpectedError, type ActionError, type Whereabouts } from './errors.js';
 import { duration } from './format.js';
 
 export interface CoreLike {
@@ -69,13 +69,9 @@ export class Report {
     this.sections.push(markdown);
   }
 
-  /** Records the failure and raises the one error annotation. */
-  fail(err: unknown): void {
-    const failure = isActionError(err)
-      ? err
-      : new ActionError('azure', `azureml-invoke stopped on an unexpected error: ${describeThrown(err)}`, [
-          'This is a bug in the action if it persists; please report it with the log (run with debug logging for details).',
-        ]);
+  /** Records the failure and raises the one error annotation; `where` the run was names an unexpected one. */
+  fail(err: unknown, where?: Whereabouts): void {
+    const failure = isActionError(err) ? err : unexpectedError(err, where);
     if (!isActionError(err) && err instanceof Error && this.core.isDebug()) this.core.debug(err.stack ?? '');
     this.failure = failure;
     const text = [failure.message, ...(failure.details.length ? ['', ...failure.details] : [])].join('\n');

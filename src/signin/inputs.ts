@@ -6,19 +6,21 @@ import { CLOUDS, CLOUD_NAMES, type Cloud } from './clouds.js';
 
 export type AuthType = 'oidc' | 'client-secret' | 'managed-identity' | 'azure-cli';
 
-export interface SignInInputs {
-  clientId?: string;
-  tenantId?: string;
+/** Who signs in and with what: the ids and the secret each auth type needs are there (parseSignIn checks them). */
+export type Credentials =
+  | { authType: 'oidc'; clientId: string; tenantId: string; clientSecret?: undefined }
+  | { authType: 'client-secret'; clientId: string; tenantId: string; clientSecret: string }
+  | { authType: 'managed-identity' | 'azure-cli'; clientId?: string; tenantId?: string; clientSecret?: undefined };
+
+export type SignInInputs = Credentials & {
   subscriptionId: string;
-  authType: AuthType;
-  clientSecret?: string;
   audience: string;
   cloud: Cloud;
   authorityHost: string;
   /** True when authority-host was given: the authority is not one of Microsoft's known hosts. */
   customAuthority: boolean;
   resourceManagerEndpoint: string;
-}
+};
 
 const AUTH_TYPES: AuthType[] = ['oidc', 'client-secret', 'managed-identity', 'azure-cli'];
 const GUID_BODY = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -112,39 +114,44 @@ export const SIGN_IN_INPUTS = {
 
 const rows = SIGN_IN_INPUTS.inputs;
 
-/** Which credentials auth-type needs, and the cloud with its overrides. */
-export function parseSignIn(read: Read): SignInInputs {
+/** The ids and secret auth-type needs, each checked to be there. */
+function parseCredentials(read: Read): Credentials {
   const authType = read(rows.authType);
   const clientId = read(rows.clientId);
   const tenantId = read(rows.tenantId);
   const clientSecret = read(rows.clientSecret);
-  if (authType === 'oidc' || authType === 'client-secret') {
-    if (!clientId)
-      bad(
-        Input.clientId,
-        '',
-        `auth-type '${authType}' needs the application (client) id; set '${Input.clientId}' or the AZURE_CLIENT_ID environment variable.`,
-      );
-    if (!tenantId)
-      bad(Input.tenantId, '', `auth-type '${authType}' needs the directory (tenant) id; set '${Input.tenantId}' or the AZURE_TENANT_ID environment variable.`);
+  if (authType !== 'oidc' && authType !== 'client-secret') {
+    if (clientSecret) throw secretWithout(authType);
+    return { authType, clientId, tenantId };
   }
-  if (authType === 'client-secret' && !clientSecret) {
+  if (!clientId)
+    bad(Input.clientId, '', `auth-type '${authType}' needs the application (client) id; set '${Input.clientId}' or the AZURE_CLIENT_ID environment variable.`);
+  if (!tenantId)
+    bad(Input.tenantId, '', `auth-type '${authType}' needs the directory (tenant) id; set '${Input.tenantId}' or the AZURE_TENANT_ID environment variable.`);
+  if (authType === 'oidc') {
+    if (clientSecret) throw secretWithout(authType);
+    return { authType, clientId, tenantId };
+  }
+  if (!clientSecret)
     bad(Input.clientSecret, '', "auth-type 'client-secret' needs it; pass it from a secret: client-secret: ${{ secrets.AZURE_CLIENT_SECRET }}.");
-  }
-  if (authType !== 'client-secret' && clientSecret) {
-    throw new InputError(`Input '${Input.clientSecret}' is set but auth-type is '${authType}': remove it, or set auth-type: client-secret.`);
-  }
+  return { authType, clientId, tenantId, clientSecret };
+}
+
+function secretWithout(authType: AuthType): InputError {
+  return new InputError(`Input '${Input.clientSecret}' is set but auth-type is '${authType}': remove it, or set auth-type: client-secret.`);
+}
+
+/** Which credentials auth-type needs, and the cloud with its overrides. */
+export function parseSignIn(read: Read): SignInInputs {
+  const credentials = parseCredentials(read);
   const subscriptionId = read(rows.subscriptionId);
   const audience = read(rows.audience);
   const cloud = read(rows.cloud);
   const authorityOverride = read(rows.authorityHost);
   const armOverride = read(rows.resourceManagerEndpoint);
   return {
-    clientId,
-    tenantId,
+    ...credentials,
     subscriptionId,
-    authType,
-    clientSecret: clientSecret || undefined,
     audience,
     cloud,
     authorityHost: authorityOverride ?? cloud.authorityHost,

@@ -12,6 +12,7 @@ import {
 } from '@azure/identity';
 import { ActionError, describeThrown } from '../reporting/errors.js';
 import type { Inputs } from '../inputs.js';
+import type { Credentials } from './inputs.js';
 import { claim, decodeClaims, describeAccessToken, type Claims } from './jwt.js';
 import { fetchOidcToken, missingIdTokenError, type GetIdToken } from './oidc.js';
 import type { Principal } from '../permissions/permissions.js';
@@ -61,16 +62,16 @@ function readAheadPolicy(ahead: ReadAhead): PipelinePolicy {
 /** The @azure/identity credential for an auth type, as plain data (tested at this seam). */
 export type CredentialPlan =
   | { kind: 'ClientAssertionCredential'; tenantId: string; clientId: string }
-  | { kind: 'ClientSecretCredential'; tenantId: string; clientId: string }
+  | { kind: 'ClientSecretCredential'; tenantId: string; clientId: string; clientSecret: string }
   | { kind: 'ManagedIdentityCredential'; clientId?: string }
   | { kind: 'AzureCliCredential'; tenantId?: string };
 
-export function planCredential(inputs: Pick<Inputs, 'authType' | 'tenantId' | 'clientId'>): CredentialPlan {
+export function planCredential(inputs: Credentials): CredentialPlan {
   switch (inputs.authType) {
     case 'oidc':
-      return { kind: 'ClientAssertionCredential', tenantId: inputs.tenantId!, clientId: inputs.clientId! };
+      return { kind: 'ClientAssertionCredential', tenantId: inputs.tenantId, clientId: inputs.clientId };
     case 'client-secret':
-      return { kind: 'ClientSecretCredential', tenantId: inputs.tenantId!, clientId: inputs.clientId! };
+      return { kind: 'ClientSecretCredential', tenantId: inputs.tenantId, clientId: inputs.clientId, clientSecret: inputs.clientSecret };
     case 'managed-identity':
       return inputs.clientId ? { kind: 'ManagedIdentityCredential', clientId: inputs.clientId } : { kind: 'ManagedIdentityCredential' };
     case 'azure-cli':
@@ -142,7 +143,7 @@ function buildCredential(inputs: Inputs, deps: SessionDeps, getAssertion: () => 
     case 'ClientAssertionCredential':
       return new ClientAssertionCredential(plan.tenantId, plan.clientId, getAssertion, common);
     case 'ClientSecretCredential':
-      return new ClientSecretCredential(plan.tenantId, plan.clientId, inputs.clientSecret!, common);
+      return new ClientSecretCredential(plan.tenantId, plan.clientId, plan.clientSecret, common);
     case 'ManagedIdentityCredential':
       return plan.clientId ? new ManagedIdentityCredential(plan.clientId, common) : new ManagedIdentityCredential(common);
     case 'AzureCliCredential':

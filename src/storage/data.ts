@@ -65,7 +65,8 @@ export class DataAccess {
     if (!pending) {
       pending = readDatastore(this.d.arm, this.d.inputs, name || undefined, input);
       this.stores.set(name, pending);
-      pending.then((ds) => this.stores.set(ds.name, pending!)).catch(() => undefined);
+      const read = pending;
+      read.then((ds) => this.stores.set(ds.name, read)).catch(() => undefined);
     }
     return pending;
   }
@@ -162,7 +163,9 @@ export class DataAccess {
     const named = Object.keys(this.d.inputs.batchOutputs).length > 0;
     const files: string[] = [];
     for (const [name, uri] of Object.entries(uris)) {
-      const at = parseDatastoreUri(uri)!;
+      const at = parseDatastoreUri(uri);
+      // outputUris builds each as a datastore URI.
+      if (!at) throw new Error(`output '${name}' is not a datastore URI: ${uri}`);
       const ds = await this.datastore(at.datastore, named ? `outputs.${name}` : 'output-path');
       const into = named ? `${dest}/${name}` : dest;
       const got = await this.on(ds, 'download', (c) => downloadPath(c, at.path, into, this.d.log));

@@ -15,8 +15,8 @@ export interface Datastore {
   accountUrl: string;
   /** Resource id of the storage account (the scope of its data roles). */
   accountId: string;
-  /** 'AccountKey', 'Sas', 'None' (identity-based), … */
-  credentialsType: string;
+  /** 'AccountKey', 'Sas', 'None' (identity-based), …; undefined when Azure named none. */
+  credentialsType?: string;
 }
 
 export type StorageCredential = { kind: 'key'; key: string } | { kind: 'sas'; sas: string } | { kind: 'token' };
@@ -46,30 +46,49 @@ export async function readDatastore(arm: Arm, inputs: Where, name?: string, inpu
     if (!defaults) throw new ActionError('not-found', `Set '${input}': workspace '${ws}' has no default datastore.`);
     found = defaults;
   }
-  const p = found.properties as typeof found.properties & {
-    accountName?: string;
-    containerName?: string;
-    endpoint?: string;
-    protocol?: string;
-    resourceGroup?: string;
-    subscriptionId?: string;
-  };
-  if (p.datastoreType !== 'AzureBlob' || !p.accountName || !p.containerName) {
+  // Azure's spelling of the name; optional in its answer, where one read by name is still that name.
+  const dsName = found.name ?? name;
+  if (!dsName) throw new ActionError('azure', `Set '${input}': the default datastore of workspace '${ws}' came without a name.`);
+  return blobDatastore(dsName, found.properties, inputs, input);
+}
+
+/** A datastore's properties as the action reads them: any field may be missing, and types and credential types may grow. */
+export interface DatastoreProperties {
+  datastoreType?: string;
+  credentials?: { credentialsType?: string };
+  accountName?: string;
+  containerName?: string;
+  endpoint?: string;
+  protocol?: string;
+  resourceGroup?: string;
+  subscriptionId?: string;
+}
+
+/** Where a Blob datastore's data is; another datastore type, or a Blob one without its account or container, fails in one line naming it. */
+export function blobDatastore(name: string, properties: object, inputs: Where, input: string): Datastore {
+  const p = properties as DatastoreProperties;
+  if (p.datastoreType !== 'AzureBlob') {
     throw new ActionError(
       'input',
-      `Set '${input}' to a Blob datastore: '${found.name}' is ${p.datastoreType}, and batch data moves through Azure Blob Storage here.`,
+      `Set '${input}' to a Blob datastore: '${name}' is ${p.datastoreType ? `of type '${p.datastoreType}'` : 'of no type Azure named'}, and this action moves batch data through Azure Blob Storage only (datastore type AzureBlob).`,
+    );
+  }
+  if (!p.accountName || !p.containerName) {
+    throw new ActionError(
+      'azure',
+      `Datastore '${name}' names no ${p.accountName ? 'container (containerName)' : 'storage account (accountName)'}, so its data cannot be reached.`,
     );
   }
   // The account's resource group and subscription: the datastore's own (newer api-versions carry
   // them), else the workspace's, where its default storage account lives.
-  const account = `/subscriptions/${p.subscriptionId ?? inputs.subscriptionId}/resourceGroups/${p.resourceGroup ?? rg}/providers/Microsoft.Storage/storageAccounts/${p.accountName}`;
+  const account = `/subscriptions/${p.subscriptionId ?? inputs.subscriptionId}/resourceGroups/${p.resourceGroup ?? inputs.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${p.accountName}`;
   return {
-    name: found.name!,
+    name,
     account: p.accountName,
     container: p.containerName,
     accountUrl: `${p.protocol ?? 'https'}://${p.accountName}.blob.${p.endpoint ?? 'core.windows.net'}`,
     accountId: account,
-    credentialsType: p.credentials.credentialsType,
+    credentialsType: p.credentials?.credentialsType,
   };
 }
 
@@ -79,7 +98,7 @@ export async function storageCredential(arm: Arm, inputs: Where, ds: Datastore, 
   if (ds.credentialsType !== 'AccountKey' && ds.credentialsType !== 'Sas') {
     throw new ActionError(
       'input',
-      `Use a datastore with an account key, a SAS or no credentials (identity-based): '${ds.name}' holds ${ds.credentialsType} credentials, which this action cannot use for Blob storage.`,
+      `Use a datastore with an account key, a SAS or no credentials (identity-based): '${ds.name}' holds ${ds.credentialsType ? `credentials of type '${ds.credentialsType}'` : 'credentials of no type Azure named'}, which this action cannot use for Blob storage (it supports AccountKey, Sas and None).`,
     );
   }
   const secrets = await armCall(`list the secrets of datastore '${ds.name}'`, () =>

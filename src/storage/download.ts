@@ -63,7 +63,7 @@ export async function downloadPath(container: ContainerClient, path: string, des
   for await (const b of container.listBlobsFlat({ prefix, includeMetadata: true })) {
     if (b.metadata?.hdi_isfolder === 'true') continue;
     if (exact && b.name !== path) continue;
-    const rel = exact ? b.name.split('/').pop()! : b.name.slice(prefix.length);
+    const rel = exact ? b.name.slice(b.name.lastIndexOf('/') + 1) : b.name.slice(prefix.length);
     if (!rel) continue; // the folder itself
     const at = downloadTarget(dest, rel);
     if (at) blobs.push({ name: b.name, size: b.properties.contentLength ?? 0, ...at });
@@ -90,6 +90,20 @@ export async function downloadPath(container: ContainerClient, path: string, des
   return blobs.map((b) => b.file).sort();
 }
 
+/** Each line as a JSON object (a value that is not one as {value}); undefined when a line is not JSON. */
+function jsonRecords(lines: string[]): Record<string, unknown>[] | undefined {
+  const records: Record<string, unknown>[] = [];
+  for (const l of lines) {
+    try {
+      const v = JSON.parse(l) as unknown;
+      records.push(v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v });
+    } catch {
+      return undefined;
+    }
+  }
+  return records;
+}
+
 /** The first rows of a CSV or JSON-lines file as a markdown table (at most 10 rows, 8 columns), read from its first 64 KiB. */
 export function previewTable(file: string, maxRows = 10, maxColumns = 8): string | undefined {
   const buffer = Buffer.alloc(64 * 1024);
@@ -106,17 +120,10 @@ export function previewTable(file: string, maxRows = 10, maxColumns = 8): string
   let header: string[];
   let rows: string[][];
   if (/\.jsonl?$/i.test(file)) {
-    const records = nonEmpty.slice(0, maxRows).map((l) => {
-      try {
-        const v = JSON.parse(l) as unknown;
-        return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v };
-      } catch {
-        return undefined;
-      }
-    });
-    if (records.some((r) => r === undefined) || records.length === 0) return undefined;
-    header = [...new Set(records.flatMap((r) => Object.keys(r!)))];
-    rows = records.map((r) => header.map((k) => (typeof r![k] === 'string' ? r![k] : (JSON.stringify(r![k]) ?? ''))));
+    const records = jsonRecords(nonEmpty.slice(0, maxRows));
+    if (!records?.length) return undefined;
+    header = [...new Set(records.flatMap((r) => Object.keys(r)))];
+    rows = records.map((r) => header.map((k) => (typeof r[k] === 'string' ? r[k] : (JSON.stringify(r[k]) ?? ''))));
   } else if (/\.(csv|tsv|txt)$/i.test(file)) {
     const split = (l: string) => splitCsv(l, /\.tsv$/i.test(file) ? '\t' : ',');
     if (nonEmpty.length === 0) return undefined;

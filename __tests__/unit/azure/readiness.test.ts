@@ -34,6 +34,7 @@ describe('readinessOf', () => {
     ['Failed', 'failed'],
     ['Canceled', 'failed'],
     ['Deleting', 'failed'],
+    ['Migrating', 'unknown'],
   ])('%s is %s', (state, r) => expect(readinessOf(state)).toBe(r));
 });
 
@@ -49,6 +50,39 @@ describe('waitUntilReady', () => {
     const clock = fakeClock();
     const { done } = wait([resource('deployment', 'blue', [[0, 'Updating']], clock)], clock, 0);
     await expect(done).rejects.toThrow("Wait for deployment 'blue' to finish provisioning, or set wait-for-ready to wait for it: its state is 'Updating'.");
+  });
+
+  it('without wait-for-ready, a state it does not know fails at once, naming it and the states it knows', async () => {
+    const clock = fakeClock();
+    const { done } = wait([resource('deployment', 'blue', [[0, 'Migrating']], clock)], clock, 0);
+    await expect(done).rejects.toThrow(
+      "Check deployment 'blue' in the studio, or set wait-for-ready to wait for it: its provisioning state 'Migrating' is one this action does not know (it knows Succeeded, Creating, Updating, Scaling, Failed, Canceled, Deleting).",
+    );
+  });
+
+  it('with wait-for-ready, a state it does not know is waited for and named once', async () => {
+    const clock = fakeClock();
+    const { done, lines } = wait(
+      [
+        resource(
+          'deployment',
+          'blue',
+          [
+            [0, 'Migrating'],
+            [30_000, 'Succeeded'],
+          ],
+          clock,
+        ),
+      ],
+      clock,
+      5 * 60_000,
+    );
+    expect(await done).toBe(true);
+    expect(lines.filter((l) => l.includes('does not know'))).toEqual([
+      "Deployment 'blue' reports provisioning state 'Migrating', which this action does not know (it knows Succeeded, Creating, Updating, Scaling, Failed, Canceled, Deleting): it is waited for as one in progress.",
+    ]);
+    expect(lines.at(-1)).toMatch(/^Ready after \d+ s\.$/);
+    expect(clock.t).toBeGreaterThanOrEqual(30_000);
   });
 
   it('waits, saying so, until the deployment is ready', async () => {

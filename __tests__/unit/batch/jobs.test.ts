@@ -34,6 +34,38 @@ function poll(clock: Clock, read: () => Promise<JobState>, o: { timeoutMs?: numb
 }
 
 describe('pollJob', () => {
+  it('takes a status it does not know as not final, and names it once however often it comes back', async () => {
+    const clock = fakeClock();
+    const j = job(
+      [
+        [0, 'Running'],
+        [5_000, 'Hibernating'],
+        [20_000, 'Running'],
+        [30_000, 'Hibernating'],
+        [60_000, 'Completed'],
+      ],
+      clock,
+    );
+    const lines: string[] = [];
+    const outcome = await pollJob({
+      read: j.read,
+      initial: { name: 'batchjob-1', status: 'Preparing' },
+      clock,
+      signal: new AbortController().signal,
+      timeoutMs: 3600_000,
+      log: { ...quiet, info: (m) => lines.push(m) },
+      onChange: () => undefined,
+    });
+    expect(outcome.kind).toBe('final');
+    expect(outcome.job.status).toBe('Completed');
+    expect(lines.filter((l) => /^batchjob-1: Hibernating/.test(l))).toHaveLength(2);
+    expect(lines.filter((l) => l.includes("status 'Hibernating'"))).toEqual([
+      "Job batchjob-1 reports status 'Hibernating', which this action does not know: it is taken as not yet final, and the wait goes on until Completed, Failed, Canceled.",
+    ]);
+    // Every status of the spec is known: none is named.
+    expect(lines.filter((l) => /does not know/.test(l))).toHaveLength(1);
+  });
+
   it('reports each status change with the time waited and ends on Completed', async () => {
     const clock = fakeClock();
     const j = job(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLOUDS } from '../../../src/signin/clouds.js';
-import { planCredential } from '../../../src/signin/signin.js';
+import { planCredential, type CredentialPlan } from '../../../src/signin/signin.js';
+import type { Credentials } from '../../../src/signin/inputs.js';
 
 describe('clouds', () => {
   it.each([
@@ -32,14 +33,26 @@ describe('clouds', () => {
 
 describe('credential selection', () => {
   const ids = { tenantId: 't', clientId: 'c' };
-  it.each([
-    ['oidc', ids, { kind: 'ClientAssertionCredential', tenantId: 't', clientId: 'c' }],
-    ['client-secret', ids, { kind: 'ClientSecretCredential', tenantId: 't', clientId: 'c' }],
-    ['managed-identity', ids, { kind: 'ManagedIdentityCredential', clientId: 'c' }],
-    ['managed-identity', {}, { kind: 'ManagedIdentityCredential' }],
-    ['azure-cli', ids, { kind: 'AzureCliCredential', tenantId: 't' }],
-    ['azure-cli', {}, { kind: 'AzureCliCredential' }],
-  ] as const)('%s %j', (authType, given, plan) => {
-    expect(planCredential({ authType, ...given })).toEqual(plan);
+  it.each<[Credentials, CredentialPlan]>([
+    [
+      { authType: 'oidc', ...ids },
+      { kind: 'ClientAssertionCredential', tenantId: 't', clientId: 'c' },
+    ],
+    [
+      { authType: 'client-secret', ...ids, clientSecret: 's' },
+      { kind: 'ClientSecretCredential', tenantId: 't', clientId: 'c', clientSecret: 's' },
+    ],
+    [
+      { authType: 'managed-identity', ...ids },
+      { kind: 'ManagedIdentityCredential', clientId: 'c' },
+    ],
+    [{ authType: 'managed-identity' }, { kind: 'ManagedIdentityCredential' }],
+    [
+      { authType: 'azure-cli', ...ids },
+      { kind: 'AzureCliCredential', tenantId: 't' },
+    ],
+    [{ authType: 'azure-cli' }, { kind: 'AzureCliCredential' }],
+  ])('%j', (given, plan) => {
+    expect(planCredential(given)).toEqual(plan);
   });
 });
