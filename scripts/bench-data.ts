@@ -100,6 +100,7 @@ export async function benchData(b: Bench): Promise<void> {
           cwd: work,
           prefix: TIME,
           node: b.node,
+          bundle: b.bundle,
           timeoutMs: 600_000,
         });
         if (r.code !== 0) throw new Error(`the action failed: ${r.stdout.slice(-2000)}`);

@@ -3,9 +3,12 @@
 // function of a Bench (its round trip, its run count, the table); it starts the emulator world it
 // needs with `latencyMs: b.latencyMs`, so every service pays the same round trip.
 import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ConnectionLogEntry, Emulator, RequestLogEntry } from '../emulator/src/index.js';
-import { ROOT } from './runner.js';
+import { pushEvent } from '../__tests__/github-events.js';
+import { ROOT, stepEnv } from './runner.js';
 
 export interface Stat {
   median: number;
@@ -68,6 +71,8 @@ export interface Bench {
   table: Table;
   /** The node binary that runs the action and the yardsticks alike. */
   node: string;
+  /** The action's entry to run (default dist/index.js). */
+  bundle?: string;
 }
 
 export const latencyLabel = (ms: number) => `${ms} ms`;
@@ -180,4 +185,102 @@ export function timeline(t: Traffic, spawnedAt: number): string {
     ...t.requests.map((e) => ({ time: e.time, what: `${requestLabel(e)} → ${e.status}` })),
   ].sort((a, b) => a.time - b.time);
   return events.map((e) => `    +${(e.time - spawnedAt).toFixed(0).padStart(5)} ms  ${e.what}`).join('\n');
+}
+
+/**
+ * A plain node:http server on 127.0.0.1, no TLS, timing a process's first request: when its
+ * headers arrive (the 'request' event), not when its connection opens, since a process may open
+ * connections ahead and write its request only later. It answers 400, which the action takes as a
+ * refusal (no retry).
+ */
+export interface FirstRequestProbe {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  server: Server;
+  /**
+   * Spawns argv (no shell) and gives spawn → its first request's headers (ms), and both moments
+   * (epoch ms). The process is killed then, or with untilExit left to end by itself (so that it
+   * writes its --cpu-prof).
+   */
+  time(argv: string[], env: Record<string, string>, untilExit?: boolean): Promise<{ ms: number; spawnedAt: number; requestAt: number }>;
+  close(): Promise<void>;
+}
+
+export async function firstRequestProbe(timeoutMs = 10_000): Promise<FirstRequestProbe> {
+  let onRequest: ((at: number) => void) | undefined;
+  const server = createServer((_req, res) => {
+    onRequest?.(epochNow());
+    onRequest = undefined;
+    res.writeHead(400, { connection: 'close', 'content-type': 'application/json' }).end('{"message":"the bench probe issues no token"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const time: FirstRequestProbe['time'] = (argv, env, untilExit = false) =>
+    new Promise((resolve, reject) => {
+      const spawnedAt = epochNow();
+      const child = spawn(argv[0], argv.slice(1), { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      let requestAt: number | undefined;
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`no request (or no exit) within ${timeoutMs} ms: ${argv.join(' ')}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        onRequest = undefined;
+        resolve({ ms: requestAt! - spawnedAt, spawnedAt, requestAt: requestAt! });
+      };
+      onRequest = (at) => {
+        requestAt = at;
+        if (untilExit) return;
+        child.kill('SIGKILL');
+        done();
+      };
+      child.on('exit', (code) => {
+        if (requestAt === undefined) {
+          clearTimeout(timer);
+          onRequest = undefined;
+          reject(new Error(`${argv.join(' ')} exited (${code}) before any request: ${output}`));
+        } else if (untilExit) done();
+      });
+    });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    time,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * The environment of the action's cold start, as on a runner: an online key invoke in the default
+ * cloud (the connections it opens ahead go nowhere: this machine has no network), a push event's
+ * payload at GITHUB_EVENT_PATH, and the GitHub OIDC request URL pointing at the probe. The step's
+ * files are created in dir.
+ */
+export function coldStartEnv(probeUrl: string, dir: string): Record<string, string> {
+  const push = pushEvent();
+  return stepEnv(
+    {
+      inputs: {
+        'tenant-id': '72f988bf-86f1-41af-91ab-2d7cd011db47',
+        'client-id': '0f3d3e1a-2b1c-4d5e-8f90-1a2b3c4d5e6f',
+        'subscription-id': '1b2c3d4e-5f60-4718-9a2b-3c4d5e6f7a8b',
+        'resource-group': 'rg-scoring',
+        workspace: 'ws-scoring',
+        'endpoint-type': 'online',
+        endpoint: 'score-key',
+        request: '{"input_data": {"data": [[63, 233]]}}',
+      },
+      env: { ...push.env, ACTIONS_ID_TOKEN_REQUEST_URL: `${probeUrl}/_apis/distributedtask/idtoken?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'bench' },
+      event: push.event,
+      githubToken: 'ghs_bench',
+    },
+    dir,
+  );
 }

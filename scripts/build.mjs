@@ -29,6 +29,9 @@
 // ncc minifies a bundle's main file only; the chunks of its dynamic imports (@azure/storage-blob,
 // loaded only when a step moves data) are minified here with esbuild, the same ES module syntax.
 //
+// BUILD_SOURCE_MAP=1 writes each main file's source map beside it (index.js.map), for
+// scripts/profile-start.ts; never committed (.gitignore), and not written otherwise.
+//
 // ncc's persistent cache (~/.cache/ncc) is off: check-dist compares this build with the committed
 // one, so it must depend on the sources and node_modules alone, not on what a machine built before.
 import ncc from '@vercel/ncc';
@@ -47,9 +50,10 @@ const externals = {
   '@actions/exec': standIn('@actions/exec', 'export function getExecOutput() { THROW }'),
   'supports-color': 'data:text/javascript,export default undefined',
 };
+const sourceMap = Boolean(process.env.BUILD_SOURCE_MAP);
 const bundles = [
   ['src/index.ts', 'dist'],
-  ['src/main.ts', 'dist/main'],
+  ['src/step.ts', 'dist/main'],
 ];
 
 /** Every package a bundle holds, modules webpack concatenated included: name, licence and text. Read
@@ -75,11 +79,21 @@ function licenses(stats) {
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 for (const [entry, out] of bundles) {
-  const { code, assets, stats } = await ncc(join(root, entry), { minify: true, mainFields: ['module', 'main'], externals, quiet: true, cache: false });
+  const { code, map, assets, stats } = await ncc(join(root, entry), {
+    minify: true,
+    mainFields: ['module', 'main'],
+    externals,
+    quiet: true,
+    cache: false,
+    sourceMap,
+    sourceMapRegister: false,
+  });
   const dir = join(root, out);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'index.js'), code);
+  if (map) writeFileSync(join(dir, 'index.js.map'), map);
   for (const [name, asset] of Object.entries(assets)) {
+    if (name.endsWith('.map')) continue;
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     const chunk = /^\d+\.index\.js$/.test(name);
     const source = chunk

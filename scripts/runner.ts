@@ -129,10 +129,12 @@ function evaluateDefault(value: string, githubToken: string): string {
   });
 }
 
-/** Runs dist/index.js as one workflow step. */
-export async function runStep(o: StepOptions): Promise<StepResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'azureml-invoke-step-'));
-  const files = { output: join(dir, 'output'), summary: join(dir, 'summary'), state: join(dir, 'state') };
+/**
+ * The environment the runner gives a step, its files (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY,
+ * GITHUB_STATE, the event payload) created in dir.
+ */
+export function stepEnv(o: Pick<StepOptions, 'inputs' | 'env' | 'state' | 'githubToken' | 'event' | 'cwd'>, dir: string): Record<string, string> {
+  const files = stepFiles(dir);
   for (const f of Object.values(files)) writeFileSync(f, '');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -165,7 +167,16 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
   }
   for (const [k, v] of Object.entries(o.env ?? {})) if (v !== undefined) env[k] = v;
   for (const [k, v] of Object.entries(o.state ?? {})) env[`STATE_${k}`] = v;
+  return env;
+}
 
+const stepFiles = (dir: string) => ({ output: join(dir, 'output'), summary: join(dir, 'summary'), state: join(dir, 'state') });
+
+/** Runs dist/index.js as one workflow step. */
+export async function runStep(o: StepOptions): Promise<StepResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'azureml-invoke-step-'));
+  const files = stepFiles(dir);
+  const env = stepEnv(o, dir);
   const fromSource = o.fromSource && !o.bundle;
   const coverageDir = fromSource ? process.env[STEP_COVERAGE_DIR] : undefined;
   if (coverageDir) env.NODE_V8_COVERAGE = join(dir, 'v8');

@@ -1,22 +1,18 @@
 // The step, main or post (the runner runs the same bundle for both; saved state tells them
-// apart). It reads the inputs and the workflow run's context, asks GitHub for the first OIDC token
-// and opens the connections the run will need (warm.ts) before loading the Azure libraries, so
-// those round trips overlap their loading. After the summary is written, comment-on-pr may copy it
-// to the pull request. The Azure half is a bundle of its own
-// (dist/main/), built from main.ts so that unused parts of the Azure SDKs are shaken out of it.
+// apart). This entry holds only what the first request needs: it reads the inputs, asks GitHub for
+// the first OIDC token and, once that request has left, opens the connections the run will need
+// (warm.ts) and loads the rest: the Azure half (dist/main/, built from step.ts so that unused parts
+// of the Azure SDKs are shaken out of it), whose loading then overlaps those round trips. The
+// report, the event payload and everything after are there too: none of it is needed before.
 // run() takes no arguments so @github/local-action can call it from source.
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { Input, State } from './constants.js';
 import { getInputs, type InputSource } from './inputs.js';
 import { fetchOidcToken } from './signin/oidc.js';
-import { Report } from './reporting/report.js';
+import { nextRequestSent } from './signin/request-sent.js';
 import { unexpectedError } from './reporting/errors.js';
-import { realClock } from './clock.js';
 import { warmUp } from './azure/warm.js';
-import { readRunContext, runLink } from './github/context.js';
 
 const source: InputSource = {
   get: (name) => core.getInput(name),
@@ -32,76 +28,32 @@ async function yamlParser(): Promise<(text: string) => unknown> {
   return (text) => load(text, { schema: CORE_SCHEMA });
 }
 
-/** The Azure half: dist/main/index.js next to this bundle, or main.ts when run from source. */
-function loadMain(): Promise<typeof import('./main.js')> {
+/** The Azure half: dist/main/index.js next to this bundle, or step.ts when run from source. */
+function loadStep(): Promise<typeof import('./step.js')> {
   const fromSource = new URL(import.meta.url).pathname.endsWith('.ts');
-  return import(/* webpackIgnore: true */ fromSource ? './main.js' : import.meta.url.replace(/[^/]*$/, 'main/index.js'));
+  return import(/* webpackIgnore: true */ fromSource ? './step.js' : import.meta.url.replace(/[^/]*$/, 'main/index.js'));
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const report = new Report(core, Date.now, started);
   core.saveState(State.isPost, 'true');
   let inputs;
   try {
     inputs = getInputs(source, await yamlParser());
   } catch (err) {
-    report.fail(err);
-    const link = runLink(readRunContext());
-    if (link) report.fact('Workflow run', link);
-    await report.finish();
-    process.exitCode = 1;
+    await (await loadStep()).refuseInputs(err, { core, started });
     return;
   }
-  const prefetchedAssertion =
-    inputs.authType === 'oidc' && process.env.ACTIONS_ID_TOKEN_REQUEST_URL ? fetchOidcToken(core.getIDToken, inputs.audience, core) : undefined;
-  prefetchedAssertion?.catch(() => undefined);
+  let prefetchedAssertion: Promise<string> | undefined;
+  if (inputs.authType === 'oidc' && process.env.ACTIONS_ID_TOKEN_REQUEST_URL) {
+    const sent = nextRequestSent();
+    prefetchedAssertion = fetchOidcToken(core.getIDToken, inputs.audience, core);
+    prefetchedAssertion.catch(() => undefined);
+    await Promise.race([sent, prefetchedAssertion.catch(() => undefined)]);
+  }
   const warm = warmUp(inputs, process.env);
-  // The event payload is read once the first requests are on their way.
-  const github = readRunContext();
-  const link = runLink(github);
-
-  // A cancelled workflow gets SIGINT, then SIGTERM 7.5 s later: both stop the wait and cancel the job.
-  const cancelled = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (!cancelled.signal.aborted) core.info(`Received ${signal}: the workflow was cancelled.`);
-    cancelled.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  const { run, commentOnPullRequest } = await loadMain();
-  await run(inputs, {
-    core,
-    report,
-    env: process.env,
-    run: github,
-    clock: realClock,
-    signal: cancelled.signal,
-    prefetchedAssertion,
-    warm,
-    writeResponse: (name, content) => {
-      const dir = join(process.env.RUNNER_TEMP || tmpdir(), `azureml-invoke-${github.runId ?? 'local'}-${process.pid}`);
-      mkdirSync(dir, { recursive: true });
-      const file = join(dir, name);
-      writeFileSync(file, content);
-      return file;
-    },
-  });
-  if (link) report.fact('Workflow run', link);
-  await report.finish();
-  if (report.failed) process.exitCode = 1;
-  await commentOnPullRequest({
-    mode: inputs.commentOnPr,
-    token: inputs.githubToken,
-    summary: report.markdown(),
-    failed: report.failed,
-    run: github,
-    inputs,
-    log: core,
-  });
-  // Everything is written; a library's stray keep-alive socket or timer must not hold the step open.
-  setTimeout(() => process.exit(), 2_000).unref();
+  const { step } = await loadStep();
+  await step(inputs, { core, started, prefetchedAssertion, warm });
 }
 
 async function postStep(): Promise<void> {
@@ -114,7 +66,7 @@ async function postStep(): Promise<void> {
     core.warning(`Could not clean up job ${pending}: ${(err as Error).message}`);
     return;
   }
-  const { post } = await loadMain();
+  const { post } = await loadStep();
   await post(inputs, JSON.parse(pending) as { name: string }, { log: core, setSecret: core.setSecret, getIdToken: core.getIDToken, env: process.env });
 }
 

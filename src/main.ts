@@ -1,11 +1,10 @@
 // One run, top to bottom: sign in, then a batch run (batch/run.ts) or an online run
 // (online/run.ts), which share the phases of phases.ts; whatever fails is explained and reported
-// here. It is also the entry of the second bundle (dist/main/), which holds the Azure libraries and
-// never @actions/core: the first bundle hands that in.
+// here. step.ts, the entry of the second bundle (dist/main/), calls it; that bundle holds the Azure
+// libraries and never @actions/core: the first bundle hands that in.
 import { runBatch } from './batch/run.js';
 import { runOnline } from './online/run.js';
 import type { Ctx, RunDeps } from './phases.js';
-import { createArm } from './azure/arm.js';
 import { resourceScopes } from './permissions/catalog.js';
 import { Output } from './constants.js';
 import { explain, type DiagnoseContext } from './permissions/diagnose.js';
@@ -14,9 +13,8 @@ import { createHttp, type Log } from './azure/http.js';
 import type { Inputs } from './inputs.js';
 import { workspacePrivate } from './azure/network.js';
 import { createSession } from './signin/signin.js';
+import { nextRequestSent } from './signin/request-sent.js';
 
-export { post } from './post.js';
-export { commentOnPullRequest } from './github/comment.js';
 export type { MainCore, RunDeps } from './phases.js';
 
 export async function run(inputs: Inputs, given: RunDeps): Promise<void> {
@@ -42,6 +40,12 @@ export async function run(inputs: Inputs, given: RunDeps): Promise<void> {
       prefetchedAssertion: deps.prefetchedAssertion,
       metadata: deps.warm?.metadata,
     });
+    // The resource manager clients compile while the first sign-in request is on its way.
+    const sent = nextRequestSent();
+    const signedIn = core.group('Sign in', () => signIn(inputs, session, log));
+    signedIn.catch(() => undefined);
+    await Promise.race([sent, signedIn.catch(() => undefined)]);
+    const { createArm } = await import('./azure/arm-clients.js');
     const arm = createArm(inputs, session, http);
     const diag: DiagnoseContext = {
       scopes,
@@ -55,7 +59,7 @@ export async function run(inputs: Inputs, given: RunDeps): Promise<void> {
     let workspace: Promise<boolean | undefined> | undefined;
     const c: Ctx = { inputs, deps, log, http, session, arm, scopes, diag, workspacePrivate: () => (workspace ??= workspacePrivate(arm, inputs)) };
     ctx = c;
-    await core.group('Sign in', () => signIn(c));
+    await signedIn;
     if (inputs.endpointType === 'batch') await runBatch(c);
     else await runOnline(c);
   } catch (err) {
@@ -65,7 +69,7 @@ export async function run(inputs: Inputs, given: RunDeps): Promise<void> {
   }
 }
 
-async function signIn({ inputs, session, log }: Ctx): Promise<void> {
+async function signIn(inputs: Inputs, session: Ctx['session'], log: Log): Promise<void> {
   const how = {
     oidc: 'GitHub OIDC (federated credential)',
     'client-secret': 'a client secret',

@@ -1,6 +1,5 @@
 // The post step: a job the main step left running (it was killed, or the runner stopped it) is
 // cancelled here, when cancel-on-timeout allows. Jobs started with wait: false are never touched.
-import { createArm } from './azure/arm.js';
 import { describeThrown } from './reporting/errors.js';
 import { createHttp, type Log } from './azure/http.js';
 import type { Inputs } from './inputs.js';
@@ -19,6 +18,7 @@ export async function post(inputs: Inputs, pending: { name: string }, deps: Post
   try {
     const http = createHttp(log);
     const session = createSession(inputs, { http, log, setSecret: deps.setSecret, getIdToken: deps.getIdToken, env: deps.env });
+    const { createArm } = await import('./azure/arm-clients.js');
     const arm = createArm(inputs, session, http);
     const job = await getJob(arm, inputs, pending.name);
     if (FINAL_STATUSES.has(job.status)) {

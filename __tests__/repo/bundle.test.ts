@@ -158,7 +158,10 @@ describe('the stand-ins in the committed bundles', () => {
 });
 
 /** The npm packages a source file reaches through static imports, following the project's own modules. */
-function packagesImportedFrom(entry: string): Set<string> {
+const packagesImportedFrom = (entry: string) => staticImports(entry).packages;
+
+/** The project's files (paths from ROOT) and the npm packages a source file reaches through static imports. */
+function staticImports(entry: string): { files: Set<string>; packages: Set<string> } {
   const seen = new Set<string>();
   const packages = new Set<string>();
   const walk = (file: string) => {
@@ -172,13 +175,22 @@ function packagesImportedFrom(entry: string): Set<string> {
     }
   };
   walk(entry);
-  return packages;
+  return { files: seen, packages };
 }
+
+describe('the entry, dist/index.js: only what the first request needs', () => {
+  it('reaches @actions/core, the inputs and the OIDC request; not the report, the event payload, nor the Azure half', () => {
+    const { files, packages } = staticImports('src/index.ts');
+    expect([...packages]).toEqual(['@actions/core']);
+    for (const later of ['src/reporting/report.ts', 'src/github/context.ts', 'src/step.ts', 'src/main.ts']) expect(files).not.toContain(later);
+    expect(files).toContain('src/signin/oidc.ts');
+  });
+});
 
 describe('licenses.txt', () => {
   it.each([
     ['src/index.ts', 'dist/licenses.txt'],
-    ['src/main.ts', 'dist/main/licenses.txt'],
+    ['src/step.ts', 'dist/main/licenses.txt'],
   ])('the packages %s imports are each named in %s, with their licence', (entry, file) => {
     const packages = packagesImportedFrom(entry);
     expect(packages.size).toBeGreaterThan(0);
@@ -220,6 +232,21 @@ describe('@azure/storage-blob, a chunk of its own', () => {
   });
 });
 
+describe('the resource manager clients, a chunk of their own', () => {
+  it('are not in the Azure half itself, only in the chunk main.ts imports once the first sign-in request is on its way', () => {
+    const agent = 'azsdk-js-arm-machinelearning';
+    expect(read('dist/main/index.js')).not.toContain(agent);
+    expect(filesIn('dist/main', /^\d+\.index\.js$/).filter((f) => read(f).includes(agent))).toHaveLength(1);
+    // The clients are built in arm-clients.ts alone, which nothing imports statically.
+    const clients = srcFiles.filter((f) =>
+      /^import \{[^}]*\b(AzureMachineLearningWorkspaces|AuthorizationManagementClient)\b[^}]*\} from '@azure\/arm-/m.test(read(f)),
+    );
+    expect(clients).toEqual(['src/azure/arm-clients.ts']);
+    expect(srcFiles.filter((f) => /^import [^;]*from '[./]*\/arm-clients\.js';$/m.test(read(f)))).toEqual([]);
+    for (const f of ['src/main.ts', 'src/post.ts']) expect(read(f)).toMatch(/await import\('\.\/azure\/arm-clients\.js'\)/);
+  });
+});
+
 /** Files of a bundle directory that hold Octokit (its packages name themselves in its user agent). */
 const withOctokit = (dir: string) => filesIn(dir, /\.js$/).filter((f) => /octokit-(core|request)\.js/.test(read(f)));
 
@@ -232,7 +259,7 @@ describe('Octokit, only in the chunk comment-on-pr loads', () => {
   });
 
   it('no static import from the entry files reaches it: @actions/github only through its Context module', () => {
-    for (const entry of ['src/index.ts', 'src/main.ts']) {
+    for (const entry of ['src/index.ts', 'src/step.ts']) {
       const packages = [...packagesImportedFrom(entry)];
       expect(
         packages.filter((p) => p.startsWith('@octokit/')),
