@@ -22,12 +22,12 @@ export class ArmError extends Error {
   }
 }
 
-/** Runs one call and labels its failure ("read batch endpoint 'x'"), keeping Azure's answer. */
 /** The last segment of a resource id: the resource's own name (the whole string when it has no '/'). */
 export function resourceName(id: string): string {
   return id.slice(id.lastIndexOf('/') + 1);
 }
 
+/** Runs one call and labels its failure ("read batch endpoint 'x'"), keeping Azure's answer. */
 export async function armCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();

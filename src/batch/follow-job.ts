@@ -7,6 +7,7 @@ import { DataAccess, deliverOutputs } from '../storage/data.js';
 import { BATCH_DATA_ACCESS_REMEDY } from '../permissions/catalog.js';
 import { Output, State } from '../constants.js';
 import type { Deployment } from '../azure/endpoints.js';
+import { resourceName } from '../azure/arm.js';
 import { ActionError, describeThrown } from '../reporting/errors.js';
 import { cancelJob, FINAL_STATUSES, getJob, pollJob, UNRESPONSIVE_AFTER_MS, type JobState, type PollOutcome } from './jobs.js';
 import { batchPrivacy, explainPrivateLinkDenial, isPrivateLinkDenial, type Privacy } from '../azure/network.js';
@@ -162,7 +163,7 @@ async function warnNotStarted(ctx: Ctx, job: JobState, s: StartedJob): Promise<v
     job: job.name,
     status: job.status,
     minutes: +(inputs.stuckAfterMs / 60_000).toFixed(2),
-    clusterName: deployment?.compute?.split('/').pop(),
+    clusterName: deployment?.compute === undefined ? undefined : resourceName(deployment.compute),
     cluster,
     nodesPerJob: deployment?.nodesPerJob,
   });
@@ -194,7 +195,8 @@ async function jobFailed(ctx: Ctx, s: StartedJob, job: JobState): Promise<Action
   }
   let step = logLines ? 'Fix the error its logs name (below), then re-run' : "Fix the job's error (its logs are in the studio), then re-run";
   if (error && isStorageAuthError(`${error.code ?? ''} ${error.message}`)) {
-    const cluster = (await s.deployment())?.compute?.split('/').pop();
+    const compute = (await s.deployment())?.compute;
+    const cluster = compute === undefined ? undefined : resourceName(compute);
     step = "Give the compute cluster's identity access to the data (below)";
     details.push('', `The job could not read or write storage. ${BATCH_DATA_ACCESS_REMEDY}`);
     if (cluster) details.push(`Here that identity is '${inputs.workspace}/computes/${cluster}'.`);
