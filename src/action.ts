@@ -10,7 +10,7 @@ import * as core from '@actions/core';
 import { Input, State } from './constants.js';
 import { getInputs, type InputSource } from './inputs.js';
 import { fetchOidcToken } from './signin/oidc.js';
-import { nextRequestSent } from './signin/request-sent.js';
+import { afterItsRequest } from './signin/request-sent.js';
 import { unexpectedError } from './reporting/errors.js';
 import { warmUp } from './azure/warm.js';
 
@@ -46,10 +46,8 @@ async function main(): Promise<void> {
   }
   let prefetchedAssertion: Promise<string> | undefined;
   if (inputs.authType === 'oidc' && process.env.ACTIONS_ID_TOKEN_REQUEST_URL) {
-    const sent = nextRequestSent();
-    prefetchedAssertion = fetchOidcToken(core.getIDToken, inputs.audience, core);
-    prefetchedAssertion.catch(() => undefined);
-    await Promise.race([sent, prefetchedAssertion.catch(() => undefined)]);
+    const { audience } = inputs;
+    prefetchedAssertion = (await afterItsRequest(() => fetchOidcToken(core.getIDToken, audience, core))).work;
   }
   const warm = warmUp(inputs, process.env);
   const { step } = await loadStep();

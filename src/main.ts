@@ -13,7 +13,7 @@ import { createHttp, type Log } from './azure/http.js';
 import type { Inputs } from './inputs.js';
 import { workspacePrivate } from './azure/network.js';
 import { createSession } from './signin/signin.js';
-import { nextRequestSent } from './signin/request-sent.js';
+import { afterItsRequest } from './signin/request-sent.js';
 
 export type { MainCore, RunDeps } from './phases.js';
 
@@ -41,10 +41,7 @@ export async function run(inputs: Inputs, given: RunDeps): Promise<void> {
       metadata: deps.warm?.metadata,
     });
     // The resource manager clients compile while the first sign-in request is on its way.
-    const sent = nextRequestSent();
-    const signedIn = core.group('Sign in', () => signIn(inputs, session, log));
-    signedIn.catch(() => undefined);
-    await Promise.race([sent, signedIn.catch(() => undefined)]);
+    const { work: signedIn } = await afterItsRequest(() => core.group('Sign in', () => signIn(inputs, session, log)));
     const { createArm } = await import('./azure/arm-clients.js');
     const arm = createArm(inputs, session, http);
     const diag: DiagnoseContext = {

@@ -23,3 +23,20 @@ export function nextRequestSent(): Promise<void> {
     subscribe(START, onStart);
   });
 }
+
+/**
+ * Starts work whose first step is a request, and resolves once that request has left or the work
+ * has ended (it may fail, or send nothing): loading heavy code then does not hold the request back.
+ * The work is handed back in a box, so that awaiting this does not await it; its failure is
+ * handled here (never an unhandled rejection while it waits) and seen again by whoever awaits it.
+ */
+export async function afterItsRequest<T>(start: () => Promise<T>): Promise<{ work: Promise<T> }> {
+  const sent = nextRequestSent();
+  const work = start();
+  const settled = work.then(
+    () => undefined,
+    () => undefined,
+  );
+  await Promise.race([sent, settled]);
+  return { work };
+}

@@ -3,7 +3,7 @@
 import { createServer, get, type ClientRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, it } from 'vitest';
-import { nextRequestSent } from '../../../src/signin/request-sent.js';
+import { afterItsRequest, nextRequestSent } from '../../../src/signin/request-sent.js';
 
 it('resolves once the next request has been handed to the OS, its connection made', async () => {
   const server = createServer((_req, res) => res.writeHead(204, { connection: 'close' }).end());
@@ -31,4 +31,33 @@ it('resolves when the request fails without being sent', async () => {
   const sent = nextRequestSent();
   get(`http://127.0.0.1:${port}/`).on('error', () => undefined);
   await expect(sent).resolves.toBeUndefined();
+});
+
+it('afterItsRequest goes on when the work fails before any request, and hands the failure to whoever awaits the work', async () => {
+  const { work } = await afterItsRequest(() => Promise.reject(new Error('no request made')));
+  await expect(work).rejects.toThrow('no request made');
+});
+
+it('afterItsRequest does not wait for the work to end once its request has left', async () => {
+  const server = createServer((_req, res) => setTimeout(() => res.writeHead(204, { connection: 'close' }).end(), 200));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  let answered = false;
+  const { work } = await afterItsRequest(
+    () =>
+      new Promise<void>((resolve) =>
+        get(url, (res) =>
+          res
+            .on('end', () => {
+              answered = true;
+              resolve();
+            })
+            .resume(),
+        ),
+      ),
+  );
+  expect(answered).toBe(false);
+  await work;
+  expect(answered).toBe(true);
+  await new Promise((resolve) => server.close(resolve));
 });
