@@ -395,6 +395,11 @@ function armTime(ms: number): string {
   return `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()} ${h}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${d.getUTCHours() < 12 ? 'AM' : 'PM'}`;
 }
 
+/** Whether a resource refuses an access token for its age: past `exp` by more than the allowed clock skew. */
+export function accessTokenExpired(w: World, exp: unknown): boolean {
+  return (Number(exp) + (w.spec.accessTokenClockSkewSeconds ?? 300)) * 1000 <= Date.now();
+}
+
 /** The audiences an Azure ML token may carry: the ML resource with or without its trailing slash. */
 export function mlAudiences(w: World): string[] {
   return [`${w.resources.ml}/`, w.resources.ml];
@@ -434,7 +439,7 @@ export function authenticate(ctx: Ctx, w: World, keys: Keys, expect: 'management
   }
   const c = decoded.claims;
   ctx.entry.token = { kind: 'entra', aud: String(c.aud), oid: String(c.oid), appid: String(c.appid), tid: String(c.tid) };
-  if (Number(c.exp) * 1000 <= Date.now()) {
+  if (accessTokenExpired(w, c.exp)) {
     return fail(
       'ExpiredAuthenticationToken',
       `The access token expiry UTC time '${armTime(Number(c.exp) * 1000)}' is earlier than current UTC time '${armTime(Date.now())}'.`,

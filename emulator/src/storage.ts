@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { decodeJwt, signJwt } from './jwt.js';
 import { findIdentity, type StorageAccountRec, type World } from './world.js';
 import { isAuthorized, isDataAuthorized } from './rbac.js';
-import type { Keys } from './identity.js';
+import { accessTokenExpired, type Keys } from './identity.js';
 import type { RequestLogEntry } from './types.js';
 
 /** Blob host suffix per cloud (the storage endpoint suffix Azure builds account URLs with). */
@@ -304,7 +304,7 @@ export function createBlobStore(o: {
           challenge,
         );
       if (!decoded?.valid) return invalid('Signature validation failed.');
-      if (Number(claims.exp) * 1000 <= Date.now()) return invalid('Lifetime validation failed. The token is expired.');
+      if (accessTokenExpired(w, claims.exp)) return invalid('Lifetime validation failed. The token is expired.');
       if (!STORAGE_AUDIENCES.includes(String(claims.aud))) return invalid('Audience validation failed. Audience did not match.');
       const need = blobAction(entry.method, url.searchParams, req.headers);
       entry.action = need.action;

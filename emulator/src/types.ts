@@ -468,6 +468,11 @@ export interface WorldSpec {
   };
   /** Lifetime of access tokens Entra issues (default 3600 s). */
   accessTokenLifetimeSeconds?: number;
+  /**
+   * How long past `exp` a resource still accepts an access token (default 300 s: the clock skew
+   * Microsoft.IdentityModel's token validation allows, which Azure's resources use).
+   */
+  accessTokenClockSkewSeconds?: number;
   /** How Microsoft.Authorization/permissions answers (default 'ok'). */
   permissionsApi?: 'ok' | 'denied' | 'error';
   faults?: FaultPlan;

@@ -3,6 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { startEmulator, type Emulator } from '../src/index.js';
+import { accessTokenExpired } from '../src/identity.js';
+import type { World } from '../src/world.js';
 import { assertionGrant, call, claimsOf, credential, githubToken, secretCredential, tokenRequest } from './client.js';
 
 let emu: Emulator;
@@ -158,6 +160,21 @@ describe('Microsoft Entra', () => {
     const r = await assertionGrant(emu, await githubToken(emu), 'https://ml.azure.com/.default', id('blocked'));
     expect(r.status).toBe(400);
     expectEntraError(r.json(), 53003, 'interaction_required');
+  });
+});
+
+describe('access token lifetime at the resource', () => {
+  const world = (skew?: number) => ({ spec: { accessTokenClockSkewSeconds: skew } }) as unknown as World;
+  const now = () => Date.now() / 1000;
+  it("accepts a token up to five minutes past exp, as Azure's token validation does", () => {
+    expect(accessTokenExpired(world(), now() - 290)).toBe(false);
+    expect(accessTokenExpired(world(), now() - 310)).toBe(true);
+  });
+  it('takes a shorter skew from the spec, down to none', () => {
+    expect(accessTokenExpired(world(20), now() - 10)).toBe(false);
+    expect(accessTokenExpired(world(20), now() - 30)).toBe(true);
+    expect(accessTokenExpired(world(0), now() + 10)).toBe(false);
+    expect(accessTokenExpired(world(0), now() - 1)).toBe(true);
   });
 });
 
