@@ -1,6 +1,6 @@
 // Following a batch job: polling its status to the end and cancelling it. (A failed job's own
 // error and logs are run history's: run-history.ts, job-logs.ts.)
-import { KnownJobStatus } from '@azure/arm-machinelearning';
+import type { KnownJobStatus } from '@azure/arm-machinelearning';
 import type { Arm } from '../azure/arm.js';
 import { armCall, ArmError } from '../azure/arm.js';
 import type { Log } from '../azure/http.js';
@@ -11,8 +11,28 @@ import { duration } from '../reporting/format.js';
 import { ActionError } from '../reporting/errors.js';
 
 export const FINAL_STATUSES = new Set(['Completed', 'Failed', 'Canceled']);
-/** JobStatus of the spec; the service may add more. */
-const KNOWN_STATUSES: ReadonlySet<string> = new Set(Object.values(KnownJobStatus));
+/**
+ * JobStatus of the spec; the service may add more. Listed here rather than read from the SDK's
+ * KnownJobStatus, whose module holds every enum of the API and would load them all with the step:
+ * the type checks that the list is exactly the SDK's, no more, no less.
+ */
+const KNOWN: Record<`${KnownJobStatus}`, true> = {
+  NotStarted: true,
+  Starting: true,
+  Provisioning: true,
+  Preparing: true,
+  Queued: true,
+  Running: true,
+  Finalizing: true,
+  CancelRequested: true,
+  Completed: true,
+  Failed: true,
+  Canceled: true,
+  NotResponding: true,
+  Paused: true,
+  Unknown: true,
+};
+const KNOWN_STATUSES: ReadonlySet<string> = new Set(Object.keys(KNOWN));
 
 /** The line naming a status the action does not know, or undefined for a known one. */
 export function unknownStatusLine(job: JobState): string | undefined {
