@@ -5,7 +5,7 @@
 // a bare node process making only the protocol's requests over one keep-alive agent, ending with
 // its last reply. Flags: --runs N (default 7), --latencies 0,30,100 (ms), --node PATH (the node
 // binary that runs the action and the yardsticks; default the one running the bench), --bundle PATH
-// (the action's entry to run; default dist/index.js), --only online,cold (the sections to run, by
+// (the action's entry to run; default dist/index.cjs), --only online,cold (the sections to run, by
 // the names below; default all; compare is the release gate).
 //
 // A section is a function of a Bench (scripts/bench-kit.ts); a new one is one line in
@@ -385,7 +385,7 @@ async function coldStart(b: Bench): Promise<void> {
   const vsOneLiner = stat(ratios(act, oneLiner));
   b.table.add({
     latency: '',
-    figure: 'Cold start: action (dist/index.js), process start → the GitHub OIDC request at a local node:http server',
+    figure: 'Cold start: action (dist/index.cjs), process start → the GitHub OIDC request at a local node:http server',
     value: fmt(stat(act)),
   });
   b.table.add({
@@ -447,7 +447,7 @@ function bundleBytes(dir: string): number {
   for (const f of readdirSync(dir)) {
     const p = join(dir, f);
     if (statSync(p).isDirectory()) total += bundleBytes(p);
-    else if (f.endsWith('.js')) total += statSync(p).size;
+    else if (/\.c?js$/.test(f)) total += statSync(p).size;
   }
   return total;
 }
@@ -455,13 +455,13 @@ function bundleBytes(dir: string): number {
 function bundleSize(b: Bench): void {
   const size = (figure: string, bytes: number) =>
     b.table.add({ latency: '', figure, value: `${(bytes / 1024 / 1024).toFixed(2)} MB (${bytes} bytes)`, target: '≤ 2 MB', met: bytes <= 2 * 1024 * 1024 });
-  size('Bundle size (dist/**/*.js)', bundleBytes(join(ROOT, 'dist')));
+  size('Bundle size (dist/**/*.js, dist/index.cjs)', bundleBytes(join(ROOT, 'dist')));
   // The chunks (NNN.index.js: js-yaml, Octokit, @azure/storage-blob) load only when a run needs
   // them, except the resource manager clients' (src/azure/arm-clients.ts), which every run loads.
   const main = join(ROOT, 'dist', 'main');
   const armChunk = readdirSync(main).filter((f) => /^\d+\.index\.js$/.test(f) && readFileSync(join(main, f), 'utf8').includes('azsdk-js-arm-machinelearning'));
-  const plain = ['index.js', 'main/index.js', ...armChunk.map((f) => `main/${f}`)].reduce((n, f) => n + statSync(join(ROOT, 'dist', f)).size, 0);
-  size('Bundle a plain run loads (dist/index.js, dist/main/index.js and its resource manager chunk)', plain);
+  const plain = ['index.cjs', 'main/index.js', ...armChunk.map((f) => `main/${f}`)].reduce((n, f) => n + statSync(join(ROOT, 'dist', f)).size, 0);
+  size('Bundle a plain run loads (dist/index.cjs, dist/main/index.js and its resource manager chunk)', plain);
 }
 
 /**

@@ -29,13 +29,19 @@
 // ncc minifies a bundle's main file only; the chunks of its dynamic imports (@azure/storage-blob,
 // loaded only when a step moves data) are minified here with esbuild, the same ES module syntax.
 //
-// BUILD_SOURCE_MAP=1 writes each main file's source map beside it (index.js.map), for
+// The entry, which the runner starts, is written as CommonJS (dist/index.cjs): an ES module entry
+// costs Node's ES module loader and a module per stand-in before the first request (about 5 ms of
+// its 50). ncc writes ES modules for a "type": "module" package, so esbuild turns its output into
+// CommonJS: it bundles the stand-ins (data: URLs) in, gives import.meta.url from __filename, and
+// leaves every relative import() as it is: the entry's chunks and dist/main/ stay ES modules.
+//
+// BUILD_SOURCE_MAP=1 writes each main file's source map beside it (index.cjs.map, index.js.map), for
 // scripts/profile-start.ts; never committed (.gitignore), and not written otherwise.
 //
 // ncc's persistent cache (~/.cache/ncc) is off: check-dist compares this build with the committed
 // one, so it must depend on the sources and node_modules alone, not on what a machine built before.
 import ncc from '@vercel/ncc';
-import { transform } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,9 +58,37 @@ const externals = {
 };
 const sourceMap = Boolean(process.env.BUILD_SOURCE_MAP);
 const bundles = [
-  ['src/index.ts', 'dist'],
-  ['src/step.ts', 'dist/main'],
+  ['src/index.ts', 'dist', 'index.cjs'],
+  ['src/step.ts', 'dist/main', 'index.js'],
 ];
+
+/** ncc's ES module output as one CommonJS file (see above); its source map chains to ncc's. */
+async function commonJs(code, map) {
+  // webpack loads a chunk with import("./" + name); esbuild would take that for a pattern and list
+  // every file under resolveDir in the bundle. Made of a join, it is left alone.
+  const chunkImport = /import\("\.\/"\+(__nccwpck_require__\.u\(\w+\))\)/g;
+  if (code.match(chunkImport)?.length !== 1) throw new Error("expected webpack's one chunk import in the entry");
+  const inlineMap = map ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(map).toString('base64')}` : '';
+  const { outputFiles } = await build({
+    stdin: { contents: code.replace(chunkImport, 'import(["./",$1].join(""))') + inlineMap, resolveDir: root, sourcefile: 'index.js' },
+    bundle: true,
+    write: false,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    legalComments: 'none',
+    external: ['./*'],
+    define: { 'import.meta.url': '__entryUrl' },
+    banner: { js: 'const __entryUrl=require("node:url").pathToFileURL(__filename).href;' },
+    sourcemap: map ? 'external' : false,
+    outfile: 'index.cjs',
+  });
+  const text = (name) => outputFiles.find((f) => f.path.endsWith(name))?.text;
+  const out = text('index.cjs');
+  if (/\bimport\.meta\b|from\s*"data:/.test(out)) throw new Error('the CommonJS entry still uses import.meta or a data: import');
+  return { code: out, map: text('index.cjs.map') };
+}
 
 /** Every package a bundle holds, modules webpack concatenated included: name, licence and text. Read
  *  from the compilation's own module graph rather than the stats JSON, whose presets decide what to
@@ -78,8 +112,8 @@ function licenses(stats) {
 }
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
-for (const [entry, out] of bundles) {
-  const { code, map, assets, stats } = await ncc(join(root, entry), {
+for (const [entry, out, file] of bundles) {
+  const built = await ncc(join(root, entry), {
     minify: true,
     mainFields: ['module', 'main'],
     externals,
@@ -88,10 +122,12 @@ for (const [entry, out] of bundles) {
     sourceMap,
     sourceMapRegister: false,
   });
+  const { assets, stats } = built;
+  const { code, map } = file.endsWith('.cjs') ? await commonJs(built.code, built.map) : built;
   const dir = join(root, out);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'index.js'), code);
-  if (map) writeFileSync(join(dir, 'index.js.map'), map);
+  writeFileSync(join(dir, file), code);
+  if (map) writeFileSync(join(dir, `${file}.map`), map);
   for (const [name, asset] of Object.entries(assets)) {
     if (name.endsWith('.map')) continue;
     mkdirSync(dirname(join(dir, name)), { recursive: true });
@@ -102,5 +138,5 @@ for (const [entry, out] of bundles) {
     writeFileSync(join(dir, name), source, { mode: asset.permissions });
   }
   writeFileSync(join(dir, 'licenses.txt'), licenses(stats));
-  console.log(`${out}/index.js: ${(code.length / 1024).toFixed(0)} KB`);
+  console.log(`${out}/${file}: ${(code.length / 1024).toFixed(0)} KB`);
 }

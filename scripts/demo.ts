@@ -36,7 +36,7 @@ function show(title: string, r: StepResult): void {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(BUNDLE)) throw new Error('dist/index.js is missing: run npm run build');
+  if (!existsSync(BUNDLE)) throw new Error('dist/index.cjs is missing: run npm run build');
   const emu = await startEmulator({
     jobPlan: {
       steps: [

@@ -4,7 +4,7 @@
 // with --cpu-prof and charges each sample taken before the request arrived to the source it runs:
 // the bundle's frames through its source map (build it with `BUILD_SOURCE_MAP=1 npm run build`),
 // Node's own by what they do. "Node startup" is spawn → the profiler's start. Flags: --runs N
-// (default 5; the medians are printed), --node PATH, --bundle PATH (default dist/index.js).
+// (default 5; the medians are printed), --node PATH, --bundle PATH (default dist/index.cjs).
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';

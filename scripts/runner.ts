@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { load as parseYaml } from 'js-yaml';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const BUNDLE = join(ROOT, 'dist', 'index.js');
+export const BUNDLE = join(ROOT, 'dist', 'index.cjs');
 const SOURCE = join(ROOT, 'src', 'index.ts');
 const FROM_SOURCE = pathToFileURL(join(ROOT, 'scripts', 'from-source.mjs')).href;
 
@@ -55,7 +55,7 @@ export interface StepOptions {
   node?: string;
   /** Run src/index.ts from source (scripts/from-source.mjs) rather than the committed bundle. */
   fromSource?: boolean;
-  /** The bundle to run (default dist/index.js); when set, it runs even with fromSource. */
+  /** The bundle to run (default dist/index.cjs); when set, it runs even with fromSource. */
   bundle?: string;
   /** Runs the node command through this prefix (e.g. ['/usr/bin/time', '-f', '%M']). */
   prefix?: string[];
@@ -172,7 +172,7 @@ export function stepEnv(o: Pick<StepOptions, 'inputs' | 'env' | 'state' | 'githu
 
 const stepFiles = (dir: string) => ({ output: join(dir, 'output'), summary: join(dir, 'summary'), state: join(dir, 'state') });
 
-/** Runs dist/index.js as one workflow step. */
+/** Runs dist/index.cjs as one workflow step. */
 export async function runStep(o: StepOptions): Promise<StepResult> {
   const dir = mkdtempSync(join(tmpdir(), 'azureml-invoke-step-'));
   const files = stepFiles(dir);

@@ -1,4 +1,4 @@
-// What the runner starts (dist/index.js): the step itself lives in action.ts.
+// What the runner starts (dist/index.cjs): the step itself lives in action.ts.
 import { run } from './action.js';
 
 void run();

@@ -217,10 +217,10 @@ describe('when no comment is written', () => {
       expect(chunks.length).toBeGreaterThan(0);
       for (const f of chunks) rmSync(join(dist, 'main', f));
       const e = on(PRS.plain);
-      const plain = await step(emu, online, { event: e.event, githubToken: emu.githubToken(WRITE), env: e.env, bundle: join(dist, 'index.js') });
+      const plain = await step(emu, online, { event: e.event, githubToken: emu.githubToken(WRITE), env: e.env, bundle: join(dist, 'index.cjs') });
       expect(plain.code, plain.stdout + plain.stderr).toBe(0);
       expect(plain.annotations).toEqual([]);
-      const commenting = await run(e, online, { bundle: join(dist, 'index.js') });
+      const commenting = await run(e, online, { bundle: join(dist, 'index.cjs') });
       expect(commenting.code).toBe(0);
       expect(warnings(commenting)).toEqual([expect.stringMatching(/failed \(Cannot find module .*\.index\.js/)]);
       expect(ours(PRS.plain)).toEqual([]);

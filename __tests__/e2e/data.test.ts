@@ -318,7 +318,7 @@ describe('the storage client is loaded only when data moves', () => {
     );
     expect(chunks).toHaveLength(1);
     rmSync(join(copy, 'main', chunks[0]));
-    const bundle = join(copy, 'index.js');
+    const bundle = join(copy, 'index.cjs');
     const b = await step(emu, batch, { bundle });
     expect(b.code, b.stdout).toBe(0);
     expect(b.outputs['job-status']).toBe('Completed');

@@ -136,16 +136,14 @@ describe('jsonwebtoken and open, left out of the main bundle', () => {
 interface StandIn {
   ProxyAgent: new () => { dispatch(): unknown };
   fetch(url: string): unknown;
-  getExecOutput: () => unknown;
   default: ((url: string) => unknown) & { sign(payload: object, key: string): unknown };
 }
 
 describe('the stand-ins in the committed bundles', () => {
   it.each([
     // A ProxyAgent is made (@actions/github makes one as it loads when a proxy applies), never used.
-    ['dist/index.js', 'undici', (m: StandIn) => new m.ProxyAgent().dispatch()],
+    ['dist/main/index.js', 'undici', (m: StandIn) => new m.ProxyAgent().dispatch()],
     ['dist/main/index.js', 'undici', (m: StandIn) => m.fetch('https://example.invalid')],
-    ['dist/index.js', '@actions/exec', (m: StandIn) => m.getExecOutput()],
     ['dist/main/index.js', 'jsonwebtoken', (m: StandIn) => m.default.sign({}, 'key')],
     ['dist/main/index.js', 'open', (m: StandIn) => m.default('https://example.invalid')],
   ])('%s: %s throws, saying it is not bundled', async (bundle, name, use) => {
@@ -154,6 +152,21 @@ describe('the stand-ins in the committed bundles', () => {
     expect(url, `${name} stand-in in ${bundle}`).toBeDefined();
     const standIn = (await import(url!)) as StandIn;
     expect(() => use(standIn)).toThrow(`${name} is not bundled with azureml-invoke`);
+  });
+
+  it('the CommonJS entry, dist/index.cjs, has the stand-ins bundled in: undici\'s, and neither package itself', () => {
+    const entry = read('dist/index.cjs');
+    expect(entry).not.toMatch(/data:text\/javascript/);
+    expect(entry).toContain("undici is not bundled with azureml-invoke (see scripts/build.mjs)");
+    // Text each package's own code holds: gone from the entry, so neither was bundled in its place.
+    const marks = [
+      ['node_modules/undici/lib/core/errors.js', 'UND_ERR_'],
+      ['node_modules/@actions/exec/lib/toolrunner.js', 'failed with exit code'],
+    ];
+    for (const [file, mark] of marks) {
+      expect(read(file)).toContain(mark);
+      expect(entry).not.toContain(mark);
+    }
   });
 });
 
@@ -178,7 +191,7 @@ function staticImports(entry: string): { files: Set<string>; packages: Set<strin
   return { files: seen, packages };
 }
 
-describe('the entry, dist/index.js: only what the first request needs', () => {
+describe('the entry, dist/index.cjs: only what the first request needs', () => {
   it('reaches @actions/core, the inputs and the OIDC request; not the report, the event payload, nor the Azure half', () => {
     const { files, packages } = staticImports('src/index.ts');
     expect([...packages]).toEqual(['@actions/core']);

@@ -12,7 +12,7 @@ const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf
 
 describe('action.yml', () => {
   it('runs on node24 with a post step, from the committed bundle', () => {
-    expect(actionYml.runs).toEqual({ using: 'node24', main: 'dist/index.js', post: 'dist/index.js' });
+    expect(actionYml.runs).toEqual({ using: 'node24', main: 'dist/index.cjs', post: 'dist/index.cjs' });
   });
 
   it('declares exactly the inputs the code knows, each with a description', () => {
