@@ -368,16 +368,20 @@ function scoringRate(t: Traffic): number {
  * action's bundle, whose first request is the GitHub OIDC token request (run as coldStartEnv
  * says), against the smallest bare process sending one request, a CommonJS one-liner, and the same
  * request from an ES module file (scripts/bare-request.mjs), so that what being an ES module costs
- * shows on its own. scripts/profile-start.ts shows where the action's time goes.
+ * shows on its own; and the one-liner loading node:https first, as any client of GitHub's real
+ * OIDC URL (https) must, so that what the TLS stack costs shows too (about 2 ms on Node 20, 7 on
+ * Node 24). scripts/profile-start.ts shows where the action's time goes.
  */
 async function coldStart(b: Bench): Promise<void> {
   const probe = await firstRequestProbe();
   const dir = mkdtempSync(join(tmpdir(), 'bench-cold-'));
   const env = coldStartEnv(probe.url, dir);
-  const [act, oneLiner, esm] = await inTurn(b.runs, [
+  const oneLinerCode = `require("node:http").get(${JSON.stringify(probe.url)})`;
+  const [act, oneLiner, esm, tls] = await inTurn(b.runs, [
     async () => (await probe.time([b.node, b.bundle ?? BUNDLE], env)).ms,
-    async () => (await probe.time([b.node, '-e', `require("node:http").get(${JSON.stringify(probe.url)})`], {})).ms,
+    async () => (await probe.time([b.node, '-e', oneLinerCode], {})).ms,
     async () => (await probe.time([b.node, join(ROOT, 'scripts', 'bare-request.mjs'), probe.url], {})).ms,
+    async () => (await probe.time([b.node, '-e', `require("node:https");${oneLinerCode}`], {})).ms,
   ]).finally(async () => {
     await probe.close();
     rmSync(dir, { recursive: true, force: true });
@@ -401,6 +405,12 @@ async function coldStart(b: Bench): Promise<void> {
     figure: 'Cold start: bare node, the same request from an ES module file (scripts/bare-request.mjs)',
     value: fmt(stat(esm)),
     ratio: fmtRatio(stat(ratios(act, esm))),
+  });
+  b.table.add({
+    latency: '',
+    figure: `Cold start: bare node, the one-liner with node:https loaded first (what an https URL needs)`,
+    value: fmt(stat(tls)),
+    ratio: fmtRatio(stat(ratios(act, tls))),
   });
 }
 

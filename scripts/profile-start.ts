@@ -36,6 +36,8 @@ interface Profile {
 
 /** What a source file of the bundle is part of, in the breakdown's terms. */
 function groupOfSource(source: string): string {
+  // webpack's module for a builtin (require("https")), as the CommonJS entry's map names it.
+  if (/^(\.\.\/)?external node-commonjs /.test(source)) return 'Node: builtins (loading, and their own work)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(source)?.[1];
   if (pkg === '@actions/http-client' || pkg === 'tunnel') return '@actions/http-client (+ tunnel)';
   if (pkg === '@actions/github' || source.includes('src/github/context')) return 'event payload (@actions/github context)';
