@@ -154,10 +154,10 @@ describe('the stand-ins in the committed bundles', () => {
     expect(() => use(standIn)).toThrow(`${name} is not bundled with azureml-invoke`);
   });
 
-  it('the CommonJS entry, dist/index.cjs, has the stand-ins bundled in: undici\'s, and neither package itself', () => {
+  it("the CommonJS entry, dist/index.cjs, has the stand-ins bundled in: undici's, and neither package itself", () => {
     const entry = read('dist/index.cjs');
     expect(entry).not.toMatch(/data:text\/javascript/);
-    expect(entry).toContain("undici is not bundled with azureml-invoke (see scripts/build.mjs)");
+    expect(entry).toContain('undici is not bundled with azureml-invoke (see scripts/build.mjs)');
     // Text each package's own code holds: gone from the entry, so neither was bundled in its place.
     const marks = [
       ['node_modules/undici/lib/core/errors.js', 'UND_ERR_'],
