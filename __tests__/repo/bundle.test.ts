@@ -261,7 +261,7 @@ describe('the resource manager clients, a chunk of their own', () => {
 });
 
 /** Files of a bundle directory that hold Octokit (its packages name themselves in its user agent). */
-const withOctokit = (dir: string) => filesIn(dir, /\.js$/).filter((f) => /octokit-(core|request)\.js/.test(read(f)));
+const withOctokit = (dir: string) => filesIn(dir, /\.c?js$/).filter((f) => /octokit-(core|request)\.js/.test(read(f)));
 
 describe('Octokit, only in the chunk comment-on-pr loads', () => {
   it('is in a lazy chunk of the Azure half, and in neither file a plain run loads', () => {
