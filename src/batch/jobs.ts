@@ -16,7 +16,7 @@ export const FINAL_STATUSES = new Set(['Completed', 'Failed', 'Canceled']);
  * KnownJobStatus, whose module holds every enum of the API and would load them all with the step:
  * the type checks that the list is exactly the SDK's, no more, no less.
  */
-const KNOWN: Record<`${KnownJobStatus}`, true> = {
+const KNOWN_STATUSES: Record<`${KnownJobStatus}`, true> = {
   NotStarted: true,
   Starting: true,
   Provisioning: true,
@@ -32,11 +32,10 @@ const KNOWN: Record<`${KnownJobStatus}`, true> = {
   Paused: true,
   Unknown: true,
 };
-const KNOWN_STATUSES: ReadonlySet<string> = new Set(Object.keys(KNOWN));
 
 /** The line naming a status the action does not know, or undefined for a known one. */
 export function unknownStatusLine(job: JobState): string | undefined {
-  if (KNOWN_STATUSES.has(job.status)) return undefined;
+  if (Object.hasOwn(KNOWN_STATUSES, job.status)) return undefined;
   return `Job ${job.name} reports status '${job.status}', which this action does not know: it is taken as not yet final, and the wait goes on until ${[...FINAL_STATUSES].join(', ')}.`;
 }
 /** Statuses that end a wait only when they persist: a job can come back from them. */
