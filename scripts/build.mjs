@@ -28,6 +28,9 @@
 //
 // ncc minifies a bundle's main file only; the chunks of its dynamic imports (@azure/storage-blob,
 // loaded only when a step moves data) are minified here with esbuild, the same ES module syntax.
+// The Azure half's main file is minified by esbuild again: ncc's minifier keeps the names of an
+// ES module's top-level functions and classes, which webpack's concatenation makes of most of the
+// Azure libraries; esbuild shortens them (615 KB to 539 KB), and every run parses that much less.
 //
 // The entry, which the runner starts, is written as CommonJS (dist/index.cjs): an ES module entry
 // costs Node's ES module loader and a module per stand-in before the first request (about 5 ms of
@@ -62,15 +65,37 @@ const bundles = [
   ['src/step.ts', 'dist/main', 'index.js'],
 ];
 
+/** A source map carried into esbuild's input, so that esbuild's own map chains to ncc's. */
+const withMap = (code, map) => (map ? `${code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(map).toString('base64')}` : code);
+const outputs = (outputFiles, file) => {
+  const text = (name) => outputFiles.find((f) => f.path.endsWith(name))?.text;
+  return { code: text(file), map: text(`${file}.map`) };
+};
+
+/** ncc's ES module output minified again by esbuild (see above), imports left as they are. */
+async function reminified(code, map) {
+  const { outputFiles } = await build({
+    stdin: { contents: withMap(code, map), resolveDir: root, sourcefile: 'index.js' },
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    legalComments: 'none',
+    sourcemap: map ? 'external' : false,
+    outfile: 'index.js',
+  });
+  return outputs(outputFiles, 'index.js');
+}
+
 /** ncc's ES module output as one CommonJS file (see above); its source map chains to ncc's. */
 async function commonJs(code, map) {
   // webpack loads a chunk with import("./" + name); esbuild would take that for a pattern and list
   // every file under resolveDir in the bundle. Made of a join, it is left alone.
   const chunkImport = /import\("\.\/"\+(__nccwpck_require__\.u\(\w+\))\)/g;
   if (code.match(chunkImport)?.length !== 1) throw new Error("expected webpack's one chunk import in the entry");
-  const inlineMap = map ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(map).toString('base64')}` : '';
   const { outputFiles } = await build({
-    stdin: { contents: code.replace(chunkImport, 'import(["./",$1].join(""))') + inlineMap, resolveDir: root, sourcefile: 'index.js' },
+    stdin: { contents: withMap(code.replace(chunkImport, 'import(["./",$1].join(""))'), map), resolveDir: root, sourcefile: 'index.js' },
     bundle: true,
     write: false,
     format: 'cjs',
@@ -84,10 +109,9 @@ async function commonJs(code, map) {
     sourcemap: map ? 'external' : false,
     outfile: 'index.cjs',
   });
-  const text = (name) => outputFiles.find((f) => f.path.endsWith(name))?.text;
-  const out = text('index.cjs');
-  if (/\bimport\.meta\b|from\s*"data:/.test(out)) throw new Error('the CommonJS entry still uses import.meta or a data: import');
-  return { code: out, map: text('index.cjs.map') };
+  const out = outputs(outputFiles, 'index.cjs');
+  if (/\bimport\.meta\b|from\s*"data:/.test(out.code)) throw new Error('the CommonJS entry still uses import.meta or a data: import');
+  return out;
 }
 
 /** Every package a bundle holds, modules webpack concatenated included: name, licence and text. Read
@@ -123,7 +147,7 @@ for (const [entry, out, file] of bundles) {
     sourceMapRegister: false,
   });
   const { assets, stats } = built;
-  const { code, map } = file.endsWith('.cjs') ? await commonJs(built.code, built.map) : built;
+  const { code, map } = await (file.endsWith('.cjs') ? commonJs : reminified)(built.code, built.map);
   const dir = join(root, out);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, file), code);
