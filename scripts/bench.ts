@@ -30,6 +30,7 @@ import {
   firstRequestProbe,
   fmtRatio,
   inTurn,
+  invokePhases,
   latencyLabel,
   ratios,
   runBare,
@@ -38,6 +39,7 @@ import {
   timeline,
   traffic,
   type Bench,
+  type InvokeRun,
   type Traffic,
 } from './bench-kit.js';
 
@@ -88,6 +90,14 @@ async function action(
   return r;
 }
 
+/** The action's phases beside the floor's, one line each. */
+function phaseTable(action: InvokeRun[], floor: InvokeRun[]): string {
+  const f = invokePhases(floor);
+  return invokePhases(action)
+    .map((p, i) => `    ${p.ms.toFixed(0).padStart(5)} ${f[i].ms.toFixed(0).padStart(5)}  ${p.phase}`)
+    .join('\n');
+}
+
 /** What an invoke sent, against the floor's: requests and connections. */
 function trafficNote(what: string, a: Traffic, floor: Traffic): string {
   return [`${what}: ${compareRequests(a, floor)}`, `  connections: action ${connectionsBy(a)}; floor ${connectionsBy(floor)}`, breakdown(a)].join('\n');
@@ -111,11 +121,11 @@ async function onlineInvokes(b: Bench): Promise<void> {
     ['aml_token', 'score-token'],
     ['aad_token', 'score-aad'],
   ] as const) {
-    const seen: Record<string, { traffic: Traffic; spawnedAt: number }> = {};
+    const seen: Record<string, InvokeRun[]> = {};
     const timed = (name: string, run: () => Promise<{ ms: number; spawnedAt: number }>) => async () => {
       const mark = traffic(emu);
       const { ms, spawnedAt } = await run();
-      seen[name] ??= { traffic: mark(), spawnedAt };
+      (seen[name] ??= []).push({ traffic: mark(), spawnedAt, endedAt: spawnedAt + ms });
       return ms;
     };
     const bare = async (args: string[]) => {
@@ -150,10 +160,12 @@ async function onlineInvokes(b: Bench): Promise<void> {
         ratio: fmtRatio(stat(ratios(wall, viaFetch))),
       });
     }
-    b.table.note(`[${at}] ${trafficNote(`Online invoke, ${mode}`, seen.action.traffic, seen.floor.traffic)}\n`);
+    const [action1, floor1] = [seen.action[0], seen.floor[0]];
+    b.table.note(`[${at}] ${trafficNote(`Online invoke, ${mode}`, action1.traffic, floor1.traffic)}\n`);
     if (mode === 'key') {
-      b.table.note(`[${at}] Online invoke, key, first run: the action\n${timeline(seen.action.traffic, seen.action.spawnedAt)}`);
-      b.table.note(`[${at}] Online invoke, key, first run: the floor\n${timeline(seen.floor.traffic, seen.floor.spawnedAt)}\n`);
+      b.table.note(`[${at}] Online invoke, key, first run: the action\n${timeline(action1.traffic, action1.spawnedAt)}`);
+      b.table.note(`[${at}] Online invoke, key, first run: the floor\n${timeline(floor1.traffic, floor1.spawnedAt)}\n`);
+      b.table.note(`[${at}] Online invoke, key, phase by phase (median ms of ${b.runs} runs): the action, the floor\n${phaseTable(seen.action, seen.floor)}\n`);
     }
   }
   await emu.close();
@@ -368,9 +380,11 @@ function scoringRate(t: Traffic): number {
  * action's bundle, whose first request is the GitHub OIDC token request (run as coldStartEnv
  * says), against the smallest bare process sending one request, a CommonJS one-liner, and the same
  * request from an ES module file (scripts/bare-request.mjs), so that what being an ES module costs
- * shows on its own; and the one-liner loading node:https first, as any client of GitHub's real
- * OIDC URL (https) must, so that what the TLS stack costs shows too (about 2 ms on Node 20, 7 on
- * Node 24). scripts/profile-start.ts shows where the action's time goes.
+ * shows on its own; and the one-liner loading node:https first. The target is judged against that
+ * last one: GitHub's OIDC URL is always https, so no client can send the action's first request
+ * without loading the TLS stack (about 2 ms on Node 20, 7 to 9 on Node 24), and the plain one-liner,
+ * talking to an http URL, skips it. The probe stays plain http on both sides, so neither pays a
+ * handshake or NODE_EXTRA_CA_CERTS. scripts/profile-start.ts shows where the action's time goes.
  */
 async function coldStart(b: Bench): Promise<void> {
   const probe = await firstRequestProbe();
@@ -386,7 +400,7 @@ async function coldStart(b: Bench): Promise<void> {
     await probe.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const vsOneLiner = stat(ratios(act, oneLiner));
+  const vsTls = stat(ratios(act, tls));
   b.table.add({
     latency: '',
     figure: 'Cold start: action (dist/index.cjs), process start → the GitHub OIDC request at a local node:http server',
@@ -396,9 +410,7 @@ async function coldStart(b: Bench): Promise<void> {
     latency: '',
     figure: `Cold start: bare node, one node:http request (node -e 'require("node:http").get(url)')`,
     value: fmt(stat(oneLiner)),
-    ratio: fmtRatio(vsOneLiner),
-    target: '≤ 1.5×',
-    met: vsOneLiner.median <= 1.5,
+    ratio: fmtRatio(stat(ratios(act, oneLiner))),
   });
   b.table.add({
     latency: '',
@@ -408,9 +420,11 @@ async function coldStart(b: Bench): Promise<void> {
   });
   b.table.add({
     latency: '',
-    figure: `Cold start: bare node, the one-liner with node:https loaded first (what an https URL needs)`,
+    figure: `Cold start: bare node, the one-liner with node:https loaded first (what GitHub's https OIDC URL needs)`,
     value: fmt(stat(tls)),
-    ratio: fmtRatio(stat(ratios(act, tls))),
+    ratio: fmtRatio(vsTls),
+    target: '≤ 1.5×',
+    met: vsTls.median <= 1.5,
   });
 }
 
