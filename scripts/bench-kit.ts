@@ -187,6 +187,38 @@ export function timeline(t: Traffic, spawnedAt: number): string {
   return events.map((e) => `    +${(e.time - spawnedAt).toFixed(0).padStart(5)} ms  ${e.what}`).join('\n');
 }
 
+/** One run of an online invoke: what it sent, when it was spawned and when it ended (epoch ms). */
+export interface InvokeRun {
+  traffic: Traffic;
+  spawnedAt: number;
+  endedAt: number;
+}
+
+/** The phases of an online invoke, each ending when the next request kind first reaches Azure. */
+const PHASES: Array<[string, (e: RequestLogEntry) => boolean]> = [
+  ['spawn → the GitHub OIDC request', (e) => e.service === 'github'],
+  ['→ the Entra token request', (e) => e.service === 'login' && e.method === 'POST'],
+  ['→ the first resource manager request', (e) => e.service === 'management'],
+  ['→ the scoring request', (e) => e.service === 'inference'],
+];
+
+/**
+ * Where the time of online invokes goes, phase by phase (median ms of the runs given): from each
+ * phase's first request (the spawn, for the first) to the next one's, the last to the run's end.
+ * A run that never sent either request of a phase is left out of it (NaN when every run is).
+ */
+export function invokePhases(runs: InvokeRun[]): Array<{ phase: string; ms: number }> {
+  const at = (r: InvokeRun, i: number) => {
+    if (i < 0) return r.spawnedAt;
+    if (i === PHASES.length) return r.endedAt;
+    return r.traffic.requests.find(PHASES[i][1])?.time ?? NaN;
+  };
+  return [...PHASES.map(([phase]) => phase), '→ the end'].map((phase, i) => {
+    const spans = runs.map((r) => at(r, i) - at(r, i - 1)).filter(Number.isFinite);
+    return { phase, ms: spans.length ? stat(spans).median : NaN };
+  });
+}
+
 /**
  * A plain node:http server on 127.0.0.1, no TLS, timing a process's first request: when its
  * headers arrive (the 'request' event), not when its connection opens, since a process may open
