@@ -44,7 +44,7 @@
 // ncc's persistent cache (~/.cache/ncc) is off: check-dist compares this build with the committed
 // one, so it must depend on the sources and node_modules alone, not on what a machine built before.
 import ncc from '@vercel/ncc';
-import { build, transform } from 'esbuild';
+import { build } from 'esbuild';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,51 +65,44 @@ const bundles = [
   ['src/step.ts', 'dist/main', 'index.js'],
 ];
 
-/** A source map carried into esbuild's input, so that esbuild's own map chains to ncc's. */
-const withMap = (code, map) => (map ? `${code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(map).toString('base64')}` : code);
-const outputs = (outputFiles, file) => {
-  const text = (name) => outputFiles.find((f) => f.path.endsWith(name))?.text;
-  return { code: text(file), map: text(`${file}.map`) };
-};
-
-/** ncc's ES module output minified again by esbuild (see above), imports left as they are. */
-async function reminified(code, map) {
+/**
+ * One esbuild pass over ncc's output, minifying as every file of dist/ is minified: a source map
+ * given is carried in, so that esbuild's own (written as outfile.map) chains to it; `options` adds
+ * what the pass is for (the format, bundling).
+ */
+async function minified(code, map, outfile, options) {
+  const inlineMap = map ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(map).toString('base64')}` : '';
   const { outputFiles } = await build({
-    stdin: { contents: withMap(code, map), resolveDir: root, sourcefile: 'index.js' },
+    stdin: { contents: code + inlineMap, resolveDir: root, sourcefile: 'index.js' },
     write: false,
-    format: 'esm',
     platform: 'node',
     target: 'node20',
     minify: true,
     legalComments: 'none',
     sourcemap: map ? 'external' : false,
-    outfile: 'index.js',
+    outfile,
+    ...options,
   });
-  return outputs(outputFiles, 'index.js');
+  const text = (name) => outputFiles.find((f) => f.path.endsWith(name))?.text;
+  return { code: text(outfile), map: text(`${outfile}.map`) };
 }
 
+/** ncc's ES module output minified again (see above), its imports left as they are. */
+const reminified = (code, map, outfile) => minified(code, map, outfile, { format: 'esm' });
+
 /** ncc's ES module output as one CommonJS file (see above); its source map chains to ncc's. */
-async function commonJs(code, map) {
+async function commonJs(code, map, outfile) {
   // webpack loads a chunk with import("./" + name); esbuild would take that for a pattern and list
   // every file under resolveDir in the bundle. Made of a join, it is left alone.
   const chunkImport = /import\("\.\/"\+(__nccwpck_require__\.u\(\w+\))\)/g;
   if (code.match(chunkImport)?.length !== 1) throw new Error("expected webpack's one chunk import in the entry");
-  const { outputFiles } = await build({
-    stdin: { contents: withMap(code.replace(chunkImport, 'import(["./",$1].join(""))'), map), resolveDir: root, sourcefile: 'index.js' },
+  const out = await minified(code.replace(chunkImport, 'import(["./",$1].join(""))'), map, outfile, {
     bundle: true,
-    write: false,
     format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    minify: true,
-    legalComments: 'none',
     external: ['./*'],
     define: { 'import.meta.url': '__entryUrl' },
     banner: { js: 'const __entryUrl=require("node:url").pathToFileURL(__filename).href;' },
-    sourcemap: map ? 'external' : false,
-    outfile: 'index.cjs',
   });
-  const out = outputs(outputFiles, 'index.cjs');
   if (/\bimport\.meta\b|from\s*"data:/.test(out.code)) throw new Error('the CommonJS entry still uses import.meta or a data: import');
   return out;
 }
@@ -147,7 +140,7 @@ for (const [entry, out, file] of bundles) {
     sourceMapRegister: false,
   });
   const { assets, stats } = built;
-  const { code, map } = await (file.endsWith('.cjs') ? commonJs : reminified)(built.code, built.map);
+  const { code, map } = await (file.endsWith('.cjs') ? commonJs : reminified)(built.code, built.map, file);
   const dir = join(root, out);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, file), code);
@@ -156,9 +149,7 @@ for (const [entry, out, file] of bundles) {
     if (name.endsWith('.map')) continue;
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     const chunk = /^\d+\.index\.js$/.test(name);
-    const source = chunk
-      ? (await transform(asset.source.toString(), { minify: true, format: 'esm', target: 'node20', legalComments: 'none' })).code
-      : asset.source;
+    const source = chunk ? (await reminified(asset.source.toString(), undefined, name)).code : asset.source;
     writeFileSync(join(dir, name), source, { mode: asset.permissions });
   }
   writeFileSync(join(dir, 'licenses.txt'), licenses(stats));
